@@ -1,0 +1,37 @@
+namespace UnixIpc;
+
+/// <summary>
+/// The "what to do" sentence appended to a <see cref="UnixIpcException"/> message, chosen by the call and errno.
+/// Kept in one place so every mechanism words the same situation the same way.
+/// </summary>
+internal static class ErrorHints
+{
+    public static string? For(string operation, Errno error, string? objectName) => (operation, error) switch
+    {
+        (_, Errno.EMFILE) => "This process has no free file descriptor: close unused handles or raise RLIMIT_NOFILE (ulimit -n).",
+        (_, Errno.ENFILE) => "The system-wide file table is full: raise /proc/sys/fs/file-max or close descriptors.",
+        (_, Errno.EINTR) => null,
+
+        ("shm_open", Errno.ENOENT) => $"No POSIX shared memory object {objectName} exists: create it (CreateNew or CreateOrOpen) or check the name in /dev/shm.",
+        ("shm_open", Errno.EEXIST) => $"A POSIX shared memory object {objectName} already exists: open it with OpenExisting, or remove it first with Unlink (unixipc pshm unlink).",
+        ("shm_open", Errno.EACCES) => $"The permissions of {objectName} do not allow this access: check its mode and owner (unixipc pshm stat).",
+        ("shm_unlink", Errno.ENOENT) => $"No POSIX shared memory object {objectName} exists (already unlinked?); TryUnlink does not treat this as an error.",
+        ("ftruncate" or "posix_fallocate", Errno.ENOSPC or Errno.EFBIG) => "Not enough space in the shared memory file system (/dev/shm is a tmpfs: check df /dev/shm and its size= mount option).",
+
+        ("ftok", Errno.ENOENT) => $"ftok needs an existing file: create {objectName} first and keep it, because its inode number is part of the key.",
+        ("shmget", Errno.ENOENT) => $"No System V segment has key {objectName}: create it (CreateNew or CreateOrOpen, IPC_CREAT) or list segments with ipcs -m.",
+        ("shmget", Errno.EEXIST) => $"A System V segment with key {objectName} already exists: open it with OpenExisting, or remove it (unixipc shm rm ID).",
+        ("shmget", Errno.EINVAL) => "Either the size is outside SHMMIN..SHMMAX (/proc/sys/kernel/shmmax), or a segment with this key exists and is smaller than the size asked for.",
+        ("shmget", Errno.ENOSPC) => "The system's segment limits are reached: raise /proc/sys/kernel/shmmni (segments) or /proc/sys/kernel/shmall (pages), or remove unused segments (ipcs -m).",
+        ("shmget", Errno.ENOMEM) => "Not enough memory for the segment.",
+        ("shmget" or "shmat" or "shmctl", Errno.EACCES) => "The segment's mode does not allow this access: check its mode and owner (unixipc shm stat).",
+        ("shmat" or "shmctl", Errno.EIDRM) => "The segment was removed.",
+        ("shmat" or "shmctl", Errno.EINVAL) => $"No System V segment has id {objectName}: it was never created or has already been removed (ipcs -m lists the live ones).",
+        ("shmctl", Errno.EPERM) => "Only the segment's owner or creator (or a process with CAP_SYS_ADMIN) may change or remove it.",
+
+        ("mmap", Errno.EACCES) => "The object was opened read-only: map it read-only, or open it read-write.",
+        ("mmap", Errno.ENOMEM) => "The address space or the mapping count (/proc/sys/vm/max_map_count) is exhausted.",
+        ("open", Errno.ENOENT) => $"{objectName} does not exist.",
+        _ => null,
+    };
+}

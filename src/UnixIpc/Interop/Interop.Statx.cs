@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+
+namespace UnixIpc;
+
+internal static partial class Interop
+{
+    internal const uint STATX_BASIC_STATS = 0x7ff;
+
+    /// <summary>struct statx_timestamp (16 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct statx_timestamp
+    {
+        public long tv_sec;
+        public uint tv_nsec;
+        public int __reserved;
+    }
+
+    /// <summary>
+    /// struct statx: unlike struct stat it has one layout on every architecture (256 bytes), which is
+    /// why it is used here instead of fstat. Only the leading fields are named; the rest is spare.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    internal struct statx
+    {
+        public uint stx_mask;
+        public uint stx_blksize;
+        public ulong stx_attributes;
+        public uint stx_nlink;
+        public uint stx_uid;
+        public uint stx_gid;
+        public ushort stx_mode;
+        public ushort __spare0;
+        public ulong stx_ino;
+        public ulong stx_size;
+        public ulong stx_blocks;
+        public ulong stx_attributes_mask;
+        public statx_timestamp stx_atime;
+        public statx_timestamp stx_btime;
+        public statx_timestamp stx_ctime;
+        public statx_timestamp stx_mtime;
+        public uint stx_rdev_major;
+        public uint stx_rdev_minor;
+        public uint stx_dev_major;
+        public uint stx_dev_minor;
+    }
+
+    /// <summary>statx(2) (glibc 2.28+); with <see cref="AT_EMPTY_PATH"/> and an empty path it describes <paramref name="dirfd"/> itself.</summary>
+    [LibraryImport(Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static unsafe partial int Statx(SafeFdHandle dirfd, string path, int flags, uint mask, statx* buffer);
+
+    /// <summary>statx of an open descriptor, throwing on failure.</summary>
+    internal static unsafe statx FStatx(SafeFdHandle fd, string? objectName)
+    {
+        statx buffer;
+        Check(Statx(fd, string.Empty, AT_EMPTY_PATH, STATX_BASIC_STATS, &buffer), "statx", objectName);
+        return buffer;
+    }
+}
