@@ -8,7 +8,10 @@ namespace UnixIpc;
 /// </summary>
 internal sealed class SafeFdHandle : SafeHandle
 {
-    /// <summary>Used by the LibraryImport marshaller for returned descriptors.</summary>
+    /// <summary>
+    /// An invalid handle. Interop signatures pass SafeFdHandle as an argument (marshalled as a pointer-sized
+    /// value, whose low 32 bits the callee reads as its int fd), but never return one: see <see cref="Own"/>.
+    /// </summary>
     public SafeFdHandle() : base(-1, ownsHandle: true)
     {
     }
@@ -19,6 +22,9 @@ internal sealed class SafeFdHandle : SafeHandle
     }
 
     public override bool IsInvalid => handle < 0;
+
+    /// <summary>Takes ownership of a descriptor a libc call returned as int (-1 gives an invalid handle).</summary>
+    internal static SafeFdHandle Own(int fd) => new(fd, ownsHandle: true);
 
     /// <summary>Wraps a descriptor owned by someone else (e.g. a SafeFileHandle); disposing it does not close the descriptor.</summary>
     internal static SafeFdHandle Borrow(int fd) => new(fd, ownsHandle: false);

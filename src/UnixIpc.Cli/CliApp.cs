@@ -1,0 +1,89 @@
+using System.CommandLine;
+
+namespace UnixIpc.Cli;
+
+/// <summary>
+/// Builds the <c>unixipc</c> command tree and runs it against a <see cref="CliConsole"/>, turning
+/// failures into the documented exit codes and one stderr line each (docs/cli.md).
+/// </summary>
+internal static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        RootCommand root = Build(console);
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            string where = CommandPath(parse.CommandResult.Command);
+            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync($"unixipc: {where}{error.Message}").ConfigureAwait(false);
+            }
+
+            return CliExitCode.Usage;
+        }
+
+        var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false };
+        return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static RootCommand Build(CliConsole console)
+    {
+        var root = new RootCommand("unixipc: create, inspect, use and remove Linux IPC objects (POSIX and System V), and tour them.")
+        {
+            PshmCommands.Build(console),
+            ShmCommands.Build(console),
+            TourCommand.Build(console),
+            TourCommand.BuildStep(console),
+        };
+        return root;
+    }
+
+    /// <summary>
+    /// Wraps a command body: maps kernel failures to exit 1 (or 3 for would-block and time-outs) with the
+    /// line <c>unixipc: NOUN VERB: ERRNO (strerror)</c>, and rule violations to exit 2.
+    /// </summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> Handler(CliConsole console, string noun, string verb, Func<ParseResult, CancellationToken, Task<int>> body)
+        => async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await body(parse, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UnixIpcException e)
+            {
+                // Exactly one line for scripts; a person at a terminal also gets the hint.
+                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Error} ({UnixIpcException.Describe(e.Error)})").ConfigureAwait(false);
+                if (console.ErrorIsTerminal && e.Hint is not null)
+                {
+                    await console.Error.WriteLineAsync($"hint: {e.Hint}").ConfigureAwait(false);
+                }
+
+                return e.Error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG ? CliExitCode.WouldBlock : CliExitCode.Failed;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or UsageException or NotSupportedException)
+            {
+                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+                return CliExitCode.Usage;
+            }
+            catch (OperationCanceledException)
+            {
+                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: interrupted").ConfigureAwait(false);
+                return 130;
+            }
+        };
+
+    public static Func<ParseResult, CancellationToken, Task<int>> Handler(CliConsole console, string noun, string verb, Func<ParseResult, int> body)
+        => Handler(console, noun, verb, (parse, _) => Task.FromResult(body(parse)));
+
+    private static string CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Symbol? s = command; s is Command c && s is not RootCommand; s = c.Parents.FirstOrDefault())
+        {
+            names.Insert(0, c.Name);
+        }
+
+        return names.Count == 0 ? string.Empty : string.Join(' ', names) + ": ";
+    }
+}

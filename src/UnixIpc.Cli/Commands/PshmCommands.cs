@@ -1,0 +1,184 @@
+using System.CommandLine;
+
+namespace UnixIpc.Cli;
+
+/// <summary><c>unixipc pshm</c>: POSIX shared memory objects (/dev/shm).</summary>
+internal static class PshmCommands
+{
+    private const string Noun = "pshm";
+
+    public static Command Build(CliConsole console)
+    {
+        var command = new Command(Noun, "POSIX shared memory objects (shm_open, /dev/shm).")
+        {
+            Create(console),
+            Write(console),
+            Read(console),
+            Stat(console),
+            Unlink(console),
+        };
+        return command;
+    }
+
+    private static Argument<string> NameArgument() => new("NAME") { Description = "Object name, e.g. /orders (the slash is optional)." };
+
+    private static Command Create(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        Option<long> size = CliParsers.NumberOption("--size", "Size in bytes.", required: true);
+        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        var excl = new Option<bool>("--excl") { Description = "Fail with EEXIST if the object exists (O_EXCL)." };
+        var command = new Command("create", "Create the object (or open it and grow it to --size) and print its name.") { name, size, mode, excl };
+        command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
+        {
+            var options = new PosixSharedMemoryOptions { Mode = parse.GetValue(mode) };
+            using PosixSharedMemory shm = parse.GetValue(excl)
+                ? PosixSharedMemory.CreateNew(parse.GetRequiredValue(name), parse.GetValue(size), options)
+                : PosixSharedMemory.CreateOrOpen(parse.GetRequiredValue(name), parse.GetValue(size), options);
+            console.Out.WriteLine(shm.Name);
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Write(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to write at.", defaultValue: 0);
+        var data = new DataInput();
+        var command = new Command("write", "Write data (--data, --hex or stdin) into the object at --offset.") { name, offset };
+        data.AddTo(command);
+        command.SetAction(CliApp.Handler(console, Noun, "write", parse =>
+        {
+            byte[] bytes = data.Read(parse, console);
+            using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(parse.GetRequiredValue(name));
+            long at = parse.GetValue(offset);
+            CheckFits(shm.Name, shm.Size, at, bytes.Length);
+            if (bytes.Length > 0)
+            {
+                using MappedRegion region = shm.Map(MapAccess.ReadWrite, at, bytes.Length);
+                region.Write(0, bytes);
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Read(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to read from.", defaultValue: 0);
+        Option<long> length = CliParsers.NumberOption("--length", "Bytes to read (default: to the end).", defaultValue: -1);
+        var cstring = new Option<bool>("--cstring") { Description = "Stop at the first NUL byte and end with a newline." };
+        var command = new Command("read", "Write the object's bytes to stdout (raw).") { name, offset, length, cstring };
+        command.SetAction(CliApp.Handler(console, Noun, "read", parse =>
+        {
+            using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(parse.GetRequiredValue(name), readOnly: true);
+            byte[] bytes = ReadRange(shm.Name, shm.Size, parse.GetValue(offset), parse.GetValue(length),
+                (at, count) =>
+                {
+                    using MappedRegion region = shm.Map(MapAccess.ReadOnly, at, count);
+                    var buffer = new byte[count];
+                    region.Read(0, buffer);
+                    return buffer;
+                });
+            WriteOutput(console, bytes, parse.GetValue(cstring));
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Stat(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("stat", "Show name, size, mode, uid and gid.") { name, json };
+        command.SetAction(CliApp.Handler(console, Noun, "stat", parse =>
+        {
+            using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(parse.GetRequiredValue(name), readOnly: true);
+            PosixSharedMemoryInfo info = shm.Stat();
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteObject(console, w =>
+                {
+                    w.WriteString("name", info.Name);
+                    w.WriteNumber("size", info.Size);
+                    w.WriteString("mode", CliParsers.FormatMode(info.Mode));
+                    w.WriteNumber("uid", info.OwnerUserId);
+                    w.WriteNumber("gid", info.OwnerGroupId);
+                });
+            }
+            else
+            {
+                console.Out.WriteLine($"name  {info.Name}");
+                console.Out.WriteLine($"size  {info.Size}");
+                console.Out.WriteLine($"mode  {CliParsers.FormatMode(info.Mode)}");
+                console.Out.WriteLine($"uid   {info.OwnerUserId}");
+                console.Out.WriteLine($"gid   {info.OwnerGroupId}");
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Unlink(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        var command = new Command("unlink", "Remove the name (shm_unlink); open mappings keep working.") { name };
+        command.SetAction(CliApp.Handler(console, Noun, "unlink", parse =>
+        {
+            PosixSharedMemory.Unlink(parse.GetRequiredValue(name));
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>Write range check shared by pshm and shm: the data must fit; nothing is written otherwise.</summary>
+    internal static void CheckFits(string what, long size, long offset, int count)
+    {
+        if (offset < 0 || offset > size || count > size - offset)
+        {
+            throw new UsageException($"{count} bytes at offset {offset} do not fit in {what}, which is {size} bytes; nothing was written.");
+        }
+    }
+
+    /// <summary>Read range shared by pshm and shm: offset inside the object, length clamped to the end.</summary>
+    internal static byte[] ReadRange(string what, long size, long offset, long length, Func<long, int, byte[]> read)
+    {
+        if (offset < 0 || offset > size)
+        {
+            throw new UsageException($"offset {offset} is outside {what}, which is {size} bytes.");
+        }
+
+        if (length < -1)
+        {
+            throw new UsageException("--length must be 0 or more.");
+        }
+
+        long available = size - offset;
+        long count = length == -1 ? available : Math.Min(length, available);
+        if (count > Array.MaxLength)
+        {
+            throw new UsageException($"{count} bytes are too many to read at once: give --length.");
+        }
+
+        return count == 0 ? [] : read(offset, (int)count);
+    }
+
+    /// <summary>Raw bytes to stdout, or with --cstring the text up to the first NUL and a newline.</summary>
+    internal static void WriteOutput(CliConsole console, byte[] bytes, bool cstring)
+    {
+        if (cstring)
+        {
+            int end = Array.IndexOf(bytes, (byte)0);
+            console.WriteBytes(end < 0 ? bytes : bytes.AsSpan(0, end));
+            console.WriteBytes("\n"u8);
+        }
+        else
+        {
+            console.WriteBytes(bytes);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace UnixIpc.Cli;
+
+/// <summary>Options and arguments with the CLI's number rules: decimal or 0x-hex numbers, octal modes.</summary>
+internal static class CliParsers
+{
+    public static Option<long> NumberOption(string name, string description, bool required = false, long? defaultValue = null)
+    {
+        var option = new Option<long>(name)
+        {
+            Description = description,
+            Required = required,
+            CustomParser = ParseNumberResult,
+            HelpName = "N",
+        };
+        if (defaultValue is long value)
+        {
+            option.DefaultValueFactory = _ => value;
+        }
+
+        return option;
+    }
+
+    public static Argument<int> IdArgument() => new("ID")
+    {
+        Description = "The object's id, as printed by get or ipcs.",
+        CustomParser = result => (int)CheckedRange(ParseNumberResult(result), 0, int.MaxValue, result),
+    };
+
+    public static Option<UnixFileMode> ModeOption(string description = "Permissions in octal, e.g. 0600.") => new("--mode")
+    {
+        Description = description,
+        HelpName = "MODE",
+        DefaultValueFactory = _ => UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+            if (TryParseMode(text, out UnixFileMode mode))
+            {
+                return mode;
+            }
+
+            result.AddError($"'{text}' is not a mode: give octal digits, e.g. 0600 or 644.");
+            return default;
+        },
+    };
+
+    /// <summary>Parses a number written in decimal or with a 0x prefix in hex.</summary>
+    public static bool TryParseNumber(string text, out long value)
+    {
+        text = text.Trim();
+        return text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
+            : long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    public static bool TryParseMode(string text, out UnixFileMode mode)
+    {
+        mode = default;
+        string digits = text.StartsWith("0o", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
+        if (digits.Length is 0 or > 5)
+        {
+            return false;
+        }
+
+        int value = 0;
+        foreach (char c in digits)
+        {
+            if (c is < '0' or > '7')
+            {
+                return false;
+            }
+
+            value = (value * 8) + (c - '0');
+        }
+
+        if (value > 0xFFF)
+        {
+            return false;
+        }
+
+        mode = (UnixFileMode)value;
+        return true;
+    }
+
+    public static string FormatMode(UnixFileMode mode) => "0" + Convert.ToString((int)mode, 8).PadLeft(3, '0');
+
+    private static long ParseNumberResult(ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+        if (TryParseNumber(text, out long value))
+        {
+            return value;
+        }
+
+        result.AddError($"'{text}' is not a number: give decimal digits or 0x followed by hex digits.");
+        return 0;
+    }
+
+    private static long CheckedRange(long value, long min, long max, ArgumentResult result)
+    {
+        if (value < min || value > max)
+        {
+            result.AddError($"{value} is out of range ({min} to {max}).");
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace UnixIpc.Cli;
+
+/// <summary>The bytes a sending command takes: <c>--data TEXT</c> (UTF-8), <c>--hex HEX</c>, or standard input.</summary>
+internal sealed class DataInput
+{
+    public Option<string> Data { get; } = new("--data") { Description = "The data as text (UTF-8).", HelpName = "TEXT" };
+
+    public Option<string> Hex { get; } = new("--hex") { Description = "The data as hex digits, e.g. 48656c6c6f (spaces allowed).", HelpName = "HEX" };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Data);
+        command.Add(Hex);
+    }
+
+    public byte[] Read(ParseResult parse, CliConsole console)
+    {
+        string? text = parse.GetValue(Data);
+        string? hex = parse.GetValue(Hex);
+        if (text is not null && hex is not null)
+        {
+            throw new UsageException("give the data once: --data or --hex, not both.");
+        }
+
+        if (text is not null)
+        {
+            return System.Text.Encoding.UTF8.GetBytes(text);
+        }
+
+        if (hex is not null)
+        {
+            return ParseHex(hex);
+        }
+
+        using var buffer = new MemoryStream();
+        console.StandardInput.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    public static byte[] ParseHex(string hex)
+    {
+        string digits = string.Concat(hex.Where(c => !char.IsWhiteSpace(c)));
+        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            digits = digits[2..];
+        }
+
+        if (digits.Length % 2 != 0)
+        {
+            throw new UsageException($"--hex needs an even number of hex digits; got {digits.Length}.");
+        }
+
+        var bytes = new byte[digits.Length / 2];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (!byte.TryParse(digits.AsSpan(2 * i, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out bytes[i]))
+            {
+                throw new UsageException($"--hex: '{digits.Substring(2 * i, 2)}' is not a hex byte.");
+            }
+        }
+
+        return bytes;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+
+namespace UnixIpc.Cli;
+
+/// <summary>Writes one JSON object per line with Utf8JsonWriter (no reflection, so trimming and AOT stay possible).</summary>
+internal static class JsonOutput
+{
+    public static void WriteObject(CliConsole console, Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    public static void WriteNullableTime(this Utf8JsonWriter writer, string name, DateTimeOffset? time)
+    {
+        if (time is DateTimeOffset t)
+        {
+            writer.WriteNumber(name, t.ToUnixTimeSeconds());
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+}
