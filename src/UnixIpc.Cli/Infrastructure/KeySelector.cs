@@ -32,7 +32,7 @@ internal sealed class KeySelector
     {
         string? key = parse.GetValue(Key);
         bool isPrivate = parse.GetValue(Private);
-        string[]? ftok = parse.GetValue(Ftok);
+        string[]? ftok = parse.GetResult(Ftok) is null ? null : parse.GetValue(Ftok);
         int given = (key is null ? 0 : 1) + (isPrivate ? 1 : 0) + (ftok is null ? 0 : 1);
         if (given != 1)
         {
