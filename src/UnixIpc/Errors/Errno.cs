@@ -78,6 +78,8 @@ public enum Errno
     ERANGE = 34,
     /// <summary>Resource deadlock would occur.</summary>
     EDEADLK = 35,
+    /// <summary>Alias of EDEADLK: Resource deadlock would occur.</summary>
+    EDEADLOCK = 35,
     /// <summary>File name too long.</summary>
     ENAMETOOLONG = 36,
     /// <summary>No record locks available.</summary>

@@ -13,9 +13,8 @@ internal static partial class Interop
     internal const int IPC_INFO = 3;
 
     /// <summary>
-    /// struct ipc_perm (48 bytes). x86-64 declares <c>mode</c> as an unsigned short followed by padding,
-    /// the generic (arm64) header as a 32-bit mode_t; reading the low 16 bits at offset 20 is right on
-    /// both little-endian layouts, and every mode bit (including SHM_DEST) fits in them.
+    /// struct ipc_perm (48 bytes), glibc's generic layout, used on x86-64 and arm64 since glibc 2.31:
+    /// mode is a 32-bit mode_t followed by the 16-bit sequence number.
     /// </summary>
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
     internal struct ipc_perm
@@ -25,8 +24,7 @@ internal static partial class Interop
         public uint gid;
         public uint cuid;
         public uint cgid;
-        public ushort mode;
-        public ushort __pad1;
+        public uint mode;
         public ushort __seq;
         public ushort __pad2;
         public ulong __glibc_reserved1;

@@ -151,7 +151,7 @@ public sealed class SystemVSharedMemory
     {
         ValidateMode(mode);
         Interop.shmid_ds ds = StatCore(Id);
-        ds.shm_perm.mode = (ushort)((ds.shm_perm.mode & ~0x1FF) | (int)mode);
+        ds.shm_perm.mode = (ds.shm_perm.mode & ~0x1FFu) | (uint)mode;
         if (ownerUserId is int uid)
         {
             ds.shm_perm.uid = checked((uint)uid);

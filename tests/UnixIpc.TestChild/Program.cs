@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using UnixIpc;
+
+// The second process of cross-process tests. args[0] names a scenario, the rest are strings (names, ids).
+// Protocol: print READY once set up, then answer each stdin line with exactly one line; "exit" ends with 0.
+// Anything unexpected goes to stderr with exit code 1.
+try
+{
+    return args[0] switch
+    {
+        "pshm-open" => ServeRegion(OpenPosix(args[1]).Map()),
+        "shm-attach" => ServeRegion(SystemVSharedMemory.FromId(int.Parse(args[1], CultureInfo.InvariantCulture)).Attach(args.Length > 2 && args[2] == "ro")),
+        "pshm-race" => RaceCreate(args[1..]),
+        "emfile" => CreateWithoutDescriptors(args[1]),
+        _ => throw new ArgumentException($"unknown scenario {args[0]}"),
+    };
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine(e);
+    return 1;
+}
+
+static PosixSharedMemory OpenPosix(string name) => PosixSharedMemory.OpenExisting(name);
+
+// Serves reads and writes of one region until "exit"; "detach" disposes the region first.
+static int ServeRegion(MappedRegion region)
+{
+    Console.WriteLine("READY");
+    string? line;
+    while ((line = Console.ReadLine()) is not null)
+    {
+        string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        switch (words[0])
+        {
+            case "read":
+                var buffer = new byte[int.Parse(words[2], CultureInfo.InvariantCulture)];
+                int n = region.Read(long.Parse(words[1], CultureInfo.InvariantCulture), buffer);
+                Console.WriteLine(Convert.ToHexString(buffer, 0, n));
+                break;
+            case "write":
+                region.Write(long.Parse(words[1], CultureInfo.InvariantCulture), Convert.FromHexString(words[2]));
+                Console.WriteLine("ok");
+                break;
+            case "add32":
+                long offset = long.Parse(words[1], CultureInfo.InvariantCulture);
+                int times = int.Parse(words[2], CultureInfo.InvariantCulture);
+                for (int i = 0; i < times; i++)
+                {
+                    region.AtomicAddInt32(offset, 1);
+                }
+
+                Console.WriteLine("ok");
+                break;
+            case "detach":
+                region.Dispose();
+                Console.WriteLine("ok");
+                break;
+            case "exit":
+                region.Dispose();
+                return 0;
+            default:
+                Console.Error.WriteLine($"unknown command {line}");
+                return 1;
+        }
+    }
+
+    return 0;
+}
+
+// PSHM-12: after "go", try to create every name exclusively; print how many this process won.
+static int RaceCreate(string[] names)
+{
+    Console.WriteLine("READY");
+    if (Console.ReadLine() != "go")
+    {
+        return 1;
+    }
+
+    int won = 0;
+    foreach (string name in names)
+    {
+        try
+        {
+            using PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, 64);
+            won++;
+        }
+        catch (UnixIpcException e) when (e.Error == Errno.EEXIST)
+        {
+        }
+    }
+
+    Console.WriteLine(won.ToString(CultureInfo.InvariantCulture));
+    return 0;
+}
+
+// PSHM-16: with every descriptor below RLIMIT_NOFILE in use, creating fails with EMFILE.
+static int CreateWithoutDescriptors(string name)
+{
+    int highest = Directory.EnumerateFiles("/proc/self/fd").Select(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture)).Max();
+    var limit = new RLimit { Current = (ulong)highest + 8, Maximum = ulong.MaxValue };
+    Native.GetRLimit(Native.RLIMIT_NOFILE, out RLimit old);
+    limit.Maximum = old.Maximum;
+    if (Native.SetRLimit(Native.RLIMIT_NOFILE, in limit) != 0)
+    {
+        throw new InvalidOperationException("setrlimit failed");
+    }
+
+    var held = new List<Microsoft.Win32.SafeHandles.SafeFileHandle>();
+    try
+    {
+        while (true)
+        {
+            held.Add(File.OpenHandle("/dev/null"));
+        }
+    }
+    catch (IOException)
+    {
+        // The table is full now.
+    }
+
+    string outcome;
+    try
+    {
+        using PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, 64);
+        outcome = "created";
+    }
+    catch (UnixIpcException e)
+    {
+        outcome = e.Error + " " + e.Message;
+    }
+
+    foreach (var handle in held)
+    {
+        handle.Dispose();
+    }
+
+    PosixSharedMemory.TryUnlink(name);
+    Console.WriteLine(outcome);
+    return 0;
+}
+
+internal struct RLimit
+{
+    public ulong Current;
+    public ulong Maximum;
+}
+
+internal static partial class Native
+{
+    public const int RLIMIT_NOFILE = 7;
+
+    [LibraryImport("libc.so.6", EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetRLimit(int resource, out RLimit limit);
+
+    [LibraryImport("libc.so.6", EntryPoint = "setrlimit", SetLastError = true)]
+    public static partial int SetRLimit(int resource, in RLimit limit);
+}

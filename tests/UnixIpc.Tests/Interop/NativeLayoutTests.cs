@@ -1,0 +1,131 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace UnixIpc.Tests;
+
+/// <summary>
+/// Checks every interop struct (size and each field's offset), every interop constant and every
+/// <see cref="Errno"/> value against the real C headers: the test writes a C file of _Static_asserts
+/// from the C# definitions (by reflection, so new ones are covered automatically) and compiles it with gcc.
+/// </summary>
+public sealed class NativeLayoutTests
+{
+    private static readonly string[] Headers =
+    [
+        "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "unistd.h",
+    ];
+
+    [SkippableFact]
+    public async Task Structs_constants_and_errno_values_match_the_C_headers()
+    {
+        string? gcc = CPeers.FindGcc();
+        Skip.If(gcc is null, "gcc is not available");
+
+        string source = GenerateChecks(out int checks);
+        Assert.True(checks > 100, $"only {checks} checks were generated");
+        string dir = Directory.CreateTempSubdirectory("uipc_layout_").FullName;
+        try
+        {
+            string file = Path.Combine(dir, "layout.c");
+            await File.WriteAllTextAsync(file, source);
+            ProcessRunner.Result result = await ProcessRunner.RunAsync(gcc!, ["-fsyntax-only", "-Werror", file]);
+            Assert.True(result.ExitCode == 0, $"the C headers disagree with the interop definitions:\n{result.Stderr}");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_wrong_value_fails_the_compile()
+    {
+        // Guards the test above against passing vacuously: one wrong constant must make gcc fail.
+        string? gcc = CPeers.FindGcc();
+        Skip.If(gcc is null, "gcc is not available");
+        string dir = Directory.CreateTempSubdirectory("uipc_layout_").FullName;
+        try
+        {
+            string file = Path.Combine(dir, "wrong.c");
+            await File.WriteAllTextAsync(file, "#include <fcntl.h>\n" + ConstantCheck("O_CREAT", Interop.O_CREAT + 1) + "\n");
+            ProcessRunner.Result result = await ProcessRunner.RunAsync(gcc!, ["-fsyntax-only", "-Werror", file]);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("O_CREAT should be", result.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    internal static string GenerateChecks(out int checks)
+    {
+        var c = new StringBuilder();
+        c.AppendLine("#define _GNU_SOURCE");
+        foreach (string header in Headers)
+        {
+            c.AppendLine($"#include <{header}>");
+        }
+
+        c.AppendLine("#include <stddef.h>");
+        checks = 0;
+
+        Type interop = typeof(Interop);
+        foreach (FieldInfo field in interop.GetFields(BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static))
+        {
+            if (field.IsLiteral && !field.Name.Any(char.IsLower) && field.Name.Contains('_', StringComparison.Ordinal))
+            {
+                long value = Convert.ToInt64(field.GetRawConstantValue(), System.Globalization.CultureInfo.InvariantCulture);
+                string name = field.FieldType == typeof(nint) ? $"(long){field.Name}" : field.Name;
+                c.AppendLine(ConstantCheck(name, value));
+                checks++;
+            }
+        }
+
+
+        foreach (Type type in interop.GetNestedTypes(BindingFlags.NonPublic | BindingFlags.Public))
+        {
+            if (!type.IsValueType || type.IsEnum)
+            {
+                continue;
+            }
+
+            c.AppendLine($"_Static_assert(sizeof(struct {type.Name}) == {Marshal.SizeOf(type)}, \"sizeof(struct {type.Name})\");");
+            checks++;
+            foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
+            {
+                // Padding is named differently by glibc and kernel headers; the size and the offsets of
+                // the fields around it pin it down.
+                if (IsPadding(field.Name))
+                {
+                    continue;
+                }
+
+                c.AppendLine($"_Static_assert(offsetof(struct {type.Name}, {field.Name}) == {Marshal.OffsetOf(type, field.Name)}, \"offsetof({type.Name}.{field.Name})\");");
+                c.AppendLine($"_Static_assert(sizeof(((struct {type.Name} *)0)->{field.Name}) == {Marshal.SizeOf(field.FieldType)}, \"sizeof({type.Name}.{field.Name})\");");
+                checks += 2;
+            }
+        }
+
+        // By name, so aliases (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK) are checked too.
+        foreach (string name in Enum.GetNames<Errno>())
+        {
+            if (name != nameof(Errno.None))
+            {
+                c.AppendLine(ConstantCheck(name, (long)Enum.Parse<Errno>(name)));
+                checks++;
+            }
+        }
+
+        return c.ToString();
+    }
+
+    private static bool IsPadding(string name)
+        => name.Contains("pad", StringComparison.OrdinalIgnoreCase)
+           || name.Contains("spare", StringComparison.OrdinalIgnoreCase)
+           || name.Contains("reserved", StringComparison.OrdinalIgnoreCase);
+
+    private static string ConstantCheck(string name, long value)
+        => $"_Static_assert({name} == {value}L, \"{name} should be {value}\");";
+}
