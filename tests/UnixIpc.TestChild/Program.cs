@@ -98,6 +98,7 @@ static int RaceCreate(string[] names)
 // PSHM-16: with every descriptor below RLIMIT_NOFILE in use, creating fails with EMFILE.
 static int CreateWithoutDescriptors(string name)
 {
+    Console.WriteLine("READY");
     int highest = Directory.EnumerateFiles("/proc/self/fd").Select(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture)).Max();
     var limit = new RLimit { Current = (ulong)highest + 8, Maximum = ulong.MaxValue };
     Native.GetRLimit(Native.RLIMIT_NOFILE, out RLimit old);
