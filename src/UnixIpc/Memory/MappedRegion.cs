@@ -18,6 +18,7 @@ public sealed unsafe class MappedRegion : IDisposable
 {
     private readonly SafeMappingHandle _handle;
     private readonly nint _address;
+    private int _disposed;
 
     internal MappedRegion(SafeMappingHandle handle, nint address, long length, MapAccess access, string? objectName)
     {
@@ -41,7 +42,7 @@ public sealed unsafe class MappedRegion : IDisposable
     public string? ObjectName { get; }
 
     /// <summary><see langword="true"/> once <see cref="Dispose"/> has been called.</summary>
-    public bool IsDisposed => _handle.IsClosed;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>
     /// Pins the mapping and returns direct access to its bytes. Dispose the result (a <c>using</c>) when done;
@@ -49,6 +50,9 @@ public sealed unsafe class MappedRegion : IDisposable
     /// </summary>
     public MappedRegionAccess Acquire()
     {
+        // SafeHandle only reports closed once the last reference is gone; a disposed region must refuse
+        // new accesses even while an earlier one still holds the mapping.
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         bool added = false;
         _handle.DangerousAddRef(ref added);
         return new MappedRegionAccess(_handle, (byte*)_address, Length, CanWrite);
@@ -177,7 +181,11 @@ public sealed unsafe class MappedRegion : IDisposable
     public Stream AsStream() => new MappedRegionStream(this);
 
     /// <summary>Unmaps (or detaches) the region once no <see cref="MappedRegionAccess"/> holds it.</summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, 1);
+        _handle.Dispose();
+    }
 
     internal void CheckRange(long offset, long count)
     {
