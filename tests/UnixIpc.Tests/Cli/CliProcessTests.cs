@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace UnixIpc.Tests;
+
+/// <summary>The real <c>unixipc</c> executable: exit codes, stderr, attach --hold, and the tour.</summary>
+[Collection(CrossProcessCollection.Name)]
+public sealed class CliProcessTests
+{
+    [Fact]
+    public async Task Exit_codes_and_the_one_line_error_from_a_real_process()
+    {
+        string name = TestNames.Unique("cli");
+        try
+        {
+            ProcessRunner.Result created = await ProcessRunner.RunCliAsync("pshm", "create", name, "--size", "64", "--excl");
+            Assert.True(created.ExitCode == 0, created.ToString());
+            ProcessRunner.Result again = await ProcessRunner.RunCliAsync("pshm", "create", name, "--size", "64", "--excl");
+            Assert.Equal(1, again.ExitCode);
+            Assert.Equal("unixipc: pshm create: EEXIST (File exists)\n", again.Stderr);
+
+            ProcessRunner.Result usage = await ProcessRunner.RunCliAsync("pshm", "create", "a/b", "--size", "1");
+            Assert.Equal(2, usage.ExitCode);
+
+            ProcessRunner.Result piped = await ProcessRunner.RunAsync(ProcessRunner.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), "pshm", "write", name], stdin: "piped in");
+            Assert.Equal(0, piped.ExitCode);
+            ProcessRunner.Result read = await ProcessRunner.RunCliAsync("pshm", "read", name, "--cstring");
+            Assert.Equal("piped in\n", read.Stdout);
+        }
+        finally
+        {
+            PosixSharedMemory.TryUnlink(name);
+        }
+    }
+
+    [Fact]
+    [Trait("conformance", "SVSHM-04")]
+    [Trait("conformance", "SVSHM-05")]
+    public async Task Attach_hold_keeps_an_attachment_that_counts_and_survives_rm_until_it_ends()
+    {
+        SystemVSharedMemory segment = SystemVSharedMemory.CreateNew(IpcKey.Private, 4096);
+        var info = new ProcessStartInfo(ProcessRunner.DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), "shm", "attach", segment.Id.ToString(CultureInfo.InvariantCulture), "--hold", "120" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process holder = Process.Start(info)!;
+        try
+        {
+            Assert.Equal("attached", await holder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+            SystemVSharedMemoryStatus held = segment.Stat();
+            Assert.Equal(1, held.AttachCount);
+            Assert.Equal(holder.Id, held.LastProcessId);
+
+            ProcessRunner.Result rm = await ProcessRunner.RunCliAsync("shm", "rm", segment.Id.ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(0, rm.ExitCode);
+            Assert.True(segment.Stat().MarkedForRemoval);
+
+            holder.Kill(); // exit detaches
+            await holder.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => segment.Stat()).Error);
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+
+            try
+            {
+                segment.Remove();
+            }
+            catch (UnixIpcException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_tour_runs_every_scenario_between_processes_and_leaves_nothing_behind()
+    {
+        ProcessRunner.Result tour = await ProcessRunner.RunCliAsync("tour");
+        Assert.True(tour.ExitCode == 0, tour.ToString());
+        string[] lines = tour.Stdout.Split('\n');
+
+        // POSIX: a producer process wrote, a different consumer process read the same text, then unlinked.
+        string posixProducer = Assert.Single(lines, l => l.Contains("producer", StringComparison.Ordinal) && l.Contains("wrote \"Hello, World!\"", StringComparison.Ordinal));
+        string posixConsumer = Assert.Single(lines, l => l.Contains("consumer", StringComparison.Ordinal) && l.Contains("read \"Hello, World!\"", StringComparison.Ordinal));
+        Assert.NotEqual(PidOf(posixProducer), PidOf(posixConsumer));
+        Assert.True(Array.IndexOf(lines, posixProducer) < Array.IndexOf(lines, posixConsumer));
+
+        // System V: five ints across processes, then the segment removed.
+        Assert.Single(lines, l => l.Contains("wrote 1 2 3 4 5", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("read 1 2 3 4 5", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("IPC_RMID", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
+
+        Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));
+    }
+
+    private static string PidOf(string line)
+    {
+        int at = line.IndexOf(" pid ", StringComparison.Ordinal) + 5;
+        return line[at..].TrimStart().Split(' ')[0];
+    }
+}
