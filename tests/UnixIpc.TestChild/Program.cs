@@ -13,6 +13,7 @@ try
         "shm-attach" => ServeRegion(SystemVSharedMemory.FromId(int.Parse(args[1], CultureInfo.InvariantCulture)).Attach(args.Length > 2 && args[2] == "ro")),
         "pshm-race" => RaceCreate(args[1..]),
         "emfile" => CreateWithoutDescriptors(args[1]),
+        "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
     };
 }
@@ -142,6 +143,39 @@ static int CreateWithoutDescriptors(string name)
     return 0;
 }
 
+// Permission checks for a root test run: drop to another uid/gid (losing every capability), try one call,
+// print "ok" or the errno.
+static int AsUser(uint uid, uint gid, string operation, string argument)
+{
+    Console.WriteLine("READY");
+    if (Native.SetResGid(gid, gid, gid) != 0 || Native.SetResUid(uid, uid, uid) != 0)
+    {
+        throw new InvalidOperationException("could not change user: " + Marshal.GetLastPInvokeError());
+    }
+
+    Action call = operation switch
+    {
+        "pshm-open" => () => PosixSharedMemory.OpenExisting(argument).Dispose(),
+        "pshm-open-ro" => () => PosixSharedMemory.OpenExisting(argument, readOnly: true).Dispose(),
+        "shm-attach" => () => SystemVSharedMemory.FromId(int.Parse(argument, CultureInfo.InvariantCulture)).Attach().Dispose(),
+        "shm-stat" => () => SystemVSharedMemory.FromId(int.Parse(argument, CultureInfo.InvariantCulture)),
+        "shm-set" => () => SystemVSharedMemory.FromId(int.Parse(argument, CultureInfo.InvariantCulture)).SetPermissions(UnixFileMode.UserRead),
+        "shm-rm" => () => SystemVSharedMemory.Remove(int.Parse(argument, CultureInfo.InvariantCulture)),
+        _ => throw new ArgumentException($"unknown operation {operation}"),
+    };
+    try
+    {
+        call();
+        Console.WriteLine("ok");
+    }
+    catch (UnixIpcException e)
+    {
+        Console.WriteLine(e.Error.ToString());
+    }
+
+    return 0;
+}
+
 internal struct RLimit
 {
     public ulong Current;
@@ -157,4 +191,10 @@ internal static partial class Native
 
     [LibraryImport("libc.so.6", EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int SetRLimit(int resource, in RLimit limit);
+
+    [LibraryImport("libc.so.6", EntryPoint = "setresuid", SetLastError = true)]
+    public static partial int SetResUid(uint ruid, uint euid, uint suid);
+
+    [LibraryImport("libc.so.6", EntryPoint = "setresgid", SetLastError = true)]
+    public static partial int SetResGid(uint rgid, uint egid, uint sgid);
 }

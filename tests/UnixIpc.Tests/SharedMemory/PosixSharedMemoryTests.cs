@@ -194,26 +194,6 @@ public sealed class PosixSharedMemoryTests
         }
     }
 
-    [SkippableFact]
-    [Trait("conformance", "PSHM-08")]
-    public void Opening_against_the_objects_mode_fails_with_EACCES()
-    {
-        Skip.If(Capabilities.Has(Capabilities.CAP_DAC_OVERRIDE), "this process holds CAP_DAC_OVERRIDE, which bypasses the permission check");
-        string name = TestNames.Unique("pshm");
-        try
-        {
-            using var shm = PosixSharedMemory.CreateNew(name, 4096, new PosixSharedMemoryOptions { Mode = UnixFileMode.UserRead });
-            Assert.Equal(Errno.EACCES, Assert.Throws<UnixIpcException>(() => PosixSharedMemory.OpenExisting(name)).Error);
-            using SafeFdHandle fd = Interop.ShmOpen(name, Interop.O_RDONLY | Interop.O_TRUNC, 0);
-            Assert.True(fd.IsInvalid);
-            Assert.Equal(Errno.EACCES, Interop.LastErrno);
-        }
-        finally
-        {
-            PosixSharedMemory.TryUnlink(name);
-        }
-    }
-
     [Fact]
     [Trait("conformance", "PSHM-09")]
     public void After_unlink_the_name_makes_a_fresh_empty_object_while_old_mappings_keep_the_old_bytes()
