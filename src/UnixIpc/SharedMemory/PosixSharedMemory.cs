@@ -75,32 +75,22 @@ public sealed class PosixSharedMemory : IDisposable
 
         // Boost.Interprocess's loop: create exclusively (so we know whether to apply the mode), else open;
         // if the object vanished between the two (unlinked by someone), try again.
+        const int Create = Interop.O_RDWR | Interop.O_CREAT | Interop.O_EXCL;
         while (true)
         {
-            SafeFdHandle fd = Interop.ShmOpen(name, Interop.O_RDWR | Interop.O_CREAT | Interop.O_EXCL, (uint)options.Mode);
-            if (!fd.IsInvalid)
+            if (TryShmOpen(name, Create, options.Mode, out SafeFdHandle? fd, out Errno createError))
             {
                 return InitializeCreated(fd, name, size, options);
             }
 
-            Errno createError = Interop.LastErrno;
-            fd.Dispose();
-            if (createError == Errno.EINTR)
-            {
-                continue;
-            }
-
             if (createError != Errno.EEXIST)
             {
-                throw Interop.Fail(createError, "shm_open", name, Arguments(name, Interop.O_RDWR | Interop.O_CREAT | Interop.O_EXCL, options.Mode));
+                throw Interop.Fail(createError, "shm_open", name, Arguments(name, Create, options.Mode));
             }
 
-            fd = Interop.ShmOpen(name, Interop.O_RDWR, 0);
-            if (fd.IsInvalid)
+            if (!TryShmOpen(name, Interop.O_RDWR, null, out fd, out Errno openError))
             {
-                Errno openError = Interop.LastErrno;
-                fd.Dispose();
-                if (openError is Errno.ENOENT or Errno.EINTR)
+                if (openError == Errno.ENOENT)
                 {
                     continue;
                 }
@@ -142,28 +132,14 @@ public sealed class PosixSharedMemory : IDisposable
     {
         name = PosixName.Normalize(name);
         int flags = readOnly ? Interop.O_RDONLY : Interop.O_RDWR;
-        while (true)
+        if (TryShmOpen(name, flags, null, out SafeFdHandle? fd, out Errno error))
         {
-            SafeFdHandle fd = Interop.ShmOpen(name, flags, 0);
-            if (!fd.IsInvalid)
-            {
-                sharedMemory = new PosixSharedMemory(fd, name, readOnly, unlinkOnDispose: false);
-                return true;
-            }
-
-            Errno error = Interop.LastErrno;
-            fd.Dispose();
-            if (error == Errno.ENOENT)
-            {
-                sharedMemory = null;
-                return false;
-            }
-
-            if (error != Errno.EINTR)
-            {
-                throw Interop.Fail(error, "shm_open", name, Arguments(name, flags, null));
-            }
+            sharedMemory = new PosixSharedMemory(fd, name, readOnly, unlinkOnDispose: false);
+            return true;
         }
+
+        sharedMemory = null;
+        return error == Errno.ENOENT ? false : throw Interop.Fail(error, "shm_open", name, Arguments(name, flags, null));
     }
 
     /// <summary>
@@ -312,20 +288,29 @@ public sealed class PosixSharedMemory : IDisposable
     }
 
     private static SafeFdHandle OpenCore(string name, int flags, UnixFileMode? mode)
+        => TryShmOpen(name, flags, mode, out SafeFdHandle? fd, out Errno error)
+            ? fd
+            : throw Interop.Fail(error, "shm_open", name, Arguments(name, flags, mode));
+
+    /// <summary>shm_open with EINTR retried; on failure returns the errno instead of throwing.</summary>
+    private static bool TryShmOpen(string name, int flags, UnixFileMode? mode, [NotNullWhen(true)] out SafeFdHandle? fd, out Errno error)
     {
         while (true)
         {
-            SafeFdHandle fd = Interop.ShmOpen(name, flags, (uint)(mode ?? 0));
-            if (!fd.IsInvalid)
+            SafeFdHandle handle = Interop.ShmOpen(name, flags, (uint)(mode ?? 0));
+            if (!handle.IsInvalid)
             {
-                return fd;
+                fd = handle;
+                error = Errno.None;
+                return true;
             }
 
-            Errno error = Interop.LastErrno;
-            fd.Dispose();
+            error = Interop.LastErrno;
+            handle.Dispose();
             if (error != Errno.EINTR)
             {
-                throw Interop.Fail(error, "shm_open", name, Arguments(name, flags, mode));
+                fd = null;
+                return false;
             }
         }
     }

@@ -73,13 +73,7 @@ public sealed class CliProcessTests
                 holder.Kill();
             }
 
-            try
-            {
-                segment.Remove();
-            }
-            catch (UnixIpcException)
-            {
-            }
+            Cleanup.RemoveSegment(segment.Id);
         }
     }
 

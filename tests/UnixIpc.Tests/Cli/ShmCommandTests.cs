@@ -57,13 +57,7 @@ public sealed class ShmCommandTests
         }
         finally
         {
-            try
-            {
-                SystemVSharedMemory.Remove(id);
-            }
-            catch (UnixIpcException)
-            {
-            }
+            Cleanup.RemoveSegment(id);
         }
     }
 
@@ -95,10 +89,7 @@ public sealed class ShmCommandTests
         }
         finally
         {
-            if (SystemVSharedMemory.TryOpenExisting(key, out SystemVSharedMemory? left))
-            {
-                left.Remove();
-            }
+            Cleanup.RemoveSegment(key);
 
             File.Delete(file);
         }

@@ -28,10 +28,7 @@ public sealed class SystemVSharedMemoryCrossProcessTests
         }
         finally
         {
-            if (SystemVSharedMemory.TryOpenExisting(key, out SystemVSharedMemory? left))
-            {
-                left.Remove();
-            }
+            Cleanup.RemoveSegment(key);
 
             File.Delete(file);
         }
@@ -61,10 +58,7 @@ public sealed class SystemVSharedMemoryCrossProcessTests
         }
         finally
         {
-            if (SystemVSharedMemory.TryOpenExisting(key, out SystemVSharedMemory? left))
-            {
-                left.Remove();
-            }
+            Cleanup.RemoveSegment(key);
 
             File.Delete(file);
         }
@@ -141,13 +135,7 @@ public sealed class SystemVSharedMemoryCrossProcessTests
         }
         finally
         {
-            try
-            {
-                segment.Remove();
-            }
-            catch (UnixIpcException)
-            {
-            }
+            Cleanup.RemoveSegment(segment.Id);
 
             File.Delete(file);
         }
