@@ -161,6 +161,7 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
         "shm-stat" => () => SystemVSharedMemory.FromId(int.Parse(argument, CultureInfo.InvariantCulture)),
         "shm-set" => () => SystemVSharedMemory.FromId(int.Parse(argument, CultureInfo.InvariantCulture)).SetPermissions(UnixFileMode.UserRead),
         "shm-rm" => () => SystemVSharedMemory.Remove(int.Parse(argument, CultureInfo.InvariantCulture)),
+        "shm-lock-size" => () => LockOwnSegment(long.Parse(argument, CultureInfo.InvariantCulture)),
         _ => throw new ArgumentException($"unknown operation {operation}"),
     };
     try
@@ -174,6 +175,21 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
     }
 
     return 0;
+}
+
+// Creates a private segment of SIZE bytes as this (unprivileged) user, tries SHM_LOCK, removes it.
+static void LockOwnSegment(long size)
+{
+    SystemVSharedMemory segment = SystemVSharedMemory.CreateNew(IpcKey.Private, size);
+    try
+    {
+        segment.Lock();
+        segment.Unlock();
+    }
+    finally
+    {
+        segment.Remove();
+    }
 }
 
 internal struct RLimit

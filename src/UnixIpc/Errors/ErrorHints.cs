@@ -27,6 +27,7 @@ internal static class ErrorHints
         ("shmget" or "shmat" or "shmctl", Errno.EACCES) => "The segment's mode does not allow this access: check its mode and owner (unixipc shm stat).",
         ("shmat" or "shmctl", Errno.EIDRM) => "The segment was removed.",
         ("shmat" or "shmctl", Errno.EINVAL) => $"No System V segment has id {objectName}: it was never created or has already been removed (ipcs -m lists the live ones).",
+        ("shmctl", Errno.ENOMEM) => "Locking would exceed RLIMIT_MEMLOCK (ulimit -l) for the segment's owner: raise it, or lock as a process with CAP_IPC_LOCK.",
         ("shmctl", Errno.EPERM) => "Only the segment's owner or creator (or a process with CAP_SYS_ADMIN) may change or remove it.",
 
         ("mmap", Errno.EACCES) => "The object was opened read-only: map it read-only, or open it read-write.",

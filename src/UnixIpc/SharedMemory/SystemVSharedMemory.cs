@@ -169,6 +169,15 @@ public sealed class SystemVSharedMemory
     }
 
     /// <summary>
+    /// Locks the segment in memory so it is never swapped (SHM_LOCK). Without CAP_IPC_LOCK the segment's
+    /// size counts against the owner's RLIMIT_MEMLOCK (ENOMEM beyond it). Shown as <see cref="SystemVSharedMemoryStatus.Locked"/>.
+    /// </summary>
+    public void Lock() => Control(Interop.SHM_LOCK, "SHM_LOCK");
+
+    /// <summary>Lets the segment be swapped again (SHM_UNLOCK).</summary>
+    public void Unlock() => Control(Interop.SHM_UNLOCK, "SHM_UNLOCK");
+
+    /// <summary>
     /// Removes the segment (IPC_RMID). If processes are still attached it is only marked (SHM_DEST): the key
     /// stops finding it at once, existing attachments keep reading and writing, and the memory is freed
     /// when the last one detaches.
@@ -179,6 +188,9 @@ public sealed class SystemVSharedMemory
     public override string ToString() => $"SystemVSharedMemory id {Id} key {Key}";
 
     private string IdText => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private unsafe void Control(int command, string commandName)
+        => Interop.Check(Interop.ShmCtl(Id, command, null), "shmctl", IdText, $"{Id}, {commandName}, NULL");
 
     private static int Get(IpcKey key, long size, int flags)
     {

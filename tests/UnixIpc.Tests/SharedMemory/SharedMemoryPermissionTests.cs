@@ -69,4 +69,29 @@ public sealed class SharedMemoryPermissionTests
             segment.Remove();
         }
     }
+
+    [SkippableFact]
+    [Trait("conformance", "SVSHM-14")]
+    public async Task Without_CAP_IPC_LOCK_locking_is_bounded_by_RLIMIT_MEMLOCK()
+    {
+        long limit = MemlockLimitBytes();
+        Skip.If(limit < 0, "RLIMIT_MEMLOCK is unlimited here, so there is no bound to cross");
+        long page = Environment.SystemPageSize;
+        Assert.Equal("ok", await Unprivileged.RunAsNobodyAsync("shm-lock-size", page.ToString(CultureInfo.InvariantCulture)));
+        Assert.Equal("ENOMEM", await Unprivileged.RunAsNobodyAsync("shm-lock-size", (limit + (16 * page)).ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static long MemlockLimitBytes()
+    {
+        foreach (string line in File.ReadLines("/proc/self/limits"))
+        {
+            if (line.StartsWith("Max locked memory", StringComparison.Ordinal))
+            {
+                string soft = line["Max locked memory".Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+                return soft == "unlimited" ? -1 : long.Parse(soft, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return -1;
+    }
 }

@@ -345,6 +345,24 @@ public sealed class SystemVSharedMemoryTests
     }
 
     [Fact]
+    [Trait("conformance", "SVSHM-14")]
+    public void Lock_and_Unlock_show_in_stat()
+    {
+        SystemVSharedMemory segment = NewPrivate();
+        try
+        {
+            segment.Lock();
+            Assert.True(segment.Stat().Locked);
+            segment.Unlock();
+            Assert.False(segment.Stat().Locked);
+        }
+        finally
+        {
+            RemoveQuietly(segment);
+        }
+    }
+
+    [Fact]
     public void OpenExisting_of_IPC_PRIVATE_is_an_argument_error()
     {
         ArgumentException e = Assert.Throws<ArgumentException>(() => SystemVSharedMemory.OpenExisting(IpcKey.Private));
