@@ -13,7 +13,8 @@ public sealed class NativeLayoutTests
 {
     private static readonly string[] Headers =
     [
-        "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "unistd.h",
+        "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "sys/msg.h", "sys/sem.h",
+        "mqueue.h", "signal.h", "sys/epoll.h", "time.h", "unistd.h",
     ];
 
     [SkippableFact]
@@ -91,7 +92,19 @@ public sealed class NativeLayoutTests
                 continue;
             }
 
-            c.AppendLine($"_Static_assert(sizeof(struct {type.Name}) == {Marshal.SizeOf(type)}, \"sizeof(struct {type.Name})\");");
+            // A struct may carry its C name, and exist for one architecture only (epoll_event).
+            string cName = type.Name;
+            if (type.GetCustomAttribute<Interop.CStructAttribute>() is { } native)
+            {
+                if (native.Architecture != RuntimeInformation.ProcessArchitecture)
+                {
+                    continue;
+                }
+
+                cName = native.Name;
+            }
+
+            c.AppendLine($"_Static_assert(sizeof(struct {cName}) == {Marshal.SizeOf(type)}, \"sizeof(struct {cName})\");");
             checks++;
             foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
             {
@@ -102,8 +115,8 @@ public sealed class NativeLayoutTests
                     continue;
                 }
 
-                c.AppendLine($"_Static_assert(offsetof(struct {type.Name}, {field.Name}) == {Marshal.OffsetOf(type, field.Name)}, \"offsetof({type.Name}.{field.Name})\");");
-                c.AppendLine($"_Static_assert(sizeof(((struct {type.Name} *)0)->{field.Name}) == {Marshal.SizeOf(field.FieldType)}, \"sizeof({type.Name}.{field.Name})\");");
+                c.AppendLine($"_Static_assert(offsetof(struct {cName}, {field.Name}) == {Marshal.OffsetOf(type, field.Name)}, \"offsetof({cName}.{field.Name})\");");
+                c.AppendLine($"_Static_assert(sizeof(((struct {cName} *)0)->{field.Name}) == {Marshal.SizeOf(field.FieldType)}, \"sizeof({cName}.{field.Name})\");");
                 checks += 2;
             }
         }
