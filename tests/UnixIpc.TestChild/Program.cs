@@ -12,6 +12,8 @@ try
         "pshm-open" => ServeRegion(OpenPosix(args[1]).Map()),
         "shm-attach" => ServeRegion(SystemVSharedMemory.FromId(int.Parse(args[1], CultureInfo.InvariantCulture)).Attach(args.Length > 2 && args[2] == "ro")),
         "pshm-race" => RaceCreate(args[1..]),
+        "mq-open" => ServeQueue(PosixMessageQueue.OpenExisting(args[1])),
+        "mq-race" => RaceCreateQueue(args[1]),
         "emfile" => CreateWithoutDescriptors(args[1]),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
@@ -65,6 +67,64 @@ static int ServeRegion(MappedRegion region)
                 Console.Error.WriteLine($"unknown command {line}");
                 return 1;
         }
+    }
+
+    return 0;
+}
+
+// Sends and receives on a POSIX queue: "send PRIO HEX", "recv" (blocking), "tryrecv"; each answers one line.
+static int ServeQueue(PosixMessageQueue queue)
+{
+    using (queue)
+    {
+        Console.WriteLine("READY");
+        var buffer = new byte[queue.MaxMessageSize];
+        string? line;
+        while ((line = Console.ReadLine()) is not null)
+        {
+            string[] words = line.Split(' ');
+            switch (words[0])
+            {
+                case "send":
+                    queue.Send(words.Length > 2 ? Convert.FromHexString(words[2]) : [], int.Parse(words[1], CultureInfo.InvariantCulture));
+                    Console.WriteLine("sent");
+                    break;
+                case "recv":
+                    PosixMessageInfo info = queue.Receive(buffer);
+                    Console.WriteLine($"{info.Priority} {Convert.ToHexString(buffer, 0, info.Length)}");
+                    break;
+                case "tryrecv":
+                    Console.WriteLine(queue.TryReceive(buffer, out PosixMessageInfo got) ? $"{got.Priority} {Convert.ToHexString(buffer, 0, got.Length)}" : "empty");
+                    break;
+                case "exit":
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"unknown command {line}");
+                    return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+// MQ-34: after "go", try to create the queue exclusively; print "won" or the errno.
+static int RaceCreateQueue(string name)
+{
+    Console.WriteLine("READY");
+    if (Console.ReadLine() != "go")
+    {
+        return 1;
+    }
+
+    try
+    {
+        using var queue = PosixMessageQueue.CreateNew(name, new PosixMessageQueueOptions { MaxMessages = 1, MaxMessageSize = 8 });
+        Console.WriteLine("won");
+    }
+    catch (UnixIpcException e)
+    {
+        Console.WriteLine(e.Error.ToString());
     }
 
     return 0;
@@ -162,6 +222,9 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
         "shm-set" => () => SystemVSharedMemory.FromId(int.Parse(argument, CultureInfo.InvariantCulture)).SetPermissions(UnixFileMode.UserRead),
         "shm-rm" => () => SystemVSharedMemory.Remove(int.Parse(argument, CultureInfo.InvariantCulture)),
         "shm-lock-size" => () => LockOwnSegment(long.Parse(argument, CultureInfo.InvariantCulture)),
+        "mq-open" => () => PosixMessageQueue.OpenExisting(argument).Dispose(),
+        "mq-open-ro" => () => PosixMessageQueue.OpenExisting(argument, MessageQueueAccess.Receive).Dispose(),
+        "mq-unlink" => () => PosixMessageQueue.Unlink(argument),
         _ => throw new ArgumentException($"unknown operation {operation}"),
     };
     try

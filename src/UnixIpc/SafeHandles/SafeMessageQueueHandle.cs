@@ -9,7 +9,7 @@ internal sealed class SafeMessageQueueHandle : SafeHandle
     {
     }
 
-    private SafeMessageQueueHandle(int fd) : base(-1, ownsHandle: true)
+    private SafeMessageQueueHandle(int fd, bool ownsHandle) : base(-1, ownsHandle)
     {
         SetHandle(fd);
     }
@@ -19,7 +19,10 @@ internal sealed class SafeMessageQueueHandle : SafeHandle
     internal int Fd => (int)handle;
 
     /// <summary>Takes ownership of what mq_open returned (-1 gives an invalid handle).</summary>
-    internal static SafeMessageQueueHandle Own(int fd) => new(fd);
+    internal static SafeMessageQueueHandle Own(int fd) => new(fd, ownsHandle: true);
+
+    /// <summary>Wraps a descriptor owned elsewhere; disposing it does not close the descriptor.</summary>
+    internal static SafeMessageQueueHandle Borrow(int fd) => new(fd, ownsHandle: false);
 
     protected override bool ReleaseHandle() => Interop.MqClose((int)handle) == 0;
 }

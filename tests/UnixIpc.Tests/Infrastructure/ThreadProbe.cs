@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace UnixIpc.Tests;
+
+/// <summary>
+/// Tells, without sleeping, when a thread of this process is blocked inside a system call:
+/// /proc/self/task/TID/syscall shows the call's number while the thread waits in the kernel
+/// ("running" otherwise). Lets a test order "it is blocked" before "now wake it".
+/// </summary>
+internal static class ThreadProbe
+{
+    /// <summary>Runs <paramref name="body"/> on a new thread and returns once that thread is blocked in a system call.</summary>
+    public static async Task<Task<T>> StartBlockedAsync<T>(Func<T> body)
+    {
+        int tid = 0;
+        var started = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            Volatile.Write(ref tid, Interop.GetTid());
+            try
+            {
+                started.SetResult(body());
+            }
+            catch (Exception e)
+            {
+                started.SetException(e);
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        await WaitUntilBlockedAsync(() => Volatile.Read(ref tid), started.Task);
+        return started.Task;
+    }
+
+    /// <summary>Waits (bounded) until the thread is in a blocking system call, or <paramref name="finished"/> completes.</summary>
+    public static async Task WaitUntilBlockedAsync(Func<int> tid, Task finished)
+    {
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < limit && !finished.IsCompleted)
+        {
+            int id = tid();
+            if (id != 0 && IsBlocked(id))
+            {
+                return;
+            }
+
+            await Task.Yield();
+        }
+
+        if (!finished.IsCompleted)
+        {
+            throw new TimeoutException("the thread never blocked in a system call");
+        }
+    }
+
+    private static bool IsBlocked(int tid)
+    {
+        try
+        {
+            string syscall = File.ReadAllText($"/proc/self/task/{tid}/syscall");
+            string stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+            char state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            return state == 'S' && int.TryParse(syscall.Split(' ')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
