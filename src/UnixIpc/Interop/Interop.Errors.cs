@@ -9,7 +9,9 @@ internal static partial class Interop
 
     /// <summary>The one funnel from "the call returned -1" to an exception.</summary>
     internal static UnixIpcException Fail(Errno error, string operation, string? objectName, string? arguments = null)
-        => new(error, operation, objectName, arguments);
+        => error == Errno.EIDRM
+            ? new IpcObjectRemovedException(operation, objectName, arguments)
+            : new UnixIpcException(error, operation, objectName, arguments);
 
     /// <summary>Throws for the last errno when <paramref name="result"/> is -1; returns it otherwise.</summary>
     internal static int Check(int result, string operation, string? objectName, string? arguments = null)

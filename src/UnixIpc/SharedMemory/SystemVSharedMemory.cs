@@ -39,7 +39,7 @@ public sealed class SystemVSharedMemory
     public static SystemVSharedMemory CreateNew(IpcKey key, long size, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
         ValidateSize(size);
-        ValidateMode(mode);
+        SystemVIpc.ValidateMode(mode);
         int flags = Interop.IPC_CREAT | Interop.IPC_EXCL | (int)mode;
         return new SystemVSharedMemory(Get(key, size, flags), key);
     }
@@ -51,7 +51,7 @@ public sealed class SystemVSharedMemory
     public static SystemVSharedMemory CreateOrOpen(IpcKey key, long size, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
         ValidateSize(size);
-        ValidateMode(mode);
+        SystemVIpc.ValidateMode(mode);
         return new SystemVSharedMemory(Get(key, size, Interop.IPC_CREAT | (int)mode), key);
     }
 
@@ -61,7 +61,7 @@ public sealed class SystemVSharedMemory
     /// <exception cref="UnixIpcException">ENOENT when no segment has the key.</exception>
     public static SystemVSharedMemory OpenExisting(IpcKey key, long minimumSize = 0)
     {
-        ValidateOpenKey(key);
+        SystemVIpc.ValidateOpenKey(key);
         ArgumentOutOfRangeException.ThrowIfNegative(minimumSize);
         return new SystemVSharedMemory(Get(key, minimumSize, 0), key);
     }
@@ -69,7 +69,7 @@ public sealed class SystemVSharedMemory
     /// <summary>Finds an existing segment by key; <see langword="false"/> when there is none.</summary>
     public static bool TryOpenExisting(IpcKey key, [NotNullWhen(true)] out SystemVSharedMemory? segment)
     {
-        ValidateOpenKey(key);
+        SystemVIpc.ValidateOpenKey(key);
         int id = Interop.ShmGet(key.Value, 0, 0);
         if (id == -1)
         {
@@ -97,7 +97,7 @@ public sealed class SystemVSharedMemory
         ArgumentOutOfRangeException.ThrowIfNegative(id);
         unsafe
         {
-            Interop.Check(Interop.ShmCtl(id, Interop.IPC_RMID, null), "shmctl", id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{id}, IPC_RMID, NULL");
+            Interop.Check(Interop.ShmCtl(id, Interop.IPC_RMID, null), "shmctl", SystemVIpc.IdText(id), $"{id}, IPC_RMID, NULL");
         }
     }
 
@@ -137,8 +137,8 @@ public sealed class SystemVSharedMemory
             CreatorProcessId = ds.shm_cpid,
             LastProcessId = ds.shm_lpid,
             AttachCount = (long)ds.shm_nattch,
-            LastAttachTime = ds.shm_atime == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(ds.shm_atime),
-            LastDetachTime = ds.shm_dtime == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(ds.shm_dtime),
+            LastAttachTime = SystemVIpc.Time(ds.shm_atime),
+            LastDetachTime = SystemVIpc.Time(ds.shm_dtime),
             ChangeTime = DateTimeOffset.FromUnixTimeSeconds(ds.shm_ctime),
         };
     }
@@ -149,7 +149,7 @@ public sealed class SystemVSharedMemory
     /// </summary>
     public void SetPermissions(UnixFileMode mode, int? ownerUserId = null, int? ownerGroupId = null)
     {
-        ValidateMode(mode);
+        SystemVIpc.ValidateMode(mode);
         Interop.shmid_ds ds = StatCore(Id);
         ds.shm_perm.mode = (ds.shm_perm.mode & ~0x1FFu) | (uint)mode;
         if (ownerUserId is int uid)
@@ -187,7 +187,7 @@ public sealed class SystemVSharedMemory
     /// <inheritdoc/>
     public override string ToString() => $"SystemVSharedMemory id {Id} key {Key}";
 
-    private string IdText => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private string IdText => SystemVIpc.IdText(Id);
 
     private unsafe void Control(int command, string commandName)
         => Interop.Check(Interop.ShmCtl(Id, command, null), "shmctl", IdText, $"{Id}, {commandName}, NULL");
@@ -197,8 +197,8 @@ public sealed class SystemVSharedMemory
         int id = Interop.ShmGet(key.Value, (nuint)size, flags);
         if (id == -1)
         {
-            string shown = key.IsPrivate ? "IPC_PRIVATE" : key.ToString();
-            throw Interop.Fail(Interop.LastErrno, "shmget", shown, $"{shown}, {size}, {DescribeFlags(flags)}");
+            string shown = SystemVIpc.KeyText(key);
+            throw Interop.Fail(Interop.LastErrno, "shmget", shown, $"{shown}, {size}, {SystemVIpc.DescribeGetFlags(flags)}");
         }
 
         return id;
@@ -207,7 +207,7 @@ public sealed class SystemVSharedMemory
     private static unsafe Interop.shmid_ds StatCore(int id)
     {
         Interop.shmid_ds ds;
-        Interop.Check(Interop.ShmCtl(id, Interop.IPC_STAT, &ds), "shmctl", id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{id}, IPC_STAT");
+        Interop.Check(Interop.ShmCtl(id, Interop.IPC_STAT, &ds), "shmctl", SystemVIpc.IdText(id), $"{id}, IPC_STAT");
         return ds;
     }
 
@@ -217,29 +217,5 @@ public sealed class SystemVSharedMemory
         {
             throw new ArgumentOutOfRangeException(nameof(size), size, "A System V segment needs at least 1 byte (SHMMIN).");
         }
-    }
-
-    private static void ValidateOpenKey(IpcKey key)
-    {
-        if (key.IsPrivate)
-        {
-            throw new ArgumentException("IPC_PRIVATE always creates a new segment, so there is nothing to open: use FromId with the segment's id.", nameof(key));
-        }
-    }
-
-    private static void ValidateMode(UnixFileMode mode)
-    {
-        if (((int)mode & ~0x1FF) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Only the read/write bits (0666; execute is ignored) apply to System V segments.");
-        }
-    }
-
-    private static string DescribeFlags(int flags)
-    {
-        string text = "0" + Convert.ToString(flags & 0x1FF, 8);
-        if ((flags & Interop.IPC_CREAT) != 0) text = "IPC_CREAT|" + text;
-        if ((flags & Interop.IPC_EXCL) != 0) text = "IPC_EXCL|" + text;
-        return text;
     }
 }
