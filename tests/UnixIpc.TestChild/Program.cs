@@ -14,6 +14,7 @@ try
         "pshm-race" => RaceCreate(args[1..]),
         "mq-open" => ServeQueue(PosixMessageQueue.OpenExisting(args[1])),
         "mq-race" => RaceCreateQueue(args[1]),
+        "msg-open" => ServeSystemVQueue(SystemVMessageQueue.FromId(int.Parse(args[1], CultureInfo.InvariantCulture))),
         "emfile" => CreateWithoutDescriptors(args[1]),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
@@ -102,6 +103,45 @@ static int ServeQueue(PosixMessageQueue queue)
                     Console.Error.WriteLine($"unknown command {line}");
                     return 1;
             }
+        }
+    }
+
+    return 0;
+}
+
+// A System V queue: "send TYPE HEX" and "recv SELECTOR" block; each prints its result, or the errno
+// name if the call failed (EIDRM when the queue is removed meanwhile).
+static int ServeSystemVQueue(SystemVMessageQueue queue)
+{
+    Console.WriteLine("READY");
+    var buffer = new byte[8192];
+    string? line;
+    while ((line = Console.ReadLine()) is not null)
+    {
+        string[] words = line.Split(' ');
+        try
+        {
+            switch (words[0])
+            {
+                case "send":
+                    queue.Send(long.Parse(words[1], CultureInfo.InvariantCulture), words.Length > 2 ? Convert.FromHexString(words[2]) : []);
+                    Console.WriteLine("sent");
+                    break;
+                case "recv":
+                    long selector = long.Parse(words[1], CultureInfo.InvariantCulture);
+                    SystemVMessageInfo info = queue.Receive(buffer, selector == 0 ? MessageSelector.Any : selector > 0 ? MessageSelector.Type(selector) : MessageSelector.LowestUpTo(-selector));
+                    Console.WriteLine($"{info.Type} {Convert.ToHexString(buffer, 0, info.Length)}");
+                    break;
+                case "exit":
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"unknown command {line}");
+                    return 1;
+            }
+        }
+        catch (IpcObjectRemovedException)
+        {
+            Console.WriteLine("EIDRM");
         }
     }
 
@@ -225,6 +265,13 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
         "mq-open" => () => PosixMessageQueue.OpenExisting(argument).Dispose(),
         "mq-open-ro" => () => PosixMessageQueue.OpenExisting(argument, MessageQueueAccess.Receive).Dispose(),
         "mq-unlink" => () => PosixMessageQueue.Unlink(argument),
+        "msg-send" => () => MessageQueueById(argument).TrySend(1, "x"u8),
+        "msg-recv" => () => MessageQueueById(argument).TryReceive(new byte[8192], out _),
+        "msg-stat" => () => MessageQueueById(argument),
+        "msg-set" => () => MessageQueueById(argument).Set(mode: UnixFileMode.UserRead),
+        "msg-rm" => () => SystemVMessageQueue.Remove(int.Parse(argument, CultureInfo.InvariantCulture)),
+        "msg-raise-own" => () => RaiseOwnQueueLimit(long.Parse(argument, CultureInfo.InvariantCulture)),
+
         _ => throw new ArgumentException($"unknown operation {operation}"),
     };
     try
@@ -238,6 +285,22 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
     }
 
     return 0;
+}
+
+static SystemVMessageQueue MessageQueueById(string id) => SystemVMessageQueue.FromId(int.Parse(id, CultureInfo.InvariantCulture));
+
+// SVMSG-15: an unprivileged owner raising its own queue's byte limit to BYTES.
+static void RaiseOwnQueueLimit(long bytes)
+{
+    SystemVMessageQueue queue = SystemVMessageQueue.CreateNew(IpcKey.Private);
+    try
+    {
+        queue.Set(maxBytes: bytes);
+    }
+    finally
+    {
+        queue.Remove();
+    }
 }
 
 // Creates a private segment of SIZE bytes as this (unprivileged) user, tries SHM_LOCK, removes it.
