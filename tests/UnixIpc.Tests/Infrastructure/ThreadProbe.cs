@@ -67,4 +67,51 @@ internal static class ThreadProbe
             return false;
         }
     }
+
+    /// <summary>
+    /// Waits (bounded) until some thread of process <paramref name="pid"/> is blocked in the system call
+    /// <paramref name="call"/> (e.g. "msgrcv"), read from /proc/PID/task/*/syscall.
+    /// </summary>
+    public static async Task WaitUntilProcessBlockedInAsync(int pid, string call)
+    {
+        int number = SyscallNumber(call);
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < limit)
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    string syscall = File.ReadAllText(Path.Combine(task, "syscall"));
+                    if (int.TryParse(syscall.Split(' ')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n == number)
+                    {
+                        return;
+                    }
+                }
+                catch (IOException)
+                {
+                    // the thread ended meanwhile
+                }
+            }
+
+            await Task.Yield();
+        }
+
+        throw new TimeoutException($"process {pid} never blocked in {call}");
+    }
+
+    private static int SyscallNumber(string call) => (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture, call) switch
+    {
+        (System.Runtime.InteropServices.Architecture.X64, "msgsnd") => 69,
+        (System.Runtime.InteropServices.Architecture.X64, "msgrcv") => 70,
+        (System.Runtime.InteropServices.Architecture.X64, "semop") => 65,
+        (System.Runtime.InteropServices.Architecture.X64, "semtimedop") => 220,
+        (System.Runtime.InteropServices.Architecture.X64, "futex") => 202,
+        (System.Runtime.InteropServices.Architecture.Arm64, "msgsnd") => 189,
+        (System.Runtime.InteropServices.Architecture.Arm64, "msgrcv") => 188,
+        (System.Runtime.InteropServices.Architecture.Arm64, "semop") => 193,
+        (System.Runtime.InteropServices.Architecture.Arm64, "semtimedop") => 192,
+        (System.Runtime.InteropServices.Architecture.Arm64, "futex") => 98,
+        _ => throw new PlatformNotSupportedException($"no syscall number for {call} on this architecture"),
+    };
 }
