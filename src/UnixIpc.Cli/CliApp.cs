@@ -33,6 +33,8 @@ internal static class CliApp
         {
             PshmCommands.Build(console),
             ShmCommands.Build(console),
+            MqCommands.Build(console),
+            MsgCommands.Build(console),
             TourCommand.Build(console),
             TourCommand.BuildStep(console),
         };
@@ -75,6 +77,16 @@ internal static class CliApp
 
     public static Func<ParseResult, CancellationToken, Task<int>> Handler(CliConsole console, string noun, string verb, Func<ParseResult, int> body)
         => Handler(console, noun, verb, (parse, _) => Task.FromResult(body(parse)));
+
+    /// <summary>
+    /// Reports an outcome the kernel expresses as an errno but the library as a return value or a
+    /// pre-call check: one stderr line, and exit 3 for would-block and time-outs, 1 otherwise.
+    /// </summary>
+    public static int Report(CliConsole console, string noun, string verb, Errno error)
+    {
+        console.Error.WriteLine($"unixipc: {noun} {verb}: {error} ({UnixIpcException.Describe(error)})");
+        return error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG ? CliExitCode.WouldBlock : CliExitCode.Failed;
+    }
 
     private static string CommandPath(Command command)
     {

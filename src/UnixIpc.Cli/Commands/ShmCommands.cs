@@ -197,6 +197,6 @@ internal static class ShmCommands
         return command;
     }
 
-    private static string FormatTime(DateTimeOffset? time)
+    internal static string FormatTime(DateTimeOffset? time)
         => time is DateTimeOffset t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "never";
 }

@@ -24,6 +24,8 @@ internal sealed class TourRunner
         Line("tour", Environment.ProcessId, $"UnixIpc tour: every mechanism between real processes (pid {Environment.ProcessId} is this one)");
         await PosixSharedMemoryAsync(cancellationToken).ConfigureAwait(false);
         await SystemVSharedMemoryAsync(cancellationToken).ConfigureAwait(false);
+        await PosixMessageQueueAsync(cancellationToken).ConfigureAwait(false);
+        await SystemVMessageQueueAsync(cancellationToken).ConfigureAwait(false);
         _console.Out.WriteLine();
         _console.Out.WriteLine(_failures == 0 ? "tour finished: every scenario passed, nothing left behind." : $"tour finished: {_failures} check(s) failed.");
         return _failures == 0 ? CliExitCode.Success : CliExitCode.Failed;
@@ -62,6 +64,47 @@ internal sealed class TourRunner
         finally
         {
             if (SystemVSharedMemory.TryOpenExisting(key, out SystemVSharedMemory? left))
+            {
+                left.Remove();
+            }
+
+            File.Delete(path);
+        }
+    }
+
+    private async Task PosixMessageQueueAsync(CancellationToken cancellationToken)
+    {
+        string name = $"/unixipc_tour_{Environment.ProcessId}_mq";
+        Heading("POSIX message queue: a priority queue over " + name);
+        try
+        {
+            await StepAsync("producer", cancellationToken, "mq-producer", name).ConfigureAwait(false);
+            await StepAsync("consumer", cancellationToken, "mq-consumer", name).ConfigureAwait(false);
+            Check(!PosixMessageQueue.TryOpenExisting(name, out PosixMessageQueue? left), $"{name} no longer exists");
+            left?.Dispose();
+        }
+        finally
+        {
+            PosixMessageQueue.TryUnlink(name);
+        }
+    }
+
+    private async Task SystemVMessageQueueAsync(CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"unixipc-tour-{Environment.ProcessId}-msg.key");
+        const int project = 'Q';
+        Heading($"System V message queue: typed messages selected by type over ftok(\"{path}\", '{(char)project}')");
+        File.WriteAllBytes(path, []);
+        IpcKey key = IpcKey.FromPath(path, project);
+        try
+        {
+            await StepAsync("producer", cancellationToken, "msg-producer", path, project.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            await StepAsync("consumer", cancellationToken, "msg-consumer", path, project.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            Check(!SystemVMessageQueue.TryOpenExisting(key, out _), $"no queue has key {key} any more");
+        }
+        finally
+        {
+            if (SystemVMessageQueue.TryOpenExisting(key, out SystemVMessageQueue? left))
             {
                 left.Remove();
             }

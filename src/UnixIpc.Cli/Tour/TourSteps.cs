@@ -30,6 +30,18 @@ internal static class TourSteps
             case "svshm-consumer":
                 SystemVConsumer(args[0], int.Parse(args[1], CultureInfo.InvariantCulture), output);
                 return 0;
+            case "mq-producer":
+                PosixQueueProducer(args[0], output);
+                return 0;
+            case "mq-consumer":
+                PosixQueueConsumer(args[0], output);
+                return 0;
+            case "msg-producer":
+                SystemVQueueProducer(args[0], int.Parse(args[1], CultureInfo.InvariantCulture), output);
+                return 0;
+            case "msg-consumer":
+                SystemVQueueConsumer(args[0], int.Parse(args[1], CultureInfo.InvariantCulture), output);
+                return 0;
             default:
                 throw new UsageException($"unknown tour step '{role}'.");
         }
@@ -98,6 +110,87 @@ internal static class TourSteps
         Say(output, clock, $"read {string.Join(' ', values)} and detached");
         segment.Remove();
         Say(output, clock, $"shmctl({segment.Id}, IPC_RMID): the segment is gone");
+    }
+
+    /// <summary>Messages the queue producer sends, deliberately out of priority order.</summary>
+    public static readonly (string Text, int Priority)[] QueueMessages =
+    [
+        ("routine report", 1), ("fire alarm", 9), ("lunch order", 1), ("server down", 7), ("weekly newsletter", 0),
+    ];
+
+    /// <summary>Messages the System V producer sends: types 4, 3, 2, 1 in that order.</summary>
+    public static readonly (long Type, string Text)[] TypedMessages = [(4, "four"), (3, "three"), (2, "two"), (1, "one")];
+
+    private static void PosixQueueProducer(string name, TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        using var queue = PosixMessageQueue.CreateNew(name, new PosixMessageQueueOptions { MaxMessages = 8, MaxMessageSize = 64 });
+        Say(output, clock, $"mq_open(\"{queue.Name}\", O_CREAT|O_EXCL) with room for {queue.MaxMessages} messages of {queue.MaxMessageSize} bytes");
+        foreach ((string text, int priority) in QueueMessages)
+        {
+            queue.Send(System.Text.Encoding.UTF8.GetBytes(text), priority);
+        }
+
+        Say(output, clock, "sent, in this order: " + string.Join(", ", QueueMessages.Select(m => $"\"{m.Text}\" (priority {m.Priority})")));
+    }
+
+    private static void PosixQueueConsumer(string name, TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        using (var queue = PosixMessageQueue.OpenExisting(name, MessageQueueAccess.Receive))
+        {
+            var buffer = new byte[queue.MaxMessageSize];
+            var received = new List<(string Text, int Priority)>();
+            while (queue.TryReceive(buffer, out PosixMessageInfo info))
+            {
+                received.Add((System.Text.Encoding.UTF8.GetString(buffer, 0, info.Length), info.Priority));
+            }
+
+            Say(output, clock, "received, highest priority first: " + string.Join(", ", received.Select(m => $"\"{m.Text}\" ({m.Priority})")));
+
+            // Highest priority first, send order within a priority: a stable sort of what was sent.
+            if (!received.SequenceEqual(QueueMessages.OrderByDescending(m => m.Priority)))
+            {
+                throw new InvalidOperationException("the messages did not arrive in priority order");
+            }
+        }
+
+        PosixMessageQueue.Unlink(name);
+        Say(output, clock, $"mq_unlink(\"{name}\"): the queue is gone");
+    }
+
+    private static void SystemVQueueProducer(string path, int project, TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        IpcKey key = IpcKey.FromPath(path, project);
+        SystemVMessageQueue queue = SystemVMessageQueue.CreateNew(key);
+        Say(output, clock, $"ftok(\"{path}\", {project}) = {key}; msgget(IPC_CREAT|IPC_EXCL) = id {queue.Id}");
+        foreach ((long type, string text) in TypedMessages)
+        {
+            queue.Send(type, System.Text.Encoding.UTF8.GetBytes(text));
+        }
+
+        Say(output, clock, "sent types " + string.Join(", ", TypedMessages.Select(m => $"{m.Type} \"{m.Text}\"")));
+    }
+
+    private static void SystemVQueueConsumer(string path, int project, TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        SystemVMessageQueue queue = SystemVMessageQueue.OpenExisting(IpcKey.FromPath(path, project));
+        var buffer = new byte[64];
+        (MessageSelector Selector, long Expected)[] plan = [(MessageSelector.Type(3), 3), (MessageSelector.LowestUpTo(2), 1), (MessageSelector.Any, 4), (MessageSelector.Any, 2)];
+        foreach ((MessageSelector selector, long expected) in plan)
+        {
+            SystemVMessageInfo info = queue.Receive(buffer, selector);
+            Say(output, clock, $"msgrcv({selector}) took type {info.Type} \"{System.Text.Encoding.UTF8.GetString(buffer, 0, info.Length)}\"");
+            if (info.Type != expected)
+            {
+                throw new InvalidOperationException($"msgrcv({selector}) should have taken type {expected}");
+            }
+        }
+
+        queue.Remove();
+        Say(output, clock, $"msgctl({queue.Id}, IPC_RMID): the queue is gone");
     }
 
     private static string Stat(this MappedRegion region, SystemVSharedMemory segment)

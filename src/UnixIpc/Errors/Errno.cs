@@ -2,6 +2,8 @@ namespace UnixIpc;
 
 /// <summary>
 /// Linux error numbers (errno), with the kernel's names and values (x86-64 and arm64 share them).
+/// Aliases are left out so every value prints as one name: EWOULDBLOCK is <see cref="EAGAIN"/> and
+/// EDEADLOCK is <see cref="EDEADLK"/> on Linux.
 /// <see cref="UnixIpcException.Error"/> carries one; the layout test checks every value against <c>errno.h</c>.
 /// </summary>
 public enum Errno
@@ -78,8 +80,6 @@ public enum Errno
     ERANGE = 34,
     /// <summary>Resource deadlock would occur.</summary>
     EDEADLK = 35,
-    /// <summary>Alias of EDEADLK: Resource deadlock would occur.</summary>
-    EDEADLOCK = 35,
     /// <summary>File name too long.</summary>
     ENAMETOOLONG = 36,
     /// <summary>No record locks available.</summary>
@@ -90,8 +90,6 @@ public enum Errno
     ENOTEMPTY = 39,
     /// <summary>Too many symbolic links encountered.</summary>
     ELOOP = 40,
-    /// <summary>Alias of EAGAIN: Operation would block.</summary>
-    EWOULDBLOCK = 11,
     /// <summary>No message of desired type.</summary>
     ENOMSG = 42,
     /// <summary>Identifier removed.</summary>

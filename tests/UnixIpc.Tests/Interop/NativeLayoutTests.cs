@@ -121,7 +121,6 @@ public sealed class NativeLayoutTests
             }
         }
 
-        // By name, so aliases (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK) are checked too.
         foreach (string name in Enum.GetNames<Errno>())
         {
             if (name != nameof(Errno.None))
