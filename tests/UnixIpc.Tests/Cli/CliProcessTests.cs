@@ -94,6 +94,9 @@ public sealed class CliProcessTests
         Assert.Single(lines, l => l.Contains("wrote 1 2 3 4 5", StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("read 1 2 3 4 5", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("IPC_RMID", StringComparison.Ordinal));
+        // Message queues: highest priority first; typed selection with the negative-type rule.
+        Assert.Single(lines, l => l.Contains("received, highest priority first: \"fire alarm\" (9), \"server down\" (7)", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("msgrcv(lowest up to 2) took type 1", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
         Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));

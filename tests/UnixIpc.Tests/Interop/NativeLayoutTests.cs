@@ -14,7 +14,7 @@ public sealed class NativeLayoutTests
     private static readonly string[] Headers =
     [
         "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "sys/msg.h", "sys/sem.h",
-        "mqueue.h", "signal.h", "sys/epoll.h", "time.h", "unistd.h",
+        "mqueue.h", "signal.h", "sys/epoll.h", "sys/resource.h", "time.h", "unistd.h",
     ];
 
     [SkippableFact]
@@ -77,7 +77,15 @@ public sealed class NativeLayoutTests
         {
             if (field.IsLiteral && !field.Name.Any(char.IsLower) && field.Name.Contains('_', StringComparison.Ordinal))
             {
-                long value = Convert.ToInt64(field.GetRawConstantValue(), System.Globalization.CultureInfo.InvariantCulture);
+                object raw = field.GetRawConstantValue()!;
+                if (raw is ulong unsignedValue)
+                {
+                    c.AppendLine($"_Static_assert({field.Name} == {unsignedValue}UL, \"{field.Name} should be {unsignedValue}\");");
+                    checks++;
+                    continue;
+                }
+
+                long value = Convert.ToInt64(raw, System.Globalization.CultureInfo.InvariantCulture);
                 string name = field.FieldType == typeof(nint) ? $"(long){field.Name}" : field.Name;
                 c.AppendLine(ConstantCheck(name, value));
                 checks++;
