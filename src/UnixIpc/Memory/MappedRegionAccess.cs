@@ -99,6 +99,17 @@ public unsafe ref struct MappedRegionAccess
         return ref Unsafe.AsRef<T>(_pointer + offset);
     }
 
+    /// <summary>The first byte of the region (valid while this access is alive).</summary>
+    internal readonly byte* Address => _pointer;
+
+    /// <summary>Hands the held mapping reference to a longer-lived owner, which must call DangerousRelease on it.</summary>
+    internal SafeHandle DetachHandle()
+    {
+        SafeHandle handle = _handle ?? throw new ObjectDisposedException(nameof(MappedRegionAccess));
+        _handle = null;
+        return handle;
+    }
+
     /// <summary>Lets the mapping be removed again.</summary>
     public void Dispose()
     {

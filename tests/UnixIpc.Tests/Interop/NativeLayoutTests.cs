@@ -14,7 +14,7 @@ public sealed class NativeLayoutTests
     private static readonly string[] Headers =
     [
         "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "sys/msg.h", "sys/sem.h",
-        "mqueue.h", "signal.h", "sys/epoll.h", "sys/resource.h", "time.h", "unistd.h",
+        "mqueue.h", "signal.h", "sys/epoll.h", "sys/resource.h", "time.h", "unistd.h", "semaphore.h", "sys/file.h", "limits.h",
     ];
 
     [SkippableFact]
@@ -86,7 +86,8 @@ public sealed class NativeLayoutTests
                 }
 
                 long value = Convert.ToInt64(raw, System.Globalization.CultureInfo.InvariantCulture);
-                string name = field.FieldType == typeof(nint) ? $"(long){field.Name}" : field.Name;
+                string name = field.GetCustomAttribute<Interop.CConstantAttribute>()?.Expression
+                    ?? (field.FieldType == typeof(nint) ? $"(long){field.Name}" : field.Name);
                 c.AppendLine(ConstantCheck(name, value));
                 checks++;
             }

@@ -1,0 +1,46 @@
+using System.Runtime.InteropServices;
+
+namespace UnixIpc;
+
+internal static partial class Interop
+{
+    // <fcntl.h>: record locks.
+    internal const int F_GETLK = 5;
+    internal const int F_SETLK = 6;
+    internal const int F_SETLKW = 7;
+    internal const int F_OFD_GETLK = 36;
+    internal const int F_OFD_SETLK = 37;
+    internal const int F_OFD_SETLKW = 38;
+    internal const short F_RDLCK = 0;
+    internal const short F_WRLCK = 1;
+    internal const short F_UNLCK = 2;
+    internal const short SEEK_SET = 0;
+
+    /// <summary>struct flock (32 bytes on 64-bit Linux, off_t 64-bit).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct flock
+    {
+        public short l_type;
+        public short l_whence;
+        public long l_start;
+        public long l_len;
+        public int l_pid;
+    }
+
+    /// <summary>
+    /// fcntl(2) with a struct flock argument. Variadic in C (<c>int fcntl(int, int, ...)</c>); a pointer as the
+    /// fixed third argument is valid on the x86-64 and arm64 Linux calling conventions.
+    /// </summary>
+    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
+    internal static unsafe partial int FcntlLock(SafeHandle fd, int cmd, flock* lockInfo);
+
+    // <sys/file.h>: whole-file locks.
+    internal const int LOCK_SH = 1;
+    internal const int LOCK_EX = 2;
+    internal const int LOCK_NB = 4;
+    internal const int LOCK_UN = 8;
+
+    /// <summary>flock(2).</summary>
+    [LibraryImport(Libc, EntryPoint = "flock", SetLastError = true)]
+    internal static partial int Flock(SafeHandle fd, int operation);
+}
