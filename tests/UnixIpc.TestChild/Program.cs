@@ -14,6 +14,10 @@ try
         "pshm-race" => RaceCreate(args[1..]),
         "mq-open" => ServeQueue(PosixMessageQueue.OpenExisting(args[1])),
         "mq-race" => RaceCreateQueue(args[1]),
+        "psem-open" => ServeSemaphore(PosixSemaphore.OpenExisting(args[1])),
+        "psem-in-shm" => ServeSemaphoreInSharedMemory(args[1], long.Parse(args[2], CultureInfo.InvariantCulture)),
+        "sem-open" => ServeSemaphoreSet(SystemVSemaphoreSet.FromId(int.Parse(args[1], CultureInfo.InvariantCulture))),
+        "lock-open" => ServeLock(FileLock.Open(args[1], Enum.Parse<FileLockKind>(args[2]))),
         "msg-open" => ServeSystemVQueue(SystemVMessageQueue.FromId(int.Parse(args[1], CultureInfo.InvariantCulture))),
         "emfile" => CreateWithoutDescriptors(args[1]),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
@@ -148,6 +152,142 @@ static int ServeSystemVQueue(SystemVMessageQueue queue)
     return 0;
 }
 
+// A named POSIX semaphore: "wait" (blocking), "trywait", "post", "value"; each answers one line.
+static int ServeSemaphore(PosixSemaphore semaphore)
+{
+    using (semaphore)
+    {
+        return ServeSemaphoreCommands(semaphore);
+    }
+}
+
+// An unnamed process-shared semaphore at OFFSET of POSIX shared memory NAME.
+static int ServeSemaphoreInSharedMemory(string name, long offset)
+{
+    using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(name);
+    using MappedRegion region = shm.Map();
+    using PosixSemaphore semaphore = PosixSemaphore.At(region, offset);
+    return ServeSemaphoreCommands(semaphore);
+}
+
+static int ServeSemaphoreCommands(PosixSemaphore semaphore)
+{
+    Console.WriteLine("READY");
+    string? line;
+    while ((line = Console.ReadLine()) is not null)
+    {
+        switch (line)
+        {
+            case "wait":
+                semaphore.Wait();
+                Console.WriteLine("taken");
+                break;
+            case "trywait":
+                Console.WriteLine(semaphore.TryWait() ? "taken" : "busy");
+                break;
+            case "post":
+                semaphore.Release();
+                Console.WriteLine("posted");
+                break;
+            case "value":
+                Console.WriteLine(semaphore.Value.ToString(CultureInfo.InvariantCulture));
+                break;
+            case "exit":
+                return 0;
+            default:
+                Console.Error.WriteLine($"unknown command {line}");
+                return 1;
+        }
+    }
+
+    return 0;
+}
+
+// A System V semaphore set: "op I:D[u],..." applies atomically (u = SEM_UNDO) and answers "done" or the
+// errno name (EIDRM when the set is removed meanwhile); "value I".
+static int ServeSemaphoreSet(SystemVSemaphoreSet set)
+{
+    Console.WriteLine("READY");
+    string? line;
+    while ((line = Console.ReadLine()) is not null)
+    {
+        string[] words = line.Split(' ');
+        try
+        {
+            switch (words[0])
+            {
+                case "op":
+                    set.Apply(words[1].Split(',').Select(ParseOperation).ToArray());
+                    Console.WriteLine("done");
+                    break;
+                case "value":
+                    Console.WriteLine(set.GetValue(int.Parse(words[1], CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture));
+                    break;
+                case "exit":
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"unknown command {line}");
+                    return 1;
+            }
+        }
+        catch (UnixIpcException e)
+        {
+            Console.WriteLine(e.Error.ToString());
+        }
+    }
+
+    return 0;
+}
+
+static SemaphoreOperation ParseOperation(string text)
+{
+    bool undo = text.EndsWith('u');
+    string[] parts = text.TrimEnd('u').Split(':');
+    return new SemaphoreOperation(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture), undo);
+}
+
+// A file lock: "lock read|write START LENGTH" (blocking), "trylock …", "unlock START LENGTH"; answers one line.
+static int ServeLock(FileLock fileLock)
+{
+    using (fileLock)
+    {
+        Console.WriteLine("READY");
+        string? line;
+        while ((line = Console.ReadLine()) is not null)
+        {
+            string[] words = line.Split(' ');
+            try
+            {
+                switch (words[0])
+                {
+                    case "lock":
+                        fileLock.Lock(Enum.Parse<FileLockType>(words[1], ignoreCase: true), long.Parse(words[2], CultureInfo.InvariantCulture), long.Parse(words[3], CultureInfo.InvariantCulture));
+                        Console.WriteLine("locked");
+                        break;
+                    case "trylock":
+                        Console.WriteLine(fileLock.TryLock(Enum.Parse<FileLockType>(words[1], ignoreCase: true), long.Parse(words[2], CultureInfo.InvariantCulture), long.Parse(words[3], CultureInfo.InvariantCulture)) ? "locked" : "busy");
+                        break;
+                    case "unlock":
+                        fileLock.Unlock(long.Parse(words[1], CultureInfo.InvariantCulture), long.Parse(words[2], CultureInfo.InvariantCulture));
+                        Console.WriteLine("unlocked");
+                        break;
+                    case "exit":
+                        return 0;
+                    default:
+                        Console.Error.WriteLine($"unknown command {line}");
+                        return 1;
+                }
+            }
+            catch (UnixIpcException e)
+            {
+                Console.WriteLine(e.Error.ToString());
+            }
+        }
+    }
+
+    return 0;
+}
+
 // MQ-34: after "go", try to create the queue exclusively; print "won" or the errno.
 static int RaceCreateQueue(string name)
 {
@@ -265,6 +405,11 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
         "mq-open" => () => PosixMessageQueue.OpenExisting(argument).Dispose(),
         "mq-open-ro" => () => PosixMessageQueue.OpenExisting(argument, MessageQueueAccess.Receive).Dispose(),
         "mq-unlink" => () => PosixMessageQueue.Unlink(argument),
+        "psem-open" => () => PosixSemaphore.OpenExisting(argument).Dispose(),
+        "psem-unlink" => () => PosixSemaphore.Unlink(argument),
+        "sem-op" => () => SemaphoreSetById(argument).TryApply(SemaphoreOperation.Release(0)),
+        "sem-getval" => () => SemaphoreSetById(argument).GetValue(0),
+        "sem-set" => () => SemaphoreSetById(argument).SetPermissions(UnixFileMode.UserRead),
         "msg-send" => () => MessageQueueById(argument).TrySend(1, "x"u8),
         "msg-recv" => () => MessageQueueById(argument).TryReceive(new byte[8192], out _),
         "msg-stat" => () => MessageQueueById(argument),
@@ -286,6 +431,8 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
 
     return 0;
 }
+
+static SystemVSemaphoreSet SemaphoreSetById(string id) => SystemVSemaphoreSet.FromId(int.Parse(id, CultureInfo.InvariantCulture));
 
 static SystemVMessageQueue MessageQueueById(string id) => SystemVMessageQueue.FromId(int.Parse(id, CultureInfo.InvariantCulture));
 
