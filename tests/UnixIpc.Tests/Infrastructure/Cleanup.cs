@@ -22,4 +22,16 @@ internal static class Cleanup
             // Already gone.
         }
     }
+
+    public static void RemoveSemaphoreSet(int id)
+    {
+        try
+        {
+            SystemVSemaphoreSet.Remove(id);
+        }
+        catch (UnixIpcException e) when (e.Error is Errno.EINVAL or Errno.EIDRM)
+        {
+            // Already gone.
+        }
+    }
 }

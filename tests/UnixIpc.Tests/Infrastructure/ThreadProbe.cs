@@ -74,7 +74,8 @@ internal static class ThreadProbe
     /// </summary>
     public static async Task WaitUntilProcessBlockedInAsync(int pid, string call)
     {
-        int number = SyscallNumber(call);
+        // glibc implements semop with the semtimedop system call (NULL time-out) on some architectures.
+        int[] numbers = call == "semop" ? [SyscallNumber("semop"), SyscallNumber("semtimedop")] : [SyscallNumber(call)];
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < limit)
         {
@@ -83,7 +84,7 @@ internal static class ThreadProbe
                 try
                 {
                     string syscall = File.ReadAllText(Path.Combine(task, "syscall"));
-                    if (int.TryParse(syscall.Split(' ')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n == number)
+                    if (int.TryParse(syscall.Split(' ')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && numbers.Contains(n))
                     {
                         return;
                     }

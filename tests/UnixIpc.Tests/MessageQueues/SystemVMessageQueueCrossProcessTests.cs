@@ -90,7 +90,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
     [Trait("conformance", "SVMSG-12")]
     public async Task Removal_wakes_a_receiver_and_a_sender_blocked_in_another_process_with_EIDRM()
     {
-        var scope = new SystemVQueueScope();
+        using var scope = new SystemVQueueScope();
         SystemVMessageQueue queue = scope.Queue;
         string id = queue.Id.ToString(CultureInfo.InvariantCulture);
         await using ChildProcess receiver = await ChildProcess.StartAsync("msg-open", id);
@@ -107,7 +107,6 @@ public sealed class SystemVMessageQueueCrossProcessTests
         Assert.Equal("EIDRM", await sending);
         await receiver.StopAsync();
         await sender.StopAsync();
-        scope.Dispose();
     }
 
     [SkippableFact]

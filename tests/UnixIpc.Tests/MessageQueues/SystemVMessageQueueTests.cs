@@ -348,7 +348,7 @@ public sealed class SystemVMessageQueueTests
     [Fact]
     public async Task Cancelling_async_receives_ends_them_and_removal_wakes_the_rest_with_a_distinct_error()
     {
-        var scope = new SystemVQueueScope();
+        using var scope = new SystemVQueueScope();
         SystemVMessageQueue queue = scope.Queue;
         using var cancel = new CancellationTokenSource();
         Task<SystemVMessageInfo> cancelled = queue.ReceiveAsync(new byte[8], cancellationToken: cancel.Token).AsTask();
@@ -361,7 +361,6 @@ public sealed class SystemVMessageQueueTests
         IpcObjectRemovedException e = await Assert.ThrowsAsync<IpcObjectRemovedException>(() => removed.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(Errno.EIDRM, e.Error);
         Assert.Equal("msgrcv", e.Operation);
-        scope.Dispose();
     }
 
     [Fact]
