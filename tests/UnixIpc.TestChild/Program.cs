@@ -271,6 +271,10 @@ static int ServeLock(FileLock fileLock)
                         fileLock.Unlock(long.Parse(words[1], CultureInfo.InvariantCulture), long.Parse(words[2], CultureInfo.InvariantCulture));
                         Console.WriteLine("unlocked");
                         break;
+                    case "conflict":
+                        FileLockConflict? conflict = fileLock.GetConflict(Enum.Parse<FileLockType>(words[1], ignoreCase: true), long.Parse(words[2], CultureInfo.InvariantCulture), long.Parse(words[3], CultureInfo.InvariantCulture));
+                        Console.WriteLine(conflict is null ? "none" : $"{conflict.Type.ToString().ToLowerInvariant()} {conflict.Start} {conflict.Length} {conflict.ProcessId}");
+                        break;
                     case "exit":
                         return 0;
                     default:

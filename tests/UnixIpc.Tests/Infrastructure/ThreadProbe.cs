@@ -108,11 +108,15 @@ internal static class ThreadProbe
         (System.Runtime.InteropServices.Architecture.X64, "semop") => 65,
         (System.Runtime.InteropServices.Architecture.X64, "semtimedop") => 220,
         (System.Runtime.InteropServices.Architecture.X64, "futex") => 202,
+        (System.Runtime.InteropServices.Architecture.X64, "fcntl") => 72,
+        (System.Runtime.InteropServices.Architecture.X64, "flock") => 73,
         (System.Runtime.InteropServices.Architecture.Arm64, "msgsnd") => 189,
         (System.Runtime.InteropServices.Architecture.Arm64, "msgrcv") => 188,
         (System.Runtime.InteropServices.Architecture.Arm64, "semop") => 193,
         (System.Runtime.InteropServices.Architecture.Arm64, "semtimedop") => 192,
         (System.Runtime.InteropServices.Architecture.Arm64, "futex") => 98,
+        (System.Runtime.InteropServices.Architecture.Arm64, "fcntl") => 25,
+        (System.Runtime.InteropServices.Architecture.Arm64, "flock") => 32,
         _ => throw new PlatformNotSupportedException($"no syscall number for {call} on this architecture"),
     };
 }
