@@ -35,6 +35,9 @@ internal static class CliApp
             ShmCommands.Build(console),
             MqCommands.Build(console),
             MsgCommands.Build(console),
+            PsemCommands.Build(console),
+            SemCommands.Build(console),
+            LockCommands.Build(console),
             TourCommand.Build(console),
             TourCommand.BuildStep(console),
         };

@@ -26,6 +26,8 @@ internal sealed class TourRunner
         await SystemVSharedMemoryAsync(cancellationToken).ConfigureAwait(false);
         await PosixMessageQueueAsync(cancellationToken).ConfigureAwait(false);
         await SystemVMessageQueueAsync(cancellationToken).ConfigureAwait(false);
+        await SynchronisedWritersAsync(cancellationToken).ConfigureAwait(false);
+        await AlternationAsync(cancellationToken).ConfigureAwait(false);
         _console.Out.WriteLine();
         _console.Out.WriteLine(_failures == 0 ? "tour finished: every scenario passed, nothing left behind." : $"tour finished: {_failures} check(s) failed.");
         return _failures == 0 ? CliExitCode.Success : CliExitCode.Failed;
@@ -110,6 +112,130 @@ internal sealed class TourRunner
             }
 
             File.Delete(path);
+        }
+    }
+
+    private async Task SynchronisedWritersAsync(CancellationToken cancellationToken)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"unixipc-tour-{Environment.ProcessId}-writers.txt");
+        string gate = $"/unixipc_tour_{Environment.ProcessId}_gate";
+        string mutex = $"/unixipc_tour_{Environment.ProcessId}_mutex";
+        Heading("Synchronised writers: five processes append 0123456789 to one file, without and then with a named semaphore");
+        try
+        {
+            using var gateSemaphore = PosixSemaphore.CreateNew(gate, 0);
+            using var mutexSemaphore = PosixSemaphore.CreateNew(mutex, 1);
+            foreach (string? lockName in new[] { null, mutex })
+            {
+                File.WriteAllBytes(file, []);
+                await RunTogetherAsync("writer", 5, () => gateSemaphore.Release(5), lockName is null ? ["writer", file, gate] : ["writer", file, gate, lockName], cancellationToken).ConfigureAwait(false);
+                string text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+                bool clean = text == string.Concat(Enumerable.Repeat("0123456789", 5));
+                Line("tour", Environment.ProcessId, $"the file now reads {text}");
+                if (lockName is null)
+                {
+                    // Informational: what a race does varies from run to run.
+                    Line("tour", Environment.ProcessId, clean
+                        ? "(the writers happened not to overlap this time; run again to see them interleave)"
+                        : text.Length == 50
+                            ? "without a lock the writers' digits interleave"
+                            : $"without a lock the writers' digits interleave, and {50 - text.Length} digit(s) were overwritten where two wrote at the same place");
+                }
+                else
+                {
+                    Check(clean, $"with {lockName} as a mutex: five clean runs of 0123456789");
+                }
+            }
+        }
+        finally
+        {
+            PosixSemaphore.TryUnlink(gate);
+            PosixSemaphore.TryUnlink(mutex);
+            File.Delete(file);
+        }
+    }
+
+    private async Task AlternationAsync(CancellationToken cancellationToken)
+    {
+        string ping = $"/unixipc_tour_{Environment.ProcessId}_ping";
+        string pong = $"/unixipc_tour_{Environment.ProcessId}_pong";
+        string log = Path.Combine(Path.GetTempPath(), $"unixipc-tour-{Environment.ProcessId}-turns.txt");
+        const int Rounds = 5;
+        Heading($"Strict alternation: two processes take turns over two named semaphores ({ping} starts at 1, {pong} at 0)");
+        try
+        {
+            using var pingSemaphore = PosixSemaphore.CreateNew(ping, 1);
+            using var pongSemaphore = PosixSemaphore.CreateNew(pong, 0);
+            File.WriteAllBytes(log, []);
+            string rounds = Rounds.ToString(CultureInfo.InvariantCulture);
+            Task first = StepAsync("ping", cancellationToken, "pingpong", ping, pong, "ping", log, rounds);
+            Task second = StepAsync("pong", cancellationToken, "pingpong", pong, ping, "pong", log, rounds);
+            await Task.WhenAll(first, second).ConfigureAwait(false);
+            string[] turns = await File.ReadAllLinesAsync(log, cancellationToken).ConfigureAwait(false);
+            foreach (string turn in turns)
+            {
+                Line("log", Environment.ProcessId, turn);
+            }
+
+            bool alternated = turns.Length == 2 * Rounds && turns.Select((t, i) => t.StartsWith(i % 2 == 0 ? $"ping {i / 2} " : $"pong {i / 2} ", StringComparison.Ordinal)).All(ok => ok);
+            Check(alternated, "ping and pong strictly alternated");
+        }
+        finally
+        {
+            PosixSemaphore.TryUnlink(ping);
+            PosixSemaphore.TryUnlink(pong);
+            File.Delete(log);
+        }
+    }
+
+    // Starts COUNT processes of ROLE, waits until each says it is ready, calls GO, then relays their lines.
+    private async Task RunTogetherAsync(string role, int count, Action go, string[] arguments, CancellationToken cancellationToken)
+    {
+        var processes = new List<Process>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                processes.Add(Process.Start(SelfLauncher.StartInfo(["tour-step", .. arguments])) ?? throw new InvalidOperationException("could not start a tour process"));
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StepTimeout);
+            foreach (Process process in processes)
+            {
+                string? ready = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false);
+                if (ready != "0 ready")
+                {
+                    throw new InvalidOperationException($"{role} (pid {process.Id}) did not start: {await process.StandardError.ReadToEndAsync(timeout.Token).ConfigureAwait(false)}");
+                }
+            }
+
+            Line("tour", Environment.ProcessId, $"{count} {role}s are waiting at the start gate; opening it");
+            go();
+            foreach (Process process in processes)
+            {
+                string? line;
+                while ((line = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false)) is not null)
+                {
+                    int space = line.IndexOf(' ', StringComparison.Ordinal);
+                    Line(role, process.Id, $"{line[(space + 1)..]}  ({FormatMicros(line[..space])})");
+                }
+
+                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                Check(process.ExitCode == 0, $"{role} (pid {process.Id}) exited with {process.ExitCode}");
+            }
+        }
+        finally
+        {
+            foreach (Process process in processes)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                process.Dispose();
+            }
         }
     }
 

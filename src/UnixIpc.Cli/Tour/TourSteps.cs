@@ -42,6 +42,12 @@ internal static class TourSteps
             case "msg-consumer":
                 SystemVQueueConsumer(args[0], int.Parse(args[1], CultureInfo.InvariantCulture), output);
                 return 0;
+            case "writer":
+                Writer(args[0], args[1], args.Length > 2 ? args[2] : null, output);
+                return 0;
+            case "pingpong":
+                PingPong(args[0], args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture), output);
+                return 0;
             default:
                 throw new UsageException($"unknown tour step '{role}'.");
         }
@@ -191,6 +197,49 @@ internal static class TourSteps
 
         queue.Remove();
         Say(output, clock, $"msgctl({queue.Id}, IPC_RMID): the queue is gone");
+    }
+
+    // Appends the digits 0-9 to FILE one write at a time, pausing between them, after the start GATE
+    // opens; with a MUTEX semaphore the whole run is one critical section.
+    private static void Writer(string file, string gate, string? mutex, TextWriter output)
+    {
+        using PosixSemaphore start = PosixSemaphore.OpenExisting(gate);
+        using PosixSemaphore? exclusive = mutex is null ? null : PosixSemaphore.OpenExisting(mutex);
+        output.WriteLine("0 ready");
+        output.Flush();
+        start.Wait();
+        var clock = Stopwatch.StartNew();
+        exclusive?.Wait();
+        using (var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1))
+        {
+            for (int digit = 0; digit < 10; digit++)
+            {
+                // .NET opens FileMode.Append without O_APPEND, so each write goes to the end found just before it.
+                stream.Seek(0, SeekOrigin.End);
+                stream.WriteByte((byte)('0' + digit));
+                stream.Flush();
+                Thread.Sleep(1); // gives the other writers a chance to cut in, as in the classic demonstration
+            }
+        }
+
+        exclusive?.Release();
+        Say(output, clock, mutex is null ? "appended 0123456789 without a lock" : $"appended 0123456789 holding {mutex}");
+    }
+
+    // Strict alternation: wait for MINE, log "ROLE i" to LOG, post OTHER; ROUNDS times.
+    private static void PingPong(string mine, string other, string role, string log, int rounds, TextWriter output)
+    {
+        using PosixSemaphore myTurn = PosixSemaphore.OpenExisting(mine);
+        using PosixSemaphore theirTurn = PosixSemaphore.OpenExisting(other);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < rounds; i++)
+        {
+            myTurn.Wait();
+            File.AppendAllText(log, $"{role} {i} (pid {Environment.ProcessId})\n");
+            theirTurn.Release();
+        }
+
+        Say(output, clock, $"took {rounds} turns, each after the other process posted {mine}");
     }
 
     private static string Stat(this MappedRegion region, SystemVSharedMemory segment)

@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace UnixIpc.Cli;
+
+/// <summary><c>unixipc sem</c>: System V semaphore sets (semget, ipcs -s).</summary>
+internal static class SemCommands
+{
+    private const string Noun = "sem";
+
+    public static Command Build(CliConsole console) => new(Noun, "System V semaphore sets (semget; atomic semop, SEM_UNDO, ipcs -s).")
+    {
+        Get(console),
+        Operate(console),
+        Value(console),
+        Values(console),
+        Stat(console),
+        Remove(console),
+    };
+
+    private static Command Get(CliConsole console)
+    {
+        var key = new KeySelector();
+        Option<long> count = CliParsers.NumberOption("--count", "Semaphores in the set (needed to create; when opening, the minimum).", defaultValue: 0);
+        var create = new Option<bool>("--create") { Description = "Create the set if there is none (IPC_CREAT; values start at 0)." };
+        var excl = new Option<bool>("--excl") { Description = "With --create: fail with EEXIST if it exists (IPC_EXCL)." };
+        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        var command = new Command("get", "Find or create a set and print its id.") { count, create, excl, mode };
+        key.AddTo(command);
+        command.SetAction(CliApp.Handler(console, Noun, "get", parse =>
+        {
+            IpcKey k = key.Resolve(parse);
+            bool creating = parse.GetValue(create) || k.IsPrivate;
+            long n = parse.GetValue(count);
+            if (parse.GetValue(excl) && !creating)
+            {
+                throw new UsageException("--excl only makes sense with --create.");
+            }
+
+            if (n < 0 || n > int.MaxValue || (creating && n < 1))
+            {
+                throw new UsageException("creating a set needs --count of at least 1.");
+            }
+
+            SystemVSemaphoreSet set = !creating
+                ? SystemVSemaphoreSet.OpenExisting(k, (int)n)
+                : parse.GetValue(excl) || k.IsPrivate
+                    ? SystemVSemaphoreSet.CreateNew(k, (int)n, parse.GetValue(mode))
+                    : SystemVSemaphoreSet.CreateOrOpen(k, (int)n, parse.GetValue(mode));
+            console.Out.WriteLine(set.Id.ToString(CultureInfo.InvariantCulture));
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Operate(CliConsole console)
+    {
+        Argument<int> id = CliParsers.IdArgument();
+        var ops = new Argument<string>("OPS") { Description = "index:delta pairs applied atomically, e.g. \"0:-1,1:+1,2:0\" (0 waits for zero)." };
+        var nowait = new Option<bool>("--nowait") { Description = "Fail instead of waiting (IPC_NOWAIT; exit 3, EAGAIN)." };
+        var undo = new Option<bool>("--undo") { Description = "SEM_UNDO on every operation: reverted when this process exits." };
+        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds (semtimedop; exit 3, EAGAIN).", defaultValue: -1);
+        var command = new Command("op", "Apply operations in one atomic semop.") { id, ops, nowait, undo, timeout };
+        command.SetAction(CliApp.Handler(console, Noun, "op", (parse, cancellationToken) =>
+        {
+            SemaphoreOperation[] operations = ParseOperations(parse.GetRequiredValue(ops), parse.GetValue(undo));
+            TimeSpan? wait = MqCommands.Wait(parse, timeout, nowait);
+            SystemVSemaphoreSet set = SystemVSemaphoreSet.FromId(parse.GetValue(id));
+            if (operations.Any(o => o.Index >= set.Count))
+            {
+                return Task.FromResult(CliApp.Report(console, Noun, "op", Errno.EFBIG)); // semop's answer to sem_num >= nsems
+            }
+
+            bool applied = true;
+            if (wait == TimeSpan.Zero)
+            {
+                applied = set.TryApply(operations);
+            }
+            else if (wait is TimeSpan limit)
+            {
+                applied = set.TryApply(limit, operations);
+            }
+            else
+            {
+                set.Apply(cancellationToken, operations);
+            }
+
+            // semop and semtimedop both say EAGAIN when they would block or ran out of time.
+            return Task.FromResult(applied ? CliExitCode.Success : CliApp.Report(console, Noun, "op", Errno.EAGAIN));
+        }));
+        return command;
+    }
+
+    private static Command Value(CliConsole console)
+    {
+        Argument<int> id = CliParsers.IdArgument();
+        var index = new Argument<int>("INDEX") { Description = "Which semaphore (0-based)." };
+        Option<long> set = CliParsers.NumberOption("--set", "Set the value (SETVAL) instead of printing it.", defaultValue: -1);
+        var command = new Command("value", "Print (GETVAL) or set (SETVAL) one semaphore's value.") { id, index, set };
+        command.SetAction(CliApp.Handler(console, Noun, "value", parse =>
+        {
+            SystemVSemaphoreSet semaphores = SystemVSemaphoreSet.FromId(parse.GetValue(id));
+            int i = parse.GetValue(index);
+            if (i < 0 || i >= semaphores.Count)
+            {
+                return CliApp.Report(console, Noun, "value", Errno.EINVAL);
+            }
+
+            if (parse.GetResult(set) is { Implicit: false })
+            {
+                long v = parse.GetValue(set);
+                if (v is < 0 or > SystemVSemaphoreSet.MaxValue)
+                {
+                    return CliApp.Report(console, Noun, "value", Errno.ERANGE); // semctl's answer
+                }
+
+                semaphores.SetValue(i, (int)v);
+            }
+            else
+            {
+                console.Out.WriteLine(semaphores.GetValue(i).ToString(CultureInfo.InvariantCulture));
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Values(CliConsole console)
+    {
+        Argument<int> id = CliParsers.IdArgument();
+        var set = new Option<string>("--set") { Description = "Set every value (SETALL), e.g. 1,0,5.", HelpName = "V1,V2,..." };
+        var command = new Command("values", "Print (GETALL, space-separated) or set (SETALL) every value.") { id, set };
+        command.SetAction(CliApp.Handler(console, Noun, "values", parse =>
+        {
+            SystemVSemaphoreSet semaphores = SystemVSemaphoreSet.FromId(parse.GetValue(id));
+            string? values = parse.GetValue(set);
+            if (values is null)
+            {
+                console.Out.WriteLine(string.Join(' ', semaphores.GetValues()));
+                return CliExitCode.Success;
+            }
+
+            int[] parsed = values.Split(',').Select(v => CliParsers.TryParseNumber(v, out long n) && n is >= int.MinValue and <= int.MaxValue ? (int)n : throw new UsageException($"--set: '{v}' is not a number.")).ToArray();
+            if (parsed.Length != semaphores.Count)
+            {
+                throw new UsageException($"--set needs {semaphores.Count} values, one per semaphore; {parsed.Length} were given.");
+            }
+
+            if (parsed.Any(v => v is < 0 or > SystemVSemaphoreSet.MaxValue))
+            {
+                return CliApp.Report(console, Noun, "values", Errno.ERANGE);
+            }
+
+            semaphores.SetValues(parsed);
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Stat(CliConsole console)
+    {
+        Argument<int> id = CliParsers.IdArgument();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("stat", "Show the set (IPC_STAT) and each semaphore's value, waiters and last pid.") { id, json };
+        command.SetAction(CliApp.Handler(console, Noun, "stat", parse =>
+        {
+            SystemVSemaphoreSet set = SystemVSemaphoreSet.FromId(parse.GetValue(id));
+            SystemVSemaphoreSetStatus s = set.Stat();
+            int[] values = set.GetValues();
+            var each = Enumerable.Range(0, s.Count).Select(i => (Value: values[i], NCount: set.GetWaitingForIncrease(i), ZCount: set.GetWaitingForZero(i), Pid: set.GetLastProcessId(i))).ToArray();
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteObject(console, w =>
+                {
+                    w.WriteString("key", s.Key.ToString());
+                    w.WriteNumber("id", s.Id);
+                    w.WriteNumber("nsems", s.Count);
+                    w.WriteString("mode", CliParsers.FormatMode(s.Mode));
+                    w.WriteNumber("uid", s.OwnerUserId);
+                    w.WriteNumber("gid", s.OwnerGroupId);
+                    w.WriteNumber("cuid", s.CreatorUserId);
+                    w.WriteNumber("cgid", s.CreatorGroupId);
+                    w.WriteNullableTime("otime", s.LastOperationTime);
+                    w.WriteNumber("ctime", s.ChangeTime.ToUnixTimeSeconds());
+                    w.WriteStartArray("semaphores");
+                    foreach (var e in each)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("value", e.Value);
+                        w.WriteNumber("ncnt", e.NCount);
+                        w.WriteNumber("zcnt", e.ZCount);
+                        w.WriteNumber("pid", e.Pid);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                });
+            }
+            else
+            {
+                TextWriter o = console.Out;
+                o.WriteLine($"key     {s.Key}");
+                o.WriteLine($"id      {s.Id}");
+                o.WriteLine($"nsems   {s.Count}");
+                o.WriteLine($"mode    {CliParsers.FormatMode(s.Mode)}");
+                o.WriteLine($"uid     {s.OwnerUserId}");
+                o.WriteLine($"gid     {s.OwnerGroupId}");
+                o.WriteLine($"otime   {ShmCommands.FormatTime(s.LastOperationTime)}");
+                o.WriteLine($"ctime   {ShmCommands.FormatTime(s.ChangeTime)}");
+                o.WriteLine("semnum  value  ncnt  zcnt  pid");
+                for (int i = 0; i < each.Length; i++)
+                {
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i,-7} {each[i].Value,-6} {each[i].NCount,-5} {each[i].ZCount,-5} {each[i].Pid}"));
+                }
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Remove(CliConsole console)
+    {
+        Argument<int> id = CliParsers.IdArgument();
+        var command = new Command("rm", "Remove the set (IPC_RMID); blocked callers get EIDRM.") { id };
+        command.SetAction(CliApp.Handler(console, Noun, "rm", parse =>
+        {
+            SystemVSemaphoreSet.Remove(parse.GetValue(id));
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>"0:-1,1:+1,2:0" → operations; every one gets SEM_UNDO when <paramref name="undo"/>.</summary>
+    internal static SemaphoreOperation[] ParseOperations(string text, bool undo)
+    {
+        var operations = new List<SemaphoreOperation>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] pieces = part.Split(':');
+            if (pieces.Length != 2
+                || !int.TryParse(pieces[0], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+                || !int.TryParse(pieces[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int delta))
+            {
+                throw new UsageException($"'{part}' is not index:delta (e.g. 0:-1, 1:+1, 2:0).");
+            }
+
+            operations.Add(new SemaphoreOperation(index, delta, undo));
+        }
+
+        return operations.Count > 0 ? [.. operations] : throw new UsageException("OPS is empty: give at least one index:delta.");
+    }
+}
