@@ -133,15 +133,15 @@ internal static class SemCommands
         var command = new Command("values", "Print (GETALL, space-separated) or set (SETALL) every value.") { id, set };
         command.SetAction(CliApp.Handler(console, Noun, "values", parse =>
         {
-            SystemVSemaphoreSet semaphores = SystemVSemaphoreSet.FromId(parse.GetValue(id));
             string? values = parse.GetValue(set);
-            if (values is null)
+            int[]? parsed = values?.Split(',').Select(v => CliParsers.TryParseNumber(v, out long n) && n is >= int.MinValue and <= int.MaxValue ? (int)n : throw new UsageException($"--set: '{v}' is not a number.")).ToArray();
+            SystemVSemaphoreSet semaphores = SystemVSemaphoreSet.FromId(parse.GetValue(id));
+            if (parsed is null)
             {
                 console.Out.WriteLine(string.Join(' ', semaphores.GetValues()));
                 return CliExitCode.Success;
             }
 
-            int[] parsed = values.Split(',').Select(v => CliParsers.TryParseNumber(v, out long n) && n is >= int.MinValue and <= int.MaxValue ? (int)n : throw new UsageException($"--set: '{v}' is not a number.")).ToArray();
             if (parsed.Length != semaphores.Count)
             {
                 throw new UsageException($"--set needs {semaphores.Count} values, one per semaphore; {parsed.Length} were given.");

@@ -97,9 +97,60 @@ public sealed class CliProcessTests
         // Message queues: highest priority first; typed selection with the negative-type rule.
         Assert.Single(lines, l => l.Contains("received, highest priority first: \"fire alarm\" (9), \"server down\" (7)", StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("msgrcv(lowest up to 2) took type 1", StringComparison.Ordinal));
+
+        // Synchronisation: five clean runs under the named-semaphore mutex; strict alternation.
+        Assert.Single(lines, l => l.Contains("the file now reads " + string.Concat(Enumerable.Repeat("0123456789", 5)), StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("ok: ping and pong strictly alternated", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
         Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));
+    }
+
+    [Fact]
+    [Trait("conformance", "LOCK-01")]
+    [Trait("conformance", "SVSEM-06")]
+    public async Task Lock_set_hold_is_seen_by_lock_get_with_its_pid_and_sem_undo_reverts_at_exit()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.lock");
+        var info = new ProcessStartInfo(ProcessRunner.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), "lock", "set", path, "--type", "write", "--start", "0", "--length", "10", "--posix", "--hold", "120" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process holder = Process.Start(info)!;
+        try
+        {
+            Assert.Equal($"locked {holder.Id}", await holder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+            ProcessRunner.Result get = await ProcessRunner.RunCliAsync("lock", "get", path, "--type", "read", "--start", "5", "--length", "1", "--json");
+            Assert.Equal($"{{\"locked\":true,\"type\":\"write\",\"start\":0,\"length\":10,\"pid\":{holder.Id}}}\n", get.Stdout);
+            ProcessRunner.Result conflict = await ProcessRunner.RunCliAsync("lock", "set", path, "--type", "read", "--start", "5", "--length", "1", "--posix");
+            Assert.Equal(3, conflict.ExitCode);
+            Assert.Equal("unixipc: lock set: EAGAIN (Resource temporarily unavailable)\n", conflict.Stderr);
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+
+            File.Delete(path);
+        }
+
+        SystemVSemaphoreSet set = SystemVSemaphoreSet.CreateNew(IpcKey.Private, 1, initialValue: 1);
+        try
+        {
+            string id = set.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(0, (await ProcessRunner.RunCliAsync("sem", "op", id, "0:-1", "--undo")).ExitCode);
+            Assert.Equal(1, set.GetValue(0)); // that process has exited: its SEM_UNDO gave the count back
+            Assert.Equal(0, (await ProcessRunner.RunCliAsync("sem", "op", id, "0:-1")).ExitCode);
+            Assert.Equal(0, set.GetValue(0));
+        }
+        finally
+        {
+            set.Remove();
+        }
     }
 
     private static string PidOf(string line)
