@@ -10,7 +10,7 @@ public sealed partial class PosixMessageQueue
     public bool TryReceive(Span<byte> buffer, out PosixMessageInfo message)
     {
         CheckReceive(buffer);
-        return ReceiveCore(buffer, pastDeadline: true, out message);
+        return ReceiveCore(buffer, NoWait, out message);
     }
 
     /// <summary>Receives, waiting up to <paramref name="timeout"/> for a message; <see langword="false"/> if none came.</summary>
@@ -27,7 +27,7 @@ public sealed partial class PosixMessageQueue
         long deadline = DeadlineFrom(timeout);
         while (true)
         {
-            if (_nonBlocking ? ReceiveCore(buffer, pastDeadline: true, out message) : TimedReceive(buffer, RemainingUntil(deadline), out message))
+            if (ReceiveCore(buffer, _nonBlocking ? NoWait : deadline, out message))
             {
                 return true;
             }
@@ -45,12 +45,12 @@ public sealed partial class PosixMessageQueue
     {
         CheckReceive(buffer);
         PosixMessageInfo message;
-        if (!cancellationToken.CanBeCanceled && !_nonBlocking && ReceiveCore(buffer, pastDeadline: false, out message))
+        if (!cancellationToken.CanBeCanceled && !_nonBlocking && ReceiveCore(buffer, deadline: null, out message))
         {
             return message;
         }
 
-        while (!ReceiveCore(buffer, pastDeadline: true, out message))
+        while (!ReceiveCore(buffer, NoWait, out message))
         {
             WaitReady(Readiness.Read, Timeout.InfiniteTimeSpan, cancellationToken);
         }
@@ -66,7 +66,7 @@ public sealed partial class PosixMessageQueue
     {
         CheckReceive(buffer.Span);
         PosixMessageInfo message;
-        while (!ReceiveCore(buffer.Span, pastDeadline: true, out message))
+        while (!ReceiveCore(buffer.Span, NoWait, out message))
         {
             ObjectDisposedException.ThrowIf(!await WaitToReceiveAsync(cancellationToken).ConfigureAwait(false), this);
         }
@@ -92,45 +92,16 @@ public sealed partial class PosixMessageQueue
         }
     }
 
-    private unsafe bool ReceiveCore(Span<byte> buffer, bool pastDeadline, out PosixMessageInfo message)
-    {
-        Interop.timespec epoch = default;
-        uint priority;
-        fixed (byte* bytes = buffer)
-        {
-            while (true)
-            {
-                nint length = Interop.MqTimedReceive(Handle, bytes, (nuint)buffer.Length, &priority, pastDeadline ? &epoch : null);
-                if (length >= 0)
-                {
-                    message = new PosixMessageInfo((int)length, (int)priority);
-                    return true;
-                }
-
-                Errno error = Interop.LastErrno;
-                if (error is Errno.ETIMEDOUT or Errno.EAGAIN)
-                {
-                    message = default;
-                    return false;
-                }
-
-                if (error != Errno.EINTR)
-                {
-                    throw Interop.Fail(error, "mq_timedreceive", Name, $"{Name}, buffer of {buffer.Length} bytes");
-                }
-            }
-        }
-    }
-
-    private unsafe bool TimedReceive(Span<byte> buffer, TimeSpan remaining, out PosixMessageInfo message)
+    // One mq_timedreceive, EINTR retried; deadline as for SendCore.
+    private unsafe bool ReceiveCore(Span<byte> buffer, long? deadline, out PosixMessageInfo message)
     {
         uint priority;
         fixed (byte* bytes = buffer)
         {
             while (true)
             {
-                Interop.timespec deadline = Interop.timespec.RealtimeDeadline(remaining);
-                nint length = Interop.MqTimedReceive(Handle, bytes, (nuint)buffer.Length, &priority, &deadline);
+                Interop.timespec at = deadline is long d && d != NoWait ? Interop.timespec.RealtimeDeadline(RemainingUntil(d)) : default;
+                nint length = Interop.MqTimedReceive(Handle, bytes, (nuint)buffer.Length, &priority, deadline is null ? null : &at);
                 if (length >= 0)
                 {
                     message = new PosixMessageInfo((int)length, (int)priority);

@@ -8,7 +8,7 @@ public sealed partial class PosixMessageQueue
     public bool TrySend(ReadOnlySpan<byte> message, int priority = 0)
     {
         CheckSend(message, priority);
-        return SendCore(message, priority, pastDeadline: true);
+        return SendCore(message, priority, NoWait);
     }
 
     /// <summary>Sends, waiting up to <paramref name="timeout"/> for room; <see langword="false"/> if none came.</summary>
@@ -29,7 +29,7 @@ public sealed partial class PosixMessageQueue
         while (true)
         {
             // Blocking descriptor: the kernel waits (mq_timedsend). O_NONBLOCK set: try, then wait on epoll.
-            if (_nonBlocking ? SendCore(message, priority, pastDeadline: true) : TimedSend(message, priority, RemainingUntil(deadline)))
+            if (SendCore(message, priority, _nonBlocking ? NoWait : deadline))
             {
                 return true;
             }
@@ -47,12 +47,12 @@ public sealed partial class PosixMessageQueue
     {
         CheckSend(message, priority);
         // Nothing to cancel and a blocking descriptor: a plain blocking mq_send, woken by the kernel in order.
-        if (!cancellationToken.CanBeCanceled && !_nonBlocking && SendCore(message, priority, pastDeadline: false))
+        if (!cancellationToken.CanBeCanceled && !_nonBlocking && SendCore(message, priority, deadline: null))
         {
             return;
         }
 
-        while (!SendCore(message, priority, pastDeadline: true))
+        while (!SendCore(message, priority, NoWait))
         {
             WaitReady(Readiness.Write, Timeout.InfiniteTimeSpan, cancellationToken);
         }
@@ -62,7 +62,7 @@ public sealed partial class PosixMessageQueue
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, int priority = 0, CancellationToken cancellationToken = default)
     {
         CheckSend(message.Span, priority);
-        while (!SendCore(message.Span, priority, pastDeadline: true))
+        while (!SendCore(message.Span, priority, NoWait))
         {
             ObjectDisposedException.ThrowIf(!await WaitToSendAsync(cancellationToken).ConfigureAwait(false), this);
         }
@@ -75,42 +75,17 @@ public sealed partial class PosixMessageQueue
         return new ValueTask<bool>(EpollReactor.Shared.WaitAsync(Handle.Fd, Readiness.Write, cancellationToken));
     }
 
-    // One mq_timedsend. pastDeadline: a deadline at the epoch, i.e. a non-blocking attempt (full → false).
-    private unsafe bool SendCore(ReadOnlySpan<byte> message, int priority, bool pastDeadline)
-    {
-        Interop.timespec epoch = default;
-        fixed (byte* bytes = message)
-        {
-            while (true)
-            {
-                if (Interop.MqTimedSend(Handle, bytes, (nuint)message.Length, (uint)priority, pastDeadline ? &epoch : null) == 0)
-                {
-                    return true;
-                }
-
-                Errno error = Interop.LastErrno;
-                if (error is Errno.ETIMEDOUT or Errno.EAGAIN)
-                {
-                    return false;
-                }
-
-                if (error != Errno.EINTR)
-                {
-                    throw Interop.Fail(error, "mq_timedsend", Name, $"{Name}, {message.Length} bytes, priority {priority}");
-                }
-            }
-        }
-    }
-
-    // mq_timedsend with an absolute CLOCK_REALTIME deadline, recomputed after every EINTR.
-    private unsafe bool TimedSend(ReadOnlySpan<byte> message, int priority, TimeSpan remaining)
+    // One mq_timedsend, EINTR retried. deadline: null waits without limit; NoWait makes one attempt (a deadline
+    // at the epoch: full → false at once); otherwise a monotonic timestamp, converted to CLOCK_REALTIME afresh
+    // for every attempt so a retry after EINTR keeps the original end.
+    private unsafe bool SendCore(ReadOnlySpan<byte> message, int priority, long? deadline)
     {
         fixed (byte* bytes = message)
         {
             while (true)
             {
-                Interop.timespec deadline = Interop.timespec.RealtimeDeadline(remaining);
-                if (Interop.MqTimedSend(Handle, bytes, (nuint)message.Length, (uint)priority, &deadline) == 0)
+                Interop.timespec at = deadline is long d && d != NoWait ? Interop.timespec.RealtimeDeadline(RemainingUntil(d)) : default;
+                if (Interop.MqTimedSend(Handle, bytes, (nuint)message.Length, (uint)priority, deadline is null ? null : &at) == 0)
                 {
                     return true;
                 }
@@ -179,6 +154,9 @@ public sealed partial class PosixMessageQueue
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A time-out is zero or more, or Timeout.InfiniteTimeSpan.");
         }
     }
+
+    /// <summary>The deadline that means "do not wait".</summary>
+    private const long NoWait = long.MinValue;
 
     // Deadlines are kept on the monotonic clock; each mq_timed* call converts what remains to CLOCK_REALTIME.
     private static long DeadlineFrom(TimeSpan timeout) => System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
