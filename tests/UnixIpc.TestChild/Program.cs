@@ -20,6 +20,7 @@ try
         "lock-open" => ServeLock(FileLock.Open(args[1], Enum.Parse<FileLockKind>(args[2]))),
         "msg-open" => ServeSystemVQueue(SystemVMessageQueue.FromId(int.Parse(args[1], CultureInfo.InvariantCulture))),
         "emfile" => CreateWithoutDescriptors(args[1]),
+        "msg-enospc" => QueuesBeyondMsgmni(),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
     };
@@ -469,6 +470,33 @@ static void LockOwnSegment(long size)
     }
 }
 
+// SVMSG-20 without touching the machine: in a new IPC namespace of this thread only, lower msgmni to 1,
+// create one queue, then try a second. The namespace, and the queue, vanish with the process.
+static int QueuesBeyondMsgmni()
+{
+    Console.WriteLine("READY");
+    const int CLONE_NEWIPC = 0x08000000;
+    if (Native.Unshare(CLONE_NEWIPC) != 0)
+    {
+        Console.WriteLine("unshare failed: " + Marshal.GetLastPInvokeError());
+        return 0;
+    }
+
+    File.WriteAllText("/proc/sys/kernel/msgmni", "1");
+    SystemVMessageQueue.CreateNew(IpcKey.Private);
+    try
+    {
+        SystemVMessageQueue.CreateNew(IpcKey.Private);
+        Console.WriteLine("created a second queue");
+    }
+    catch (UnixIpcException e)
+    {
+        Console.WriteLine(e.Error + " " + e.Message);
+    }
+
+    return 0;
+}
+
 internal struct RLimit
 {
     public ulong Current;
@@ -484,6 +512,9 @@ internal static partial class Native
 
     [LibraryImport("libc.so.6", EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int SetRLimit(int resource, in RLimit limit);
+
+    [LibraryImport("libc.so.6", EntryPoint = "unshare", SetLastError = true)]
+    public static partial int Unshare(int flags);
 
     [LibraryImport("libc.so.6", EntryPoint = "setresuid", SetLastError = true)]
     public static partial int SetResUid(uint ruid, uint euid, uint suid);

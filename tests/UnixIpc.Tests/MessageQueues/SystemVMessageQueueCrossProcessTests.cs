@@ -136,6 +136,19 @@ public sealed class SystemVMessageQueueCrossProcessTests
         Assert.Equal("ok", await Unprivileged.RunAsNobodyAsync("msg-raise-own", "100"));
     }
 
+    [SkippableFact]
+    [Trait("conformance", "SVMSG-20")]
+    public async Task Beyond_msgmni_queues_get_is_ENOSPC_naming_the_limit()
+    {
+        // Tested in a private IPC namespace of a child process, so the machine's limit is never touched.
+        Skip.IfNot(Capabilities.Has(Capabilities.CAP_SYS_ADMIN), "a private IPC namespace needs CAP_SYS_ADMIN");
+        await using ChildProcess child = await ChildProcess.StartAsync("msg-enospc");
+        string outcome = await child.ReadLineAsync();
+        Assert.StartsWith("ENOSPC ", outcome, StringComparison.Ordinal);
+        Assert.Contains("msgmni", outcome, StringComparison.Ordinal);
+        Assert.Equal(0, await child.WaitForExitAsync());
+    }
+
     private static async Task WaitForWaitersAsync(ChildProcess receiver, ChildProcess sender)
     {
         await ThreadProbe.WaitUntilProcessBlockedInAsync(receiver.Id, "msgrcv");
