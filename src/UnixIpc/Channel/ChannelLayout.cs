@@ -1,0 +1,73 @@
+namespace UnixIpc;
+
+/// <summary>
+/// The byte layout of a shared-memory channel, version 1 (docs/channel-protocol.md is the normative text).
+/// All integers little-endian; positions are 64-bit byte counts that only grow, and a record lives at
+/// position % capacity of the data ring.
+/// </summary>
+internal static class ChannelLayout
+{
+    public const ulong Magic = 0x314E_4843_4350_4955; // "UIPCCHN1"
+    public const int Version = 1;
+
+    // Header (first 1024 bytes). Hot words sit on cache lines of their own.
+    public const int MagicOffset = 0;            // u64
+    public const int VersionOffset = 8;          // u32
+    public const int ModeOffset = 12;            // u32: 0 queue
+    public const int CapacityOffset = 16;        // u64: data ring bytes, a power of two
+    public const int MaxMessageOffset = 24;      // u32
+    public const int SlotCountOffset = 28;       // u32
+    public const int DataOffsetOffset = 32;      // u64: where the ring starts in the object
+    public const int ReadyOffset = 40;           // u32: 1 once the creator has written the header
+    public const int TailOffset = 128;           // u64: next position to reserve (producers CAS it)
+    public const int ReadOffset = 192;           // u64: next position to claim (consumers CAS it)
+    public const int ReleaseOffset = 256;        // u64: everything before it is free for producers
+    public const int DataSeqOffset = 320;        // u32 futex word: bumped when a record is committed and consumers sleep
+    public const int DataSleepersOffset = 324;   // u32: consumers asleep (or about to be) on DataSeq
+    public const int SpaceSeqOffset = 384;       // u32 futex word: bumped when space is released and producers sleep
+    public const int SpaceSleepersOffset = 388;  // u32
+    public const int OrphansOffset = 448;        // u32: records returned by dead consumers, waiting for redelivery
+
+    // Participant table.
+    public const int SlotsOffset = 1024;
+    public const int SlotSize = 128;
+    public const int DefaultSlotCount = 64;
+    public const int SlotStateOffset = 0;        // u32: 0 free, 1 producer, 2 consumer
+    public const int SlotPidOffset = 4;          // u32
+    public const int SlotStartTimeOffset = 8;    // u64: the process's start time (clock ticks since boot), with the pid its identity
+    public const int SlotPendingOffset = 16;     // u64: position of the reservation or claim in progress, +1; 0 when none
+    public const int SlotPendingSizeOffset = 24; // u64: bytes of that reservation (producers)
+    public const int SlotMessagesOffset = 32;    // u64 counters, written only by the slot's owner
+    public const int SlotBytesOffset = 40;
+    public const int SlotWaitsOffset = 48;
+    public const int SlotWakeupsOffset = 56;
+    public const int SlotAbandonedOffset = 64;   // records of dead producers this participant skipped
+    public const int SlotRedeliveredOffset = 72; // records of dead consumers this participant took over
+
+    public const int StateFree = 0;
+    public const int StateProducer = 1;
+    public const int StateConsumer = 2;
+
+    // Records: a 32-byte header, then the payload; every record starts on a 64-byte boundary.
+    public const int RecordAlignment = 64;
+    public const int RecordHeaderSize = 32;
+    public const int RecordCommitOffset = 0;     // u64: position|1 committed, position|3 padding (skip), anything else: not yet
+    public const int RecordLengthOffset = 8;     // u32: payload bytes (for padding: bytes after the header)
+    public const int RecordProducerOffset = 12;  // u32: producer slot
+    public const int RecordClaimOffset = 16;     // u64: position|1 claimed, position|2 released, position|4 orphaned (its consumer died)
+    public const int RecordConsumerOffset = 24;  // u32: consumer slot that claimed it
+
+    public const ulong Committed = 1;
+    public const ulong Padding = 3;
+    public const ulong Claimed = 1;
+    public const ulong Released = 2;
+    public const ulong Orphaned = 4;
+
+    public static int DataOffset(int slotCount) => AlignUp(SlotsOffset + (slotCount * SlotSize), 4096);
+
+    public static long RecordSize(int payload) => AlignUp(RecordHeaderSize + payload, RecordAlignment);
+
+    public static int AlignUp(int value, int alignment) => (value + alignment - 1) & ~(alignment - 1);
+
+    public static long AlignUp(long value, long alignment) => (value + alignment - 1) & ~(alignment - 1);
+}

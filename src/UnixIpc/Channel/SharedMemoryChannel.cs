@@ -1,0 +1,540 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace UnixIpc;
+
+/// <summary>
+/// A bounded, many-producer many-consumer message channel in POSIX shared memory: every message goes to
+/// exactly one consumer, in commit order per producer. Writes and reads touch no system call while the
+/// other side keeps up; a sleeping side is woken through a shared futex only when it flagged itself asleep.
+/// Producers and consumers may be killed at any moment without wedging it (see docs/channel-protocol.md).
+/// </summary>
+/// <remarks>
+/// <para>Use one <see cref="SharedMemoryChannelWriter"/> / <see cref="SharedMemoryChannelReader"/> per thread
+/// (each holds a slot in the channel's participant table: 64 in all). The channel object itself is
+/// thread-safe.</para>
+/// <para>The name is a POSIX shared memory object: <c>unixipc pshm stat NAME</c> sees it, and
+/// <c>unixipc channel stat NAME</c> shows its participants and whether they are alive.</para>
+/// </remarks>
+public sealed unsafe class SharedMemoryChannel : IDisposable
+{
+    private static readonly TimeSpan RecoveryInterval = TimeSpan.FromMilliseconds(20);
+    private readonly PosixSharedMemory _shm;
+    private readonly MappedRegion _region;
+    private readonly SafeHandle _mapping;
+    private readonly byte* _base;
+    private readonly byte* _data;
+    private readonly long _mask;
+    private readonly bool _unlinkOnDispose;
+    private long _lastRecovery;
+    private int _disposed;
+
+    private SharedMemoryChannel(PosixSharedMemory shm, MappedRegion region, SharedMemoryChannelOptions options, bool unlinkOnDispose)
+    {
+        _shm = shm;
+        _region = region;
+        MappedRegionAccess access = region.Acquire();
+        _base = access.Address;
+        _mapping = access.DetachHandle();
+        Capacity = (long)Volatile.Read(ref U64(ChannelLayout.CapacityOffset));
+        MaxMessageSize = Volatile.Read(ref I32(ChannelLayout.MaxMessageOffset));
+        SlotCount = Volatile.Read(ref I32(ChannelLayout.SlotCountOffset));
+        _data = _base + (long)Volatile.Read(ref U64(ChannelLayout.DataOffsetOffset));
+        _mask = Capacity - 1;
+        Options = options;
+        _unlinkOnDispose = unlinkOnDispose;
+    }
+
+    /// <summary>The channel's name (a POSIX shared memory object).</summary>
+    public string Name => _shm.Name;
+
+    /// <summary>Bytes of the data ring.</summary>
+    public long Capacity { get; }
+
+    /// <summary>The largest message: half the capacity, less the 32-byte record header.</summary>
+    public int MaxMessageSize { get; }
+
+    internal int SlotCount { get; }
+
+    internal SharedMemoryChannelOptions Options { get; }
+
+    /// <summary>Creates a channel that must not exist yet.</summary>
+    /// <exception cref="UnixIpcException">EEXIST when the name is taken.</exception>
+    public static SharedMemoryChannel Create(string name, SharedMemoryChannelOptions? options = null)
+    {
+        options ??= new SharedMemoryChannelOptions();
+        int dataOffset = ChannelLayout.DataOffset(ChannelLayout.DefaultSlotCount);
+        PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, dataOffset + options.Capacity, new PosixSharedMemoryOptions { Mode = options.Mode });
+        try
+        {
+            MappedRegion region = shm.Map();
+            region.Write(ChannelLayout.MagicOffset, ChannelLayout.Magic);
+            region.Write(ChannelLayout.VersionOffset, ChannelLayout.Version);
+            region.Write(ChannelLayout.ModeOffset, 0);
+            region.Write(ChannelLayout.CapacityOffset, (ulong)options.Capacity);
+            region.Write(ChannelLayout.MaxMessageOffset, (int)((options.Capacity / 2) - ChannelLayout.RecordHeaderSize));
+            region.Write(ChannelLayout.SlotCountOffset, ChannelLayout.DefaultSlotCount);
+            region.Write(ChannelLayout.DataOffsetOffset, (ulong)dataOffset);
+            region.AtomicWriteInt32(ChannelLayout.ReadyOffset, 1); // last, with release order: openers wait for it
+            return new SharedMemoryChannel(shm, region, options, options.UnlinkOnDispose);
+        }
+        catch
+        {
+            shm.Dispose();
+            PosixSharedMemory.TryUnlink(name);
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing channel.</summary>
+    /// <exception cref="UnixIpcException">ENOENT when there is no such channel.</exception>
+    /// <exception cref="InvalidDataException">The object is not a channel of this version.</exception>
+    public static SharedMemoryChannel Open(string name, SharedMemoryChannelOptions? options = null)
+    {
+        PosixSharedMemory shm = PosixSharedMemory.OpenExisting(name);
+        try
+        {
+            long size = shm.Size;
+            if (size < ChannelLayout.SlotsOffset)
+            {
+                throw new InvalidDataException($"{shm.Name} is {size} bytes: too small to be a channel.");
+            }
+
+            MappedRegion region = shm.Map();
+            var clock = Stopwatch.StartNew();
+            while (region.AtomicReadInt32(ChannelLayout.ReadyOffset) != 1)
+            {
+                if (clock.Elapsed > TimeSpan.FromSeconds(5))
+                {
+                    throw new InvalidDataException($"{shm.Name} is not a channel, or its creator died before writing its header.");
+                }
+
+                Thread.Yield();
+            }
+
+            if (region.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic || region.Read<int>(ChannelLayout.VersionOffset) != ChannelLayout.Version)
+            {
+                throw new InvalidDataException($"{shm.Name} is not a version {ChannelLayout.Version} UnixIpc channel.");
+            }
+
+            return new SharedMemoryChannel(shm, region, options ?? new SharedMemoryChannelOptions(), unlinkOnDispose: false);
+        }
+        catch
+        {
+            shm.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Removes the channel's name; processes that have it open keep working.</summary>
+    public static void Unlink(string name) => PosixSharedMemory.Unlink(name);
+
+    /// <summary>Removes the name if it exists.</summary>
+    public static bool TryUnlink(string name) => PosixSharedMemory.TryUnlink(name);
+
+    /// <summary>A producer: registers this process in a free participant slot. Use one per thread.</summary>
+    public SharedMemoryChannelWriter CreateWriter() => new(this, ClaimSlot(ChannelLayout.StateProducer));
+
+    /// <summary>A consumer: registers this process in a free participant slot. Use one per thread.</summary>
+    public SharedMemoryChannelReader CreateReader() => new(this, ClaimSlot(ChannelLayout.StateConsumer));
+
+    /// <summary>Reads positions, usage and every participant's counters; from any process.</summary>
+    public SharedMemoryChannelStatus Stat()
+    {
+        ThrowIfDisposed();
+        var participants = new List<ChannelParticipant>();
+        for (int i = 0; i < SlotCount; i++)
+        {
+            byte* slot = Slot(i);
+            int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
+            if (state == ChannelLayout.StateFree)
+            {
+                continue;
+            }
+
+            int pid = *(int*)(slot + ChannelLayout.SlotPidOffset);
+            participants.Add(new ChannelParticipant(
+                i,
+                state == ChannelLayout.StateProducer ? "producer" : "consumer",
+                pid,
+                ProcessIdentity.IsAlive(pid, *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset)),
+                Counter(slot, ChannelLayout.SlotMessagesOffset),
+                Counter(slot, ChannelLayout.SlotBytesOffset),
+                Counter(slot, ChannelLayout.SlotWaitsOffset),
+                Counter(slot, ChannelLayout.SlotWakeupsOffset),
+                Counter(slot, ChannelLayout.SlotAbandonedOffset),
+                Counter(slot, ChannelLayout.SlotRedeliveredOffset)));
+        }
+
+        long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
+        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
+        long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
+        return new SharedMemoryChannelStatus
+        {
+            Name = Name,
+            Capacity = Capacity,
+            MaxMessageSize = MaxMessageSize,
+            UsedBytes = tail - release,
+            Positions = (tail, read, release),
+            Participants = participants,
+        };
+    }
+
+    /// <summary>Unmaps the channel (after every writer and reader of this process is disposed); unlinks it if the creator asked.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _mapping.DangerousRelease();
+        _region.Dispose();
+        _shm.Dispose();
+        if (_unlinkOnDispose)
+        {
+            PosixSharedMemory.TryUnlink(Name);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"SharedMemoryChannel {Name} ({Capacity} bytes)";
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    // --- raw access -------------------------------------------------------------------------------
+
+    internal ref ulong U64(int offset) => ref Unsafe.AsRef<ulong>(_base + offset);
+
+    internal ref int I32(int offset) => ref Unsafe.AsRef<int>(_base + offset);
+
+    internal byte* Slot(int index) => _base + ChannelLayout.SlotsOffset + (index * ChannelLayout.SlotSize);
+
+    internal byte* Record(long position) => _data + (position & _mask);
+
+    internal static ref ulong RecordCommit(byte* record) => ref Unsafe.AsRef<ulong>(record + ChannelLayout.RecordCommitOffset);
+
+    internal static ref ulong RecordClaim(byte* record) => ref Unsafe.AsRef<ulong>(record + ChannelLayout.RecordClaimOffset);
+
+    internal static int RecordLength(byte* record) => *(int*)(record + ChannelLayout.RecordLengthOffset);
+
+    /// <summary>Bytes the record at <paramref name="record"/> (committed or padding) occupies.</summary>
+    internal static long RecordSpan(byte* record, ulong commit)
+        => (commit & 3) == ChannelLayout.Padding
+            ? ChannelLayout.RecordHeaderSize + RecordLength(record)
+            : ChannelLayout.RecordSize(RecordLength(record));
+
+    private static long Counter(byte* slot, int offset) => (long)Volatile.Read(ref *(ulong*)(slot + offset));
+
+    // --- participants -----------------------------------------------------------------------------
+
+    private int ClaimSlot(int role)
+    {
+        ThrowIfDisposed();
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            for (int i = 0; i < SlotCount; i++)
+            {
+                byte* slot = Slot(i);
+                if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -1, ChannelLayout.StateFree) == ChannelLayout.StateFree)
+                {
+                    // Held as -1 (busy) while the identity is written, so nobody judges a half-written slot.
+                    new Span<byte>(slot + 4, ChannelLayout.SlotSize - 4).Clear();
+                    *(int*)(slot + ChannelLayout.SlotPidOffset) = Environment.ProcessId;
+                    *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = ProcessIdentity.SelfStartTime;
+                    Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), role);
+                    return i;
+                }
+            }
+
+            Recover(force: true); // frees the slots of dead participants that hold nothing
+        }
+
+        throw new InvalidOperationException($"All {SlotCount} participant slots of {Name} are taken by live processes: dispose unused readers and writers.");
+    }
+
+    internal void ReleaseSlot(int index)
+    {
+        byte* slot = Slot(index);
+        Volatile.Write(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset), 0);
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
+    }
+
+    private bool IsSlotAlive(byte* slot)
+        => ProcessIdentity.IsAlive(*(int*)(slot + ChannelLayout.SlotPidOffset), *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset));
+
+    // --- crash recovery ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// Repairs what dead participants left: a record a dead producer reserved but never committed becomes
+    /// padding (skipped, counted as abandoned); a record a dead consumer claimed but never released is
+    /// marked orphaned for redelivery; slots of dead processes that hold nothing are freed. Runs on slow
+    /// paths only (a reader finding nothing, a writer finding no room), at most every 20 ms unless forced.
+    /// </summary>
+    internal void Recover(bool force = false, int recoveringSlot = -1)
+    {
+        long now = Stopwatch.GetTimestamp();
+        long last = Volatile.Read(ref _lastRecovery);
+        if (!force && Stopwatch.GetElapsedTime(last, now) < RecoveryInterval)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _lastRecovery, now);
+        AbandonStalledRecord(recoveringSlot);
+        OrphanDeadClaims();
+        FreeDeadSlots();
+    }
+
+    private void AbandonStalledRecord(int recoveringSlot)
+    {
+        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
+        long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
+        if (read >= tail)
+        {
+            return;
+        }
+
+        byte* record = Record(read);
+        ulong commit = Volatile.Read(ref RecordCommit(record));
+        if (commit == ((ulong)read | ChannelLayout.Committed) || commit == ((ulong)read | ChannelLayout.Padding))
+        {
+            return; // not stalled
+        }
+
+        // Which producer reserved the range holding this position? Its slot says, from before its CAS.
+        bool anyAlive = false;
+        long end = -1;
+        int owner = -1;
+        for (int i = 0; i < SlotCount; i++)
+        {
+            byte* slot = Slot(i);
+            if (Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)) != ChannelLayout.StateProducer)
+            {
+                continue;
+            }
+
+            long pending = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) - 1;
+            long size = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset));
+            if (pending < 0 || read < pending || read >= pending + size)
+            {
+                continue;
+            }
+
+            if (IsSlotAlive(slot))
+            {
+                anyAlive = true;
+            }
+            else
+            {
+                end = pending + size;
+                owner = i;
+            }
+        }
+
+        if (anyAlive || owner < 0)
+        {
+            return; // a live producer is still writing it (or will): wait
+        }
+
+        // Skip the rest of the dead producer's reservation as one padding record.
+        *(int*)(record + ChannelLayout.RecordLengthOffset) = (int)(end - read - ChannelLayout.RecordHeaderSize);
+        *(int*)(record + ChannelLayout.RecordProducerOffset) = owner;
+        if (Interlocked.CompareExchange(ref RecordCommit(record), (ulong)read | ChannelLayout.Padding, commit) == commit)
+        {
+            ReleaseSlot(owner);
+            if (recoveringSlot >= 0)
+            {
+                Interlocked.Increment(ref *(long*)(Slot(recoveringSlot) + ChannelLayout.SlotAbandonedOffset));
+            }
+
+            WakeAll(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, -1);
+        }
+    }
+
+    private void OrphanDeadClaims()
+    {
+        long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
+        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
+        bool orphaned = false;
+        for (long position = release; position < read;)
+        {
+            byte* record = Record(position);
+            ulong commit = Volatile.Read(ref RecordCommit(record));
+            if (commit != ((ulong)position | ChannelLayout.Committed) && commit != ((ulong)position | ChannelLayout.Padding))
+            {
+                break; // the ring moved under us; try again next time
+            }
+
+            long span = RecordSpan(record, commit);
+            ulong claim = Volatile.Read(ref RecordClaim(record));
+            if ((commit & 3) == ChannelLayout.Committed
+                && claim != ((ulong)position | ChannelLayout.Released)
+                && claim != ((ulong)position | ChannelLayout.Orphaned)
+                && !ClaimedByLiveConsumer(position)
+                && Interlocked.CompareExchange(ref RecordClaim(record), (ulong)position | ChannelLayout.Orphaned, claim) == claim)
+            {
+                Interlocked.Increment(ref I32(ChannelLayout.OrphansOffset));
+                orphaned = true;
+            }
+
+            position += span;
+        }
+
+        if (orphaned)
+        {
+            WakeAll(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, -1);
+        }
+    }
+
+    private bool ClaimedByLiveConsumer(long position)
+    {
+        for (int i = 0; i < SlotCount; i++)
+        {
+            byte* slot = Slot(i);
+            if (Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)) == ChannelLayout.StateConsumer
+                && (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) - 1 == position
+                && IsSlotAlive(slot))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void FreeDeadSlots()
+    {
+        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
+        for (int i = 0; i < SlotCount; i++)
+        {
+            byte* slot = Slot(i);
+            int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
+            if (state is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer) || IsSlotAlive(slot))
+            {
+                continue;
+            }
+
+            // A dead producer's pending reservation must stay visible until it is skipped; a dead consumer's
+            // claim until it is orphaned (its record is then tracked by the claim word alone).
+            long pending = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) - 1;
+            bool holdsNothing = pending < 0 || (state == ChannelLayout.StateProducer ? pending < read : IsResolvedClaim(pending));
+            if (holdsNothing)
+            {
+                Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree, state);
+            }
+        }
+    }
+
+    private bool IsResolvedClaim(long position)
+    {
+        long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
+        if (position < release)
+        {
+            return true;
+        }
+
+        ulong claim = Volatile.Read(ref RecordClaim(Record(position)));
+        return claim == ((ulong)position | ChannelLayout.Orphaned) || claim == ((ulong)position | ChannelLayout.Released);
+    }
+
+    // --- waking and waiting -----------------------------------------------------------------------
+
+    /// <summary>After a commit or release: wakes sleepers on the word, only if one flagged itself (the hot path makes no system call).</summary>
+    internal void WakeAll(int sequenceOffset, int sleepersOffset, int wakerSlot)
+    {
+        Interlocked.MemoryBarrier(); // order our commit/release before reading the sleeper flag (the sleeper does the mirror image)
+        if (Volatile.Read(ref I32(sleepersOffset)) == 0)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref I32(sequenceOffset));
+        Interop.FutexWake((int*)(_base + sequenceOffset), int.MaxValue);
+        if (wakerSlot >= 0)
+        {
+            Interlocked.Increment(ref *(long*)(Slot(wakerSlot) + ChannelLayout.SlotWakeupsOffset));
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="ready"/> holds: spins, then sleeps on the futex word in slices (between
+    /// which it runs crash recovery). False when <paramref name="deadline"/> (a Stopwatch timestamp, or
+    /// long.MaxValue) passes. A cancellable token interrupts the sleep at once.
+    /// </summary>
+    internal bool WaitUntil(Func<bool> ready, int sequenceOffset, int sleepersOffset, int slot, long deadline, CancellationToken cancellationToken)
+    {
+        ChannelWaitStrategy strategy = Options.WaitStrategy;
+        if (strategy != ChannelWaitStrategy.Sleep)
+        {
+            long spinUntil = strategy == ChannelWaitStrategy.BusySpin ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(Options.SpinDuration.TotalSeconds * Stopwatch.Frequency);
+            var spinner = default(SpinWait);
+            while (Stopwatch.GetTimestamp() < Math.Min(spinUntil, deadline))
+            {
+                if (ready())
+                {
+                    return true;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (strategy == ChannelWaitStrategy.BusySpin)
+                {
+                    Thread.SpinWait(20);
+                    if ((Stopwatch.GetTimestamp() & 0x3FF) == 0)
+                    {
+                        Recover(recoveringSlot: slot);
+                    }
+                }
+                else
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+            }
+
+            if (strategy == ChannelWaitStrategy.BusySpin)
+            {
+                return ready();
+            }
+        }
+
+        using SignalInterrupter.Scope? scope = cancellationToken.CanBeCanceled ? SignalInterrupter.Begin(Timeout.InfiniteTimeSpan, cancellationToken) : null;
+        int* word = (int*)(_base + sequenceOffset);
+        while (true)
+        {
+            Interlocked.Increment(ref I32(sleepersOffset));
+            try
+            {
+                int sequence = Volatile.Read(ref *word);
+                if (ready())
+                {
+                    return true;
+                }
+
+                long left = deadline == long.MaxValue ? long.MaxValue : deadline - Stopwatch.GetTimestamp();
+                if (left <= 0)
+                {
+                    return false;
+                }
+
+                scope?.ThrowIfCanceledOrTimedOut();
+                var slice = Interop.timespec.Relative(TimeSpan.FromSeconds(Math.Min((double)left / Stopwatch.Frequency, RecoveryInterval.TotalSeconds)));
+                Interop.FutexWait(word, sequence, &slice);
+                Interlocked.Increment(ref *(long*)(Slot(slot) + ChannelLayout.SlotWaitsOffset));
+            }
+            finally
+            {
+                Interlocked.Decrement(ref I32(sleepersOffset));
+            }
+
+            scope?.ThrowIfCanceledOrTimedOut();
+            if (ready())
+            {
+                return true;
+            }
+
+            Recover(recoveringSlot: slot);
+        }
+    }
+}

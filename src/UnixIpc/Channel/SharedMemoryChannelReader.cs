@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace UnixIpc;
+
+/// <summary>
+/// A consumer on a <see cref="SharedMemoryChannel"/>: one per thread (it owns a participant slot). Each
+/// message goes to exactly one consumer. <see cref="TryRead(Span{byte}, out int)"/> and
+/// <see cref="TryRead(out ReadLease)"/> are the core and make no system call unless a producer sleeps.
+/// </summary>
+/// <remarks>
+/// Delivery: a message is delivered once, except when a consumer dies between taking it and releasing it
+/// (a copy read completes within the call; a lease is held until <see cref="ReadLease.Release"/>): another
+/// consumer then gets it again (at-least-once), counted as redelivered. Committed messages are never lost.
+/// </remarks>
+public sealed unsafe class SharedMemoryChannelReader : IDisposable
+{
+    private readonly SharedMemoryChannel _channel;
+    private readonly int _slot;
+    private readonly byte* _slotBase;
+    private readonly Func<bool> _hasData;
+    private bool _disposed;
+
+    internal SharedMemoryChannelReader(SharedMemoryChannel channel, int slot)
+    {
+        _channel = channel;
+        _slot = slot;
+        _slotBase = channel.Slot(slot);
+        _hasData = HasData;
+    }
+
+    /// <summary>Copies the next message into <paramref name="buffer"/> if there is one; <see langword="false"/> when the channel is empty.</summary>
+    /// <exception cref="ArgumentException">The buffer is shorter than the next message (it stays for the next read).</exception>
+    public bool TryRead(Span<byte> buffer, out int length)
+    {
+        if (!TryClaim(buffer.Length, out long position, out length))
+        {
+            return false;
+        }
+
+        new ReadOnlySpan<byte>(_channel.Record(position) + ChannelLayout.RecordHeaderSize, length).CopyTo(buffer);
+        Release(position, length);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the next message in place (zero copy); <see langword="false"/> when the channel is empty. Read the
+    /// span, then <see cref="ReadLease.Release"/>: until then its space is not reused.
+    /// </summary>
+    public bool TryRead(out ReadLease lease)
+    {
+        if (!TryClaim(int.MaxValue, out long position, out int length))
+        {
+            lease = default;
+            return false;
+        }
+
+        lease = new ReadLease(this, position, _channel.Record(position) + ChannelLayout.RecordHeaderSize, length);
+        return true;
+    }
+
+    /// <summary>Reads, waiting up to <paramref name="timeout"/> for a message; <see langword="false"/> if none came.</summary>
+    public bool TryRead(Span<byte> buffer, TimeSpan timeout, out int length)
+    {
+        if (TryRead(buffer, out length))
+        {
+            return true;
+        }
+
+        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            if (!_channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, CancellationToken.None))
+            {
+                return false;
+            }
+
+            if (TryRead(buffer, out length))
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Reads, waiting as long as it takes (or until <paramref name="cancellationToken"/> fires; then nothing is taken).</summary>
+    public int Read(Span<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int length;
+        while (!TryRead(buffer, out length))
+        {
+            _channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, long.MaxValue, cancellationToken);
+        }
+
+        return length;
+    }
+
+    /// <summary>Reads, waiting on a dedicated waiter thread if the channel is empty (never a thread-pool thread).</summary>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (TryRead(buffer.Span, out int length))
+        {
+            return ValueTask.FromResult(length);
+        }
+
+        return new ValueTask<int>(WaiterThreads.Run(() => Read(buffer.Span, cancellationToken)));
+    }
+
+    /// <summary>Reads message after message, each into a new array (this allocates; the Try forms do not).</summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var buffer = new byte[_channel.MaxMessageSize];
+        while (true)
+        {
+            int length = await ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            yield return buffer.AsSpan(0, length).ToArray();
+        }
+    }
+
+    /// <summary>Leaves the channel: frees this reader's participant slot (release any lease first).</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _channel.ReleaseSlot(_slot);
+        }
+    }
+
+    internal void Release(long position, int length)
+    {
+        byte* record = _channel.Record(position);
+        Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)position | ChannelLayout.Released);
+        Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
+        *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
+        *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
+        AdvanceRelease();
+    }
+
+    private bool HasData()
+    {
+        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0)
+        {
+            return true;
+        }
+
+        long read = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReadOffset));
+        ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(read)));
+        return commit == ((ulong)read | ChannelLayout.Committed) || commit == ((ulong)read | ChannelLayout.Padding);
+    }
+
+    private bool TryClaim(int bufferLength, out long position, out int length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _channel.ThrowIfDisposed();
+        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0 && TryClaimOrphan(bufferLength, out position, out length))
+        {
+            return true;
+        }
+
+        ref ulong readWord = ref _channel.U64(ChannelLayout.ReadOffset);
+        ref ulong pendingWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset);
+        while (true)
+        {
+            long read = (long)Volatile.Read(ref readWord);
+            byte* record = _channel.Record(read);
+            ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
+            if (commit == ((ulong)read | ChannelLayout.Padding))
+            {
+                // Skip padding (a wrap, or a dead producer's reservation) and free it at once.
+                long span = ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record);
+                if (Interlocked.CompareExchange(ref readWord, (ulong)(read + span), (ulong)read) == (ulong)read)
+                {
+                    Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)read | ChannelLayout.Released);
+                    AdvanceRelease();
+                }
+
+                continue;
+            }
+
+            if (commit != ((ulong)read | ChannelLayout.Committed))
+            {
+                // Empty, or a producer is still writing this record. If that producer died, skip it.
+                _channel.Recover(recoveringSlot: _slot);
+                position = 0;
+                length = 0;
+                return false;
+            }
+
+            length = SharedMemoryChannel.RecordLength(record);
+            if (length > bufferLength)
+            {
+                throw TooSmall(length, bufferLength);
+            }
+
+            // Announce the claim before making it, so a recovery can tell whose it is if we die.
+            Volatile.Write(ref pendingWord, (ulong)read + 1);
+            if (Interlocked.CompareExchange(ref readWord, (ulong)(read + ChannelLayout.RecordSize(length)), (ulong)read) == (ulong)read)
+            {
+                *(int*)(record + ChannelLayout.RecordConsumerOffset) = _slot;
+                Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)read | ChannelLayout.Claimed);
+                position = read;
+                return true;
+            }
+        }
+    }
+
+    // Named after the public methods' parameter: the caller's buffer is what is too small.
+    private ArgumentException TooSmall(int length, int buffer)
+        => new($"The next message on {_channel.Name} is {length} bytes; the buffer holds {buffer}. It stays in the channel.", nameof(buffer));
+
+    // Takes over a message whose consumer died before releasing it.
+    private bool TryClaimOrphan(int bufferLength, out long position, out int length)
+    {
+        long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
+        long read = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReadOffset));
+        ref ulong pendingWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset);
+        for (long p = release; p < read;)
+        {
+            byte* record = _channel.Record(p);
+            ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
+            if (commit != ((ulong)p | ChannelLayout.Committed) && commit != ((ulong)p | ChannelLayout.Padding))
+            {
+                break;
+            }
+
+            if ((commit & 3) == ChannelLayout.Committed && Volatile.Read(ref SharedMemoryChannel.RecordClaim(record)) == ((ulong)p | ChannelLayout.Orphaned))
+            {
+                length = SharedMemoryChannel.RecordLength(record);
+                if (length <= bufferLength)
+                {
+                    Volatile.Write(ref pendingWord, (ulong)p + 1);
+                    if (Interlocked.CompareExchange(ref SharedMemoryChannel.RecordClaim(record), (ulong)p | ChannelLayout.Claimed, (ulong)p | ChannelLayout.Orphaned) == ((ulong)p | ChannelLayout.Orphaned))
+                    {
+                        *(int*)(record + ChannelLayout.RecordConsumerOffset) = _slot;
+                        Interlocked.Decrement(ref _channel.I32(ChannelLayout.OrphansOffset));
+                        Interlocked.Increment(ref *(long*)(_slotBase + ChannelLayout.SlotRedeliveredOffset));
+                        position = p;
+                        return true;
+                    }
+
+                    Volatile.Write(ref pendingWord, 0);
+                }
+            }
+
+            p += SharedMemoryChannel.RecordSpan(record, commit);
+        }
+
+        position = 0;
+        length = 0;
+        return false;
+    }
+
+    // Moves the release position over every released record at its front, then wakes sleeping producers.
+    private void AdvanceRelease()
+    {
+        ref ulong releaseWord = ref _channel.U64(ChannelLayout.ReleaseOffset);
+        bool advanced = false;
+        while (true)
+        {
+            long release = (long)Volatile.Read(ref releaseWord);
+            long read = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReadOffset));
+            if (release >= read)
+            {
+                break;
+            }
+
+            byte* record = _channel.Record(release);
+            ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
+            if ((commit != ((ulong)release | ChannelLayout.Committed) && commit != ((ulong)release | ChannelLayout.Padding))
+                || Volatile.Read(ref SharedMemoryChannel.RecordClaim(record)) != ((ulong)release | ChannelLayout.Released))
+            {
+                break;
+            }
+
+            long span = SharedMemoryChannel.RecordSpan(record, commit);
+            if (Interlocked.CompareExchange(ref releaseWord, (ulong)(release + span), (ulong)release) == (ulong)release)
+            {
+                advanced = true;
+            }
+        }
+
+        if (advanced)
+        {
+            _channel.WakeAll(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
+        }
+    }
+}
+
+/// <summary>A message read in place; <see cref="Release"/> gives its space back (until then it is not reused).</summary>
+public readonly unsafe ref struct ReadLease
+{
+    private readonly SharedMemoryChannelReader? _reader;
+    private readonly long _position;
+    private readonly byte* _payload;
+
+    internal ReadLease(SharedMemoryChannelReader reader, long position, byte* payload, int length)
+    {
+        _reader = reader;
+        _position = position;
+        _payload = payload;
+        Length = length;
+    }
+
+    /// <summary>The message's length.</summary>
+    public int Length { get; }
+
+    /// <summary>The message, in shared memory.</summary>
+    public ReadOnlySpan<byte> Span => _reader is null ? throw new InvalidOperationException("This lease holds no message.") : new ReadOnlySpan<byte>(_payload, Length);
+
+    /// <summary>Done with the message: its space may be reused.</summary>
+    public void Release()
+    {
+        if (_reader is null)
+        {
+            throw new InvalidOperationException("This lease holds no message.");
+        }
+
+        _reader.Release(_position, Length);
+    }
+}

@@ -1,0 +1,42 @@
+namespace UnixIpc;
+
+/// <summary>One process registered with a channel, and what it has done.</summary>
+/// <param name="Slot">Its slot in the participant table.</param>
+/// <param name="Role">"producer" or "consumer".</param>
+/// <param name="ProcessId">Its pid.</param>
+/// <param name="IsAlive">Whether that process (pid and start time) still runs.</param>
+/// <param name="Messages">Messages it wrote (producer) or read (consumer).</param>
+/// <param name="Bytes">Payload bytes it wrote or read.</param>
+/// <param name="Waits">How often it had to sleep.</param>
+/// <param name="Wakeups">How often it woke sleepers (FUTEX_WAKE calls).</param>
+/// <param name="Abandoned">Records of dead producers it skipped.</param>
+/// <param name="Redelivered">Messages of dead consumers it took over.</param>
+public sealed record ChannelParticipant(int Slot, string Role, int ProcessId, bool IsAlive, long Messages, long Bytes, long Waits, long Wakeups, long Abandoned, long Redelivered);
+
+/// <summary>A snapshot of a channel, readable from any process (<see cref="SharedMemoryChannel.Stat"/>).</summary>
+public sealed record SharedMemoryChannelStatus
+{
+    /// <summary>The channel's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Bytes of the data ring.</summary>
+    public required long Capacity { get; init; }
+
+    /// <summary>The largest message.</summary>
+    public required int MaxMessageSize { get; init; }
+
+    /// <summary>Bytes reserved and not yet released (records, headers and padding included).</summary>
+    public required long UsedBytes { get; init; }
+
+    /// <summary>Positions: next to reserve, next to read, first not yet released.</summary>
+    public required (long Tail, long Read, long Release) Positions { get; init; }
+
+    /// <summary>The registered participants (including dead ones not yet cleaned up).</summary>
+    public required IReadOnlyList<ChannelParticipant> Participants { get; init; }
+
+    /// <summary>Totals over the participants still registered.</summary>
+    public long MessagesWritten => Participants.Where(p => p.Role == "producer").Sum(p => p.Messages);
+
+    /// <summary>Totals over the participants still registered.</summary>
+    public long MessagesRead => Participants.Where(p => p.Role == "consumer").Sum(p => p.Messages);
+}
