@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using UnixIpc;
+using UnixIpc.Tests;
 
 // The second process of cross-process tests. args[0] names a scenario, the rest are strings (names, ids).
 // Protocol: print READY once set up, then answer each stdin line with exactly one line; "exit" ends with 0.
@@ -21,6 +22,11 @@ try
         "msg-open" => ServeSystemVQueue(SystemVMessageQueue.FromId(int.Parse(args[1], CultureInfo.InvariantCulture))),
         "emfile" => CreateWithoutDescriptors(args[1]),
         "msg-enospc" => QueuesBeyondMsgmni(),
+        "channel-reserve-and-hang" => ChannelReserveAndHang(args[1]),
+        "channel-lease-and-hang" => ChannelLeaseAndHang(args[1]),
+        "channel-produce" => ChannelProduce(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture)),
+        "channel-consume" => ChannelConsume(args[1], args.Length > 2 ? args[2] : null),
+        "channel-create-and-exit" => ChannelCreateAndExit(args[1]),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
     };
@@ -494,6 +500,119 @@ static int QueuesBeyondMsgmni()
         Console.WriteLine(e.Error + " " + e.Message);
     }
 
+    return 0;
+}
+
+// Reserves a record and never commits it: the parent kills this process mid-record.
+static int ChannelReserveAndHang(string name)
+{
+    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    SharedMemoryChannelWriter writer = channel.CreateWriter();
+    if (!writer.TryReserve(100, out WriteLease lease))
+    {
+        throw new InvalidOperationException("no room");
+    }
+
+    lease.Span.Fill(0xEE);
+    Console.WriteLine("READY");
+    Console.ReadLine(); // killed here
+    return 0;
+}
+
+// Takes a message with a lease and never releases it: the parent kills this process holding it.
+static int ChannelLeaseAndHang(string name)
+{
+    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    SharedMemoryChannelReader reader = channel.CreateReader();
+    Console.WriteLine("READY");
+    ReadLease lease;
+    while (!reader.TryRead(out lease))
+    {
+        Thread.Sleep(1);
+    }
+
+    Console.WriteLine(Convert.ToHexString(lease.Span));
+    Console.ReadLine(); // killed here
+    return 0;
+}
+
+// Writes COUNT messages of 64 bytes: producer id, sequence number, and a checksum over the rest.
+static int ChannelProduce(string name, int producer, int count)
+{
+    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannelWriter writer = channel.CreateWriter();
+    Console.WriteLine("READY");
+    Span<byte> message = stackalloc byte[64];
+    for (int i = 0; i < count; i++)
+    {
+        ChannelMessages.Fill(message, producer, i);
+        writer.Write(message);
+    }
+
+    Console.WriteLine("done");
+    return 0;
+}
+
+// Reads until a message with producer id -1; prints per producer: count, sum and sum of squares of
+// sequence numbers, and order or checksum violations. With LOG, appends each (producer, seq) as it
+// arrives, unbuffered, so a kill loses nothing that was received.
+static int ChannelConsume(string name, string? log)
+{
+    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannelReader reader = channel.CreateReader();
+    using FileStream? logFile = log is null ? null : new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1);
+    Console.WriteLine("READY");
+    var stats = new Dictionary<int, (long Count, long Sum, long Squares, int Last)>();
+    long violations = 0;
+    var buffer = new byte[channel.MaxMessageSize];
+    while (true)
+    {
+        int length = reader.Read(buffer);
+        if (!ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence))
+        {
+            violations++;
+            continue;
+        }
+
+        if (producer == -1)
+        {
+            break;
+        }
+
+        if (logFile is not null)
+        {
+            byte[] entry = System.Text.Encoding.ASCII.GetBytes($"{producer} {sequence}\n");
+            logFile.Write(entry);
+            logFile.Flush();
+        }
+
+        (long count, long sum, long squares, int last) = stats.GetValueOrDefault(producer, (0, 0, 0, -1));
+        if (sequence <= last)
+        {
+            violations++; // per producer, messages must come in order
+        }
+
+        stats[producer] = (count + 1, sum + sequence, squares + ((long)sequence * sequence), sequence);
+    }
+
+    foreach ((int producer, (long count, long sum, long squares, int _)) in stats.OrderBy(e => e.Key))
+    {
+        Console.WriteLine($"{producer} {count} {sum} {squares}");
+    }
+
+    Console.WriteLine($"violations {violations}");
+    return 0;
+}
+
+// Creates a channel with a writer and a reader registered, writes one message, and exits without cleaning up.
+static int ChannelCreateAndExit(string name)
+{
+    SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 65536 });
+    SharedMemoryChannelWriter writer = channel.CreateWriter();
+    SharedMemoryChannelReader reader = channel.CreateReader();
+    writer.TryWrite("left behind"u8);
+    Console.WriteLine("READY");
+    GC.KeepAlive(reader);
     return 0;
 }
 

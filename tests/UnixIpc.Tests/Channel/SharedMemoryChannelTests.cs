@@ -1,0 +1,289 @@
+using System.Text;
+
+namespace UnixIpc.Tests;
+
+/// <summary>The channel in one process: round trips, limits, wrap-around, leases, full and empty, threads.</summary>
+public sealed class SharedMemoryChannelTests : IDisposable
+{
+    private readonly string _name = TestNames.Unique("chan");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    private SharedMemoryChannel NewChannel(long capacity = 65536) => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = capacity });
+
+    [Fact]
+    public void Messages_of_every_size_come_back_exactly_in_order()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        Assert.Equal(2048 - 32, channel.MaxMessageSize);
+        var buffer = new byte[channel.MaxMessageSize];
+        foreach (int size in new[] { 0, 1, 7, 8, 31, 32, 33, 63, 64, 100, 1000, channel.MaxMessageSize })
+        {
+            byte[] message = Enumerable.Range(0, size).Select(i => (byte)(i * 7 + size)).ToArray();
+            Assert.True(writer.TryWrite(message), $"size {size}");
+            Assert.True(reader.TryRead(buffer, out int length));
+            Assert.Equal(message, buffer[..length]);
+        }
+
+        Assert.False(reader.TryRead(buffer, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => writer.TryWrite(new byte[channel.MaxMessageSize + 1]));
+    }
+
+    [Fact]
+    public void Bad_capacities_and_names_are_rejected_clearly()
+    {
+        var options = new SharedMemoryChannelOptions();
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => options.Capacity = 100_000);
+        Assert.Contains("power of two", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Capacity = 2048);
+        Assert.Throws<ArgumentException>(() => SharedMemoryChannel.Create("a/b"));
+        Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => SharedMemoryChannel.Open(_name)).Error);
+    }
+
+    [Fact]
+    public void A_shared_memory_object_that_is_not_a_channel_is_refused()
+    {
+        using var shm = PosixSharedMemory.CreateNew(_name, 65536);
+        using (MappedRegion region = shm.Map())
+        {
+            region.AtomicWriteInt32(40, 1); // "ready", but no magic
+        }
+
+        Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.Open(_name));
+    }
+
+    [Fact]
+    public void Wrap_around_keeps_every_message_intact_across_thousands_of_laps()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var random = new Random(42);
+        var pending = new Queue<byte[]>();
+        var buffer = new byte[channel.MaxMessageSize];
+        long written = 0;
+        for (int round = 0; round < 20_000; round++)
+        {
+            if (random.Next(3) != 0)
+            {
+                byte[] message = new byte[random.Next(0, 700)];
+                random.NextBytes(message);
+                if (writer.TryWrite(message))
+                {
+                    pending.Enqueue(message);
+                    written++;
+                }
+                else
+                {
+                    Assert.NotEmpty(pending); // only a ring holding unread messages can be full
+                }
+            }
+            else if (reader.TryRead(buffer, out int length))
+            {
+                Assert.Equal(pending.Dequeue(), buffer[..length]);
+            }
+            else
+            {
+                Assert.Empty(pending);
+            }
+        }
+
+        while (reader.TryRead(buffer, out int length))
+        {
+            Assert.Equal(pending.Dequeue(), buffer[..length]);
+        }
+
+        Assert.Empty(pending);
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.True(status.Positions.Tail > 10 * channel.Capacity, "the test should wrap many times");
+        Assert.Equal(0, status.UsedBytes);
+        Assert.Equal(written, status.MessagesWritten);
+        Assert.Equal(written, status.MessagesRead);
+    }
+
+    [Fact]
+    public void Zero_copy_leases_write_and_read_in_place_and_hold_their_space_until_released()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        Assert.True(writer.TryReserve(5, out WriteLease lease));
+        Assert.Equal(5, lease.Length);
+        "lease"u8.CopyTo(lease.Span);
+        Assert.False(reader.TryRead(out _)); // not committed yet
+        lease.Commit();
+
+        Assert.True(reader.TryRead(out ReadLease read));
+        Assert.Equal("lease"u8.ToArray(), read.Span.ToArray());
+        long used = channel.Stat().UsedBytes;
+        Assert.Equal(64, used);
+        read.Release();
+        Assert.Equal(0, channel.Stat().UsedBytes);
+        Assert.Throws<InvalidOperationException>(() => default(WriteLease).Commit());
+        Assert.Throws<InvalidOperationException>(() => default(ReadLease).Release());
+    }
+
+    [Fact]
+    public void A_full_ring_refuses_then_times_out_then_accepts_once_read()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        int written = 0;
+        while (writer.TryWrite(new byte[100]))
+        {
+            written++;
+        }
+
+        Assert.Equal(4096 / 192, written); // 32-byte header + 100 bytes, rounded to 64: 192 bytes each
+        Assert.False(writer.TryWrite(new byte[100], TimeSpan.FromMilliseconds(50)));
+        Assert.True(reader.TryRead(new byte[100], out _));
+        Assert.True(writer.TryWrite(new byte[100], TimeSpan.FromMilliseconds(50)));
+    }
+
+    [Fact]
+    public void A_too_small_buffer_is_refused_and_the_message_stays()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        writer.TryWrite(new byte[50]);
+        ArgumentException e = Assert.Throws<ArgumentException>(() => reader.TryRead(new byte[10], out _));
+        Assert.Contains("50 bytes", e.Message, StringComparison.Ordinal);
+        Assert.True(reader.TryRead(new byte[50], out int length));
+        Assert.Equal(50, length);
+    }
+
+    [Theory]
+    [InlineData(ChannelWaitStrategy.SpinThenSleep)]
+    [InlineData(ChannelWaitStrategy.Sleep)]
+    [InlineData(ChannelWaitStrategy.BusySpin)]
+    public async Task Blocked_readers_and_writers_wake_with_every_wait_strategy(ChannelWaitStrategy strategy)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, WaitStrategy = strategy });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        Task<int> reading = Task.Run(() => reader.Read(new byte[64]));
+        writer.Write("wake"u8);
+        Assert.Equal(4, await reading.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        while (writer.TryWrite(new byte[1000]))
+        {
+        }
+
+        Task writing = Task.Run(() => writer.Write(new byte[1000]));
+        Assert.True(reader.TryRead(new byte[1000], out _));
+        await writing.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Async_reads_and_writes_and_cancellation_take_nothing()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        using var cancel = new CancellationTokenSource();
+        Task<int> cancelled = reader.ReadAsync(new byte[64], cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Task<int> pending = reader.ReadAsync(new byte[64]).AsTask();
+        await writer.WriteAsync(Encoding.UTF8.GetBytes("async"));
+        Assert.Equal(5, await pending.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, channel.Stat().UsedBytes);
+
+        using var stop = new CancellationTokenSource();
+        var seen = new List<string>();
+        await writer.WriteAsync("a"u8.ToArray());
+        await writer.WriteAsync("b"u8.ToArray());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (ReadOnlyMemory<byte> message in reader.ReadAllAsync(stop.Token))
+            {
+                seen.Add(Encoding.UTF8.GetString(message.Span));
+                if (seen.Count == 2)
+                {
+                    await stop.CancelAsync();
+                }
+            }
+        });
+        Assert.Equal(new[] { "a", "b" }, seen);
+    }
+
+    [Fact]
+    public async Task Four_producer_threads_and_two_consumer_threads_lose_duplicate_and_reorder_nothing()
+    {
+        using SharedMemoryChannel channel = NewChannel(16384);
+        const int Producers = 4;
+        const int PerProducer = 50_000;
+        var received = new System.Collections.Concurrent.ConcurrentBag<(int Producer, int Sequence)>();
+        int stopped = 0;
+        Task[] consumers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            using SharedMemoryChannelReader reader = channel.CreateReader();
+            var last = new int[Producers];
+            Array.Fill(last, -1);
+            var buffer = new byte[64];
+            while (true)
+            {
+                int length = reader.Read(buffer);
+                Assert.True(ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence), "checksum");
+                if (producer == -1)
+                {
+                    Interlocked.Increment(ref stopped);
+                    return;
+                }
+
+                Assert.True(sequence > last[producer], $"producer {producer}: {sequence} after {last[producer]}");
+                last[producer] = sequence;
+                received.Add((producer, sequence));
+            }
+        })).ToArray();
+        Task[] producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
+        {
+            using SharedMemoryChannelWriter writer = channel.CreateWriter();
+            var message = new byte[64];
+            for (int i = 0; i < PerProducer; i++)
+            {
+                ChannelMessages.Fill(message, p, i);
+                writer.Write(message);
+            }
+        })).ToArray();
+        await Task.WhenAll(producers).WaitAsync(TimeSpan.FromMinutes(2));
+        using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
+        {
+            var stop = new byte[64];
+            ChannelMessages.Fill(stop, -1, 0);
+            stopper.Write(stop);
+            stopper.Write(stop);
+        }
+
+        await Task.WhenAll(consumers).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(Producers * PerProducer, received.Count);
+        Assert.Equal(Producers * PerProducer, received.Distinct().Count());
+    }
+
+    [Fact]
+    public void Stat_lists_participants_with_liveness_and_counters()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        writer.TryWrite(new byte[10]);
+        reader.TryRead(new byte[10], out _);
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(_name, status.Name);
+        Assert.Equal(2, status.Participants.Count);
+        ChannelParticipant producer = Assert.Single(status.Participants, p => p.Role == "producer");
+        Assert.Equal(Environment.ProcessId, producer.ProcessId);
+        Assert.True(producer.IsAlive);
+        Assert.Equal(1, producer.Messages);
+        Assert.Equal(10, producer.Bytes);
+        Assert.Equal(1, status.MessagesRead);
+        writer.Dispose();
+        Assert.Single(channel.Stat().Participants);
+        Assert.Throws<ObjectDisposedException>(() => writer.TryWrite(new byte[1]));
+    }
+}
