@@ -1,0 +1,185 @@
+using System.Globalization;
+
+namespace UnixIpc.Tests;
+
+/// <summary>The channel between processes: multi-process stress, and kill -9 of producers and consumers.</summary>
+[Collection(CrossProcessCollection.Name)]
+public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
+{
+    private readonly string _name = TestNames.Unique("chan");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    [Fact]
+    public async Task Two_producer_processes_and_two_consumer_processes_lose_and_duplicate_nothing()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 65536 });
+        const int PerProducer = 100_000;
+        await using ChildProcess consumerA = await ChildProcess.StartAsync("channel-consume", _name);
+        await using ChildProcess consumerB = await ChildProcess.StartAsync("channel-consume", _name);
+        await using ChildProcess producer0 = await ChildProcess.StartAsync("channel-produce", _name, "0", PerProducer.ToString(CultureInfo.InvariantCulture));
+        await using ChildProcess producer1 = await ChildProcess.StartAsync("channel-produce", _name, "1", PerProducer.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal("done", await producer0.ReadLineAsync());
+        Assert.Equal("done", await producer1.ReadLineAsync());
+
+        using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
+        {
+            var stop = new byte[64];
+            ChannelMessages.Fill(stop, -1, 0);
+            stopper.Write(stop);
+            stopper.Write(stop);
+        }
+
+        var totals = new Dictionary<int, (long Count, long Sum, long Squares)>();
+        foreach (ChildProcess consumer in new[] { consumerA, consumerB })
+        {
+            while (true)
+            {
+                string line = await consumer.ReadLineAsync();
+                string[] f = line.Split(' ');
+                if (f[0] == "violations")
+                {
+                    Assert.Equal("0", f[1]);
+                    break;
+                }
+
+                int producer = int.Parse(f[0], CultureInfo.InvariantCulture);
+                (long c, long s, long q) = totals.GetValueOrDefault(producer);
+                totals[producer] = (c + long.Parse(f[1], CultureInfo.InvariantCulture), s + long.Parse(f[2], CultureInfo.InvariantCulture), q + long.Parse(f[3], CultureInfo.InvariantCulture));
+            }
+        }
+
+        long n = PerProducer;
+        foreach (int producer in new[] { 0, 1 })
+        {
+            Assert.Equal((n, n * (n - 1) / 2, (n - 1) * n * ((2 * n) - 1) / 6), totals[producer]);
+        }
+
+        Assert.Equal(0, channel.Stat().UsedBytes);
+    }
+
+    [Fact]
+    public async Task A_producer_killed_in_the_middle_of_a_record_is_skipped_and_counted_as_abandoned()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        writer.TryWrite("after"u8);
+        var buffer = new byte[200];
+        Assert.False(reader.TryRead(buffer, out _)); // head of line: the live producer's record comes first
+
+        hung.Kill();
+        await hung.WaitForExitAsync();
+        Assert.True(reader.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead producer's record wedged the channel");
+        Assert.Equal("after"u8.ToArray(), buffer[..length]);
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(1, status.Participants.Single(p => p.Role == "consumer").Abandoned);
+        Assert.DoesNotContain(status.Participants, p => !p.IsAlive);
+        Assert.Equal(0, status.UsedBytes);
+
+        // And the ring is healthy: fill it and drain it.
+        int written = 0;
+        while (writer.TryWrite(new byte[100]))
+        {
+            written++;
+        }
+
+        for (int i = 0; i < written; i++)
+        {
+            Assert.True(reader.TryRead(buffer, out _));
+        }
+    }
+
+    [Fact]
+    public async Task A_message_leased_by_a_consumer_that_is_killed_goes_to_another_consumer()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        await using ChildProcess holder = await ChildProcess.StartAsync("channel-lease-and-hang", _name);
+        writer.Write("precious"u8);
+        Assert.Equal(Convert.ToHexString("precious"u8), await holder.ReadLineAsync());
+        writer.Write("next"u8);
+
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var buffer = new byte[64];
+        Assert.True(reader.TryRead(buffer, out int length));
+        Assert.Equal("next"u8.ToArray(), buffer[..length]);
+        Assert.False(reader.TryRead(buffer, out _)); // the holder is alive: its lease is its own
+
+        holder.Kill();
+        await holder.WaitForExitAsync();
+        Assert.True(reader.TryRead(buffer, TimeSpan.FromSeconds(30), out length), "the dead consumer's message was lost");
+        Assert.Equal("precious"u8.ToArray(), buffer[..length]);
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(1, status.Participants.Single(p => p.Role == "consumer").Redelivered);
+        Assert.Equal(0, status.UsedBytes); // the ring is free again for producers
+    }
+
+    [Fact]
+    public async Task A_channel_whose_every_participant_died_reopens_and_works()
+    {
+        await using (ChildProcess creator = await ChildProcess.StartAsync("channel-create-and-exit", _name))
+        {
+            Assert.Equal(0, await creator.WaitForExitAsync());
+        }
+
+        using SharedMemoryChannel channel = SharedMemoryChannel.Open(_name);
+        SharedMemoryChannelStatus before = channel.Stat();
+        Assert.Equal(2, before.Participants.Count);
+        Assert.All(before.Participants, p => Assert.False(p.IsAlive));
+
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var buffer = new byte[64];
+        Assert.True(reader.TryRead(buffer, out int length));
+        Assert.Equal("left behind"u8.ToArray(), buffer[..length]);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Assert.True(writer.TryWrite("new life"u8));
+        Assert.True(reader.TryRead(buffer, out length));
+        Assert.Equal("new life"u8.ToArray(), buffer[..length]);
+    }
+
+    [Fact]
+    public async Task Killing_a_consumer_mid_stream_loses_no_committed_message()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 8192 });
+        string log = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.log");
+        try
+        {
+            const int Count = 20_000;
+            await using ChildProcess victim = await ChildProcess.StartAsync("channel-consume", _name, log);
+            await using ChildProcess producer = await ChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
+
+            // Let the victim take some, then kill it wherever it is (perhaps holding a message).
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((!File.Exists(log) || new FileInfo(log).Length < 10_000) && DateTime.UtcNow < deadline)
+            {
+                await Task.Yield();
+            }
+
+            victim.Kill();
+            await victim.WaitForExitAsync();
+            await using ChildProcess survivor = await ChildProcess.StartAsync("channel-consume", _name, log);
+            Assert.Equal("done", await producer.ReadLineAsync());
+            using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
+            {
+                var stop = new byte[64];
+                ChannelMessages.Fill(stop, -1, 0);
+                stopper.Write(stop);
+            }
+
+            while (!(await survivor.ReadLineAsync()).StartsWith("violations", StringComparison.Ordinal))
+            {
+            }
+
+            // Every message was received by one of them (a redelivered one possibly by both: at-least-once).
+            HashSet<int> seen = File.ReadLines(log).Select(l => int.Parse(l.Split(' ')[1], CultureInfo.InvariantCulture)).ToHashSet();
+            Assert.Equal(Count, seen.Count);
+            Assert.Equal(0, channel.Stat().UsedBytes);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+}
