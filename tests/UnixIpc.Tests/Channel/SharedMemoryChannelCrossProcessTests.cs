@@ -182,4 +182,25 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
             File.Delete(log);
         }
     }
+
+    [SkippableFact]
+    public async Task A_C_consumer_written_from_the_protocol_document_receives_what_UnixIpc_sends()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        const int Count = 200; // enough to wrap the 4 KiB ring many times, so padding is handled too
+        Task<ProcessRunner.Result> consumer = CPeers.RunAsync("channel_consume", _name, Count.ToString(CultureInfo.InvariantCulture));
+        for (int i = 0; i < Count; i++)
+        {
+            Assert.True(writer.TryWrite(System.Text.Encoding.ASCII.GetBytes($"message {i} " + new string('x', i % 300)), TimeSpan.FromSeconds(30)), $"message {i}: the C consumer stopped taking messages");
+        }
+
+        ProcessRunner.Result result = await consumer;
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] lines = result.Stdout.TrimEnd('\n').Split('\n');
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"message {i} " + new string('x', i % 300)), lines);
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(0, status.UsedBytes);
+        Assert.Single(status.Participants); // the C consumer left its slot
+    }
 }

@@ -1,0 +1,127 @@
+/* A consumer written from docs/channel-protocol.md alone: opens the UnixIpc channel NAME, registers in a
+ * participant slot, receives COUNT messages (sleeping on the futex when empty) and prints each as text. */
+#include "peer.h"
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define U64(p, off) ((uint64_t *)((char *)(p) + (off)))
+#define U32(p, off) ((uint32_t *)((char *)(p) + (off)))
+#define I32(p, off) ((int32_t *)((char *)(p) + (off)))
+#define LOAD(x) __atomic_load_n((x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n((x), (v), __ATOMIC_RELEASE)
+#define CAS(x, expected, desired) __atomic_compare_exchange_n((x), &(uint64_t){expected}, (desired), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+
+static char *base, *data;
+static uint64_t mask;
+
+static char *record(uint64_t p) { return data + (p & mask); }
+static uint64_t align64(uint64_t v) { return (v + 63) & ~(uint64_t)63; }
+
+static uint64_t start_time(void) {
+    char buffer[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f || !fgets(buffer, sizeof buffer, f)) FAIL("/proc/self/stat");
+    fclose(f);
+    char *p = strrchr(buffer, ')') + 2;
+    for (int field = 3; field < 22; field++) p = strchr(p, ' ') + 1;
+    return strtoull(p, NULL, 10);
+}
+
+static void advance_release(void) {
+    int advanced = 0;
+    for (;;) {
+        uint64_t release = LOAD(U64(base, 256)), read = LOAD(U64(base, 192));
+        if (release >= read) break;
+        char *r = record(release);
+        uint64_t commit = LOAD(U64(r, 0));
+        if ((commit != (release | 1) && commit != (release | 3)) || LOAD(U64(r, 16)) != (release | 2)) break;
+        uint64_t span = (commit & 3) == 3 ? 32 + *U32(r, 8) : align64(32 + *U32(r, 8));
+        if (CAS(U64(base, 256), release, release + span)) advanced = 1;
+    }
+    if (advanced) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (LOAD(U32(base, 388)) != 0) {
+            __atomic_add_fetch(U32(base, 384), 1, __ATOMIC_SEQ_CST);
+            syscall(SYS_futex, U32(base, 384), FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0);
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) { fprintf(stderr, "usage: channel_consume NAME COUNT\n"); return 2; }
+    int fd = shm_open(argv[1], O_RDWR, 0);
+    if (fd < 0) FAIL("shm_open");
+    struct stat st;
+    if (fstat(fd, &st) < 0) FAIL("fstat");
+    base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) FAIL("mmap");
+    while (LOAD(U32(base, 40)) != 1) sched_yield();
+    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 1) { fprintf(stderr, "not a version 1 channel\n"); return 1; }
+    mask = *U64(base, 16) - 1;
+    data = base + *U64(base, 32);
+
+    /* Take a participant slot as a consumer. */
+    char *slot = NULL;
+    uint32_t slot_index = 0;
+    for (uint32_t i = 0; i < *U32(base, 28) && !slot; i++) {
+        int32_t free_state = 0;
+        char *candidate = base + 1024 + i * 128;
+        if (__atomic_compare_exchange_n(I32(candidate, 0), &free_state, -1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            memset(candidate + 4, 0, 124);
+            *U32(candidate, 4) = (uint32_t)getpid();
+            *U64(candidate, 8) = start_time();
+            STORE(I32(candidate, 0), 2);
+            slot = candidate;
+            slot_index = i;
+        }
+    }
+    if (!slot) { fprintf(stderr, "no free slot\n"); return 1; }
+
+    long count = parse_long(argv[2]);
+    for (long received = 0; received < count;) {
+        uint64_t r = LOAD(U64(base, 192));
+        char *rec = record(r);
+        uint64_t commit = LOAD(U64(rec, 0));
+        if (commit == (r | 3)) {
+            if (CAS(U64(base, 192), r, r + 32 + *U32(rec, 8))) { STORE(U64(rec, 16), r | 2); advance_release(); }
+            continue;
+        }
+        if (commit != (r | 1)) {
+            /* Empty: flag ourselves asleep, re-check, sleep on the futex (sliced). */
+            __atomic_add_fetch(U32(base, 324), 1, __ATOMIC_SEQ_CST);
+            uint32_t seq = LOAD(U32(base, 320));
+            uint64_t again = LOAD(U64(record(LOAD(U64(base, 192))), 0));
+            uint64_t now_read = LOAD(U64(base, 192));
+            if (again != (now_read | 1) && again != (now_read | 3)) {
+                struct timespec slice = { 0, 20 * 1000 * 1000 };
+                syscall(SYS_futex, U32(base, 320), FUTEX_WAIT, seq, &slice, NULL, 0);
+            }
+            __atomic_sub_fetch(U32(base, 324), 1, __ATOMIC_SEQ_CST);
+            continue;
+        }
+        uint32_t length = *U32(rec, 8);
+        STORE(U64(slot, 16), r + 1);
+        if (!CAS(U64(base, 192), r, r + align64(32 + length))) continue;
+        *U32(rec, 24) = slot_index;
+        STORE(U64(rec, 16), r | 1);
+        printf("%.*s\n", (int)length, rec + 32);
+        fflush(stdout);
+        STORE(U64(rec, 16), r | 2);
+        STORE(U64(slot, 16), 0);
+        *U64(slot, 32) += 1;
+        *U64(slot, 40) += length;
+        advance_release();
+        received++;
+    }
+
+    STORE(U64(slot, 16), 0);
+    STORE(I32(slot, 0), 0);
+    return 0;
+}
