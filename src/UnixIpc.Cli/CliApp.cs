@@ -38,6 +38,7 @@ internal static class CliApp
             PsemCommands.Build(console),
             SemCommands.Build(console),
             LockCommands.Build(console),
+            ChannelCommands.Build(console),
             TourCommand.Build(console),
             TourCommand.BuildStep(console),
         };

@@ -27,6 +27,8 @@ internal static class ChannelLayout
     public const int SpaceSeqOffset = 384;       // u32 futex word: bumped when space is released and producers sleep
     public const int SpaceSleepersOffset = 388;  // u32
     public const int OrphansOffset = 448;        // u32: records returned by dead consumers, waiting for redelivery
+    public const int TotalsOffset = 512;         // u64 × 12: counters of participants that have left, by role
+    public const int TotalsPerRole = 6;          // messages, bytes, waits, wake-ups, abandoned, redelivered (slot counter order)
 
     // Participant table.
     public const int SlotsOffset = 1024;

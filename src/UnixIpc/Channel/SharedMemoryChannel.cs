@@ -45,6 +45,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         _mask = Capacity - 1;
         Options = options;
         _unlinkOnDispose = unlinkOnDispose;
+        ChannelMetrics.Track(this);
     }
 
     /// <summary>The channel's name (a POSIX shared memory object).</summary>
@@ -179,6 +180,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             UsedBytes = tail - release,
             Positions = (tail, read, release),
             Participants = participants,
+            MessagesWritten = Total(ChannelLayout.StateProducer, 0) + participants.Where(p => p.Role == "producer").Sum(p => p.Messages),
+            BytesWritten = Total(ChannelLayout.StateProducer, 1) + participants.Where(p => p.Role == "producer").Sum(p => p.Bytes),
+            MessagesRead = Total(ChannelLayout.StateConsumer, 0) + participants.Where(p => p.Role == "consumer").Sum(p => p.Messages),
+            BytesRead = Total(ChannelLayout.StateConsumer, 1) + participants.Where(p => p.Role == "consumer").Sum(p => p.Bytes),
+            Waits = Total(ChannelLayout.StateProducer, 2) + Total(ChannelLayout.StateConsumer, 2) + participants.Sum(p => p.Waits),
+            Wakeups = Total(ChannelLayout.StateProducer, 3) + Total(ChannelLayout.StateConsumer, 3) + participants.Sum(p => p.Wakeups),
+            Abandoned = Total(ChannelLayout.StateProducer, 4) + Total(ChannelLayout.StateConsumer, 4) + participants.Sum(p => p.Abandoned),
+            Redelivered = Total(ChannelLayout.StateProducer, 5) + Total(ChannelLayout.StateConsumer, 5) + participants.Sum(p => p.Redelivered),
         };
     }
 
@@ -201,6 +210,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedMemoryChannel {Name} ({Capacity} bytes)";
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
@@ -258,9 +269,27 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     internal void ReleaseSlot(int index)
     {
         byte* slot = Slot(index);
+        FoldCounters(slot, Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)));
         Volatile.Write(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset), 0);
         Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
     }
+
+    // A leaving participant's counters join the channel's totals, so Stat still counts its work.
+    private void FoldCounters(byte* slot, int role)
+    {
+        if (role is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer))
+        {
+            return;
+        }
+
+        long* totals = (long*)(_base + ChannelLayout.TotalsOffset) + ((role - 1) * ChannelLayout.TotalsPerRole);
+        for (int i = 0; i < ChannelLayout.TotalsPerRole; i++)
+        {
+            Interlocked.Add(ref totals[i], Interlocked.Exchange(ref *(long*)(slot + ChannelLayout.SlotMessagesOffset + (i * 8)), 0));
+        }
+    }
+
+    private long Total(int role, int counter) => Volatile.Read(ref *((long*)(_base + ChannelLayout.TotalsOffset) + ((role - 1) * ChannelLayout.TotalsPerRole) + counter));
 
     private bool IsSlotAlive(byte* slot)
         => ProcessIdentity.IsAlive(*(int*)(slot + ChannelLayout.SlotPidOffset), *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset));
@@ -421,9 +450,10 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             // claim until it is orphaned (its record is then tracked by the claim word alone).
             long pending = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) - 1;
             bool holdsNothing = pending < 0 || (state == ChannelLayout.StateProducer ? pending < read : IsResolvedClaim(pending));
-            if (holdsNothing)
+            if (holdsNothing && Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -1, state) == state)
             {
-                Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree, state);
+                FoldCounters(slot, state);
+                Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
             }
         }
     }

@@ -34,9 +34,27 @@ public sealed record SharedMemoryChannelStatus
     /// <summary>The registered participants (including dead ones not yet cleaned up).</summary>
     public required IReadOnlyList<ChannelParticipant> Participants { get; init; }
 
-    /// <summary>Totals over the participants still registered.</summary>
-    public long MessagesWritten => Participants.Where(p => p.Role == "producer").Sum(p => p.Messages);
+    /// <summary>Messages committed, ever (participants that left included).</summary>
+    public required long MessagesWritten { get; init; }
 
-    /// <summary>Totals over the participants still registered.</summary>
-    public long MessagesRead => Participants.Where(p => p.Role == "consumer").Sum(p => p.Messages);
+    /// <summary>Payload bytes committed, ever.</summary>
+    public required long BytesWritten { get; init; }
+
+    /// <summary>Messages read and released, ever (a redelivered message counts each time).</summary>
+    public required long MessagesRead { get; init; }
+
+    /// <summary>Payload bytes read, ever.</summary>
+    public required long BytesRead { get; init; }
+
+    /// <summary>Times a participant went to sleep on the futex.</summary>
+    public required long Waits { get; init; }
+
+    /// <summary>FUTEX_WAKE calls made (only when a sleeper was flagged).</summary>
+    public required long Wakeups { get; init; }
+
+    /// <summary>Records of dead producers skipped.</summary>
+    public required long Abandoned { get; init; }
+
+    /// <summary>Messages of dead consumers handed to another consumer.</summary>
+    public required long Redelivered { get; init; }
 }

@@ -286,4 +286,49 @@ public sealed class SharedMemoryChannelTests : IDisposable
         Assert.Single(channel.Stat().Participants);
         Assert.Throws<ObjectDisposedException>(() => writer.TryWrite(new byte[1]));
     }
+
+    [Fact]
+    public void Counters_survive_participants_leaving_and_are_published_as_metrics()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using (SharedMemoryChannelWriter writer = channel.CreateWriter())
+        using (SharedMemoryChannelReader reader = channel.CreateReader())
+        {
+            writer.TryWrite(new byte[7]);
+            writer.TryWrite(new byte[3]);
+            reader.TryRead(new byte[7], out _);
+        }
+
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Empty(status.Participants);
+        Assert.Equal(2, status.MessagesWritten);
+        Assert.Equal(10, status.BytesWritten);
+        Assert.Equal(1, status.MessagesRead);
+        Assert.Equal(7, status.BytesRead);
+
+        var seen = new Dictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "UnixIpc.SharedMemoryChannel")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "channel" && (string?)tag.Value == _name)
+                {
+                    seen[instrument.Name] = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Equal(2, seen["unixipc.channel.messages.written"]);
+        Assert.Equal(1, seen["unixipc.channel.messages.read"]);
+        Assert.Equal(status.UsedBytes, seen["unixipc.channel.used"]);
+    }
 }

@@ -1,0 +1,219 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace UnixIpc.Cli;
+
+/// <summary><c>unixipc channel</c>: shared-memory channels.</summary>
+internal static class ChannelCommands
+{
+    private const string Noun = "channel";
+
+    public static Command Build(CliConsole console) => new(Noun, "Shared-memory channels: the fast producer/consumer queue in POSIX shared memory.")
+    {
+        Create(console),
+        Send(console),
+        Receive(console),
+        Stat(console),
+        Unlink(console),
+    };
+
+    private static Argument<string> NameArgument() => new("NAME") { Description = "Channel name, e.g. /orders." };
+
+    private static Command Create(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        Option<long> capacity = CliParsers.NumberOption("--capacity", "Ring size in bytes: a power of two from 4096 to 1073741824.", required: true);
+        var mode = new Option<string>("--mode") { Description = "queue (each message to one consumer).", DefaultValueFactory = _ => "queue" };
+        mode.AcceptOnlyFromAmong("queue");
+        var command = new Command("create", "Create a channel and print its name.") { name, capacity, mode };
+        var modeBits = new Option<UnixFileMode>("--mode-bits")
+        {
+            Description = "Permissions in octal, e.g. 0600.",
+            DefaultValueFactory = _ => UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            CustomParser = r => CliParsers.TryParseMode(r.Tokens.Count == 1 ? r.Tokens[0].Value : string.Empty, out UnixFileMode m) ? m : AddError(r),
+        };
+        command.Add(modeBits);
+        command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
+        {
+            var options = new SharedMemoryChannelOptions { Capacity = parse.GetValue(capacity), Mode = parse.GetValue(modeBits) };
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(parse.GetRequiredValue(name), options);
+            console.Out.WriteLine(channel.Name);
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Send(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        Option<long> count = CliParsers.NumberOption("--count", "Send the data this many times (default 1).", defaultValue: 1);
+        var data = new DataInput();
+        var command = new Command("send", "Send a message (--data, --hex or stdin), waiting for room.") { name, count };
+        data.AddTo(command);
+        command.SetAction(CliApp.Handler(console, Noun, "send", (parse, cancellationToken) =>
+        {
+            byte[] bytes = data.Read(parse, console);
+            long times = parse.GetValue(count);
+            if (times < 1)
+            {
+                throw new UsageException("--count must be 1 or more.");
+            }
+
+            using SharedMemoryChannel channel = SharedMemoryChannel.Open(parse.GetRequiredValue(name));
+            if (bytes.Length > channel.MaxMessageSize)
+            {
+                return Task.FromResult(CliApp.Report(console, Noun, "send", Errno.EMSGSIZE));
+            }
+
+            using SharedMemoryChannelWriter writer = channel.CreateWriter();
+            for (long i = 0; i < times; i++)
+            {
+                writer.Write(bytes, cancellationToken);
+            }
+
+            return Task.FromResult(CliExitCode.Success);
+        }));
+        return command;
+    }
+
+    private static Command Receive(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        Option<long> count = CliParsers.NumberOption("--count", "How many messages (default 1).", defaultValue: 1);
+        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for each (exit 3, ETIMEDOUT).", defaultValue: -1);
+        var json = new Option<bool>("--json") { Description = "One JSON object per message: size, text (if UTF-8), base64." };
+        var command = new Command("recv", "Receive messages to stdout (raw, one after another).") { name, count, timeout, json };
+        command.SetAction(CliApp.Handler(console, Noun, "recv", (parse, cancellationToken) =>
+        {
+            long wanted = parse.GetValue(count);
+            long ms = parse.GetValue(timeout);
+            if (wanted < 1 || ms < -1)
+            {
+                throw new UsageException("--count must be 1 or more and --timeout 0 or more.");
+            }
+
+            using SharedMemoryChannel channel = SharedMemoryChannel.Open(parse.GetRequiredValue(name));
+            using SharedMemoryChannelReader reader = channel.CreateReader();
+            var buffer = new byte[channel.MaxMessageSize];
+            for (long i = 0; i < wanted; i++)
+            {
+                int length;
+                if (ms >= 0)
+                {
+                    if (!reader.TryRead(buffer, TimeSpan.FromMilliseconds(ms), out length))
+                    {
+                        return Task.FromResult(CliApp.Report(console, Noun, "recv", Errno.ETIMEDOUT));
+                    }
+                }
+                else
+                {
+                    length = reader.Read(buffer, cancellationToken);
+                }
+
+                if (parse.GetValue(json))
+                {
+                    MessageOutput.Write(console, buffer.AsSpan(0, length), "index", i, json: true);
+                }
+                else
+                {
+                    console.WriteBytes(buffer.AsSpan(0, length));
+                }
+            }
+
+            return Task.FromResult(CliExitCode.Success);
+        }));
+        return command;
+    }
+
+    private static Command Stat(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("stat", "Capacity, used bytes, positions, and participants with liveness and counters.") { name, json };
+        command.SetAction(CliApp.Handler(console, Noun, "stat", parse =>
+        {
+            using SharedMemoryChannel channel = SharedMemoryChannel.Open(parse.GetRequiredValue(name));
+            SharedMemoryChannelStatus s = channel.Stat();
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteObject(console, w =>
+                {
+                    w.WriteString("name", s.Name);
+                    w.WriteString("mode", "queue");
+                    w.WriteNumber("capacity", s.Capacity);
+                    w.WriteNumber("max_message_size", s.MaxMessageSize);
+                    w.WriteNumber("used_bytes", s.UsedBytes);
+                    w.WriteNumber("tail", s.Positions.Tail);
+                    w.WriteNumber("read", s.Positions.Read);
+                    w.WriteNumber("release", s.Positions.Release);
+                    w.WriteNumber("messages_written", s.MessagesWritten);
+                    w.WriteNumber("bytes_written", s.BytesWritten);
+                    w.WriteNumber("messages_read", s.MessagesRead);
+                    w.WriteNumber("bytes_read", s.BytesRead);
+                    w.WriteNumber("waits", s.Waits);
+                    w.WriteNumber("wakeups", s.Wakeups);
+                    w.WriteNumber("abandoned", s.Abandoned);
+                    w.WriteNumber("redelivered", s.Redelivered);
+                    w.WriteStartArray("participants");
+                    foreach (ChannelParticipant p in s.Participants)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("slot", p.Slot);
+                        w.WriteString("role", p.Role);
+                        w.WriteNumber("pid", p.ProcessId);
+                        w.WriteBoolean("alive", p.IsAlive);
+                        w.WriteNumber("messages", p.Messages);
+                        w.WriteNumber("bytes", p.Bytes);
+                        w.WriteNumber("waits", p.Waits);
+                        w.WriteNumber("wakeups", p.Wakeups);
+                        w.WriteNumber("abandoned", p.Abandoned);
+                        w.WriteNumber("redelivered", p.Redelivered);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                });
+            }
+            else
+            {
+                TextWriter o = console.Out;
+                o.WriteLine($"name              {s.Name}");
+                o.WriteLine("mode              queue");
+                o.WriteLine($"capacity          {s.Capacity}");
+                o.WriteLine($"max_message_size  {s.MaxMessageSize}");
+                o.WriteLine($"used_bytes        {s.UsedBytes}");
+                o.WriteLine($"positions         tail {s.Positions.Tail}, read {s.Positions.Read}, release {s.Positions.Release}");
+                o.WriteLine($"messages          {s.MessagesWritten} written ({s.BytesWritten} bytes), {s.MessagesRead} read ({s.BytesRead} bytes)");
+                o.WriteLine($"waits/wakeups     {s.Waits}/{s.Wakeups}");
+                o.WriteLine($"abandoned         {s.Abandoned} (dead producers' records skipped)");
+                o.WriteLine($"redelivered       {s.Redelivered} (dead consumers' messages handed on)");
+                o.WriteLine("slot  role      pid      alive  messages  bytes  waits  wakeups  abandoned  redelivered");
+                foreach (ChannelParticipant p in s.Participants)
+                {
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Slot,-5} {p.Role,-9} {p.ProcessId,-8} {(p.IsAlive ? "yes" : "no"),-6} {p.Messages,-9} {p.Bytes,-6} {p.Waits,-6} {p.Wakeups,-8} {p.Abandoned,-10} {p.Redelivered}"));
+                }
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Unlink(CliConsole console)
+    {
+        Argument<string> name = NameArgument();
+        var command = new Command("unlink", "Remove the channel's name; processes that have it open keep working.") { name };
+        command.SetAction(CliApp.Handler(console, Noun, "unlink", parse =>
+        {
+            SharedMemoryChannel.Unlink(parse.GetRequiredValue(name));
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static UnixFileMode AddError(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        result.AddError("not a mode: give octal digits, e.g. 0600.");
+        return default;
+    }
+}
