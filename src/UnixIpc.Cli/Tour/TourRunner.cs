@@ -28,6 +28,7 @@ internal sealed class TourRunner
         await SystemVMessageQueueAsync(cancellationToken).ConfigureAwait(false);
         await SynchronisedWritersAsync(cancellationToken).ConfigureAwait(false);
         await AlternationAsync(cancellationToken).ConfigureAwait(false);
+        await ChannelAsync(cancellationToken).ConfigureAwait(false);
         _console.Out.WriteLine();
         _console.Out.WriteLine(_failures == 0 ? "tour finished: every scenario passed, nothing left behind." : $"tour finished: {_failures} check(s) failed.");
         return _failures == 0 ? CliExitCode.Success : CliExitCode.Failed;
@@ -188,8 +189,47 @@ internal sealed class TourRunner
         }
     }
 
+    private async Task ChannelAsync(CancellationToken cancellationToken)
+    {
+        string name = $"/unixipc_tour_{Environment.ProcessId}_channel";
+        const int Count = 100_000;
+        Heading($"Shared-memory channel: one producer, two competing consumers, {Count} messages over {name}");
+        try
+        {
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 16 });
+            var lines = new List<string>();
+            // The consumers register and wait first; then the producer runs alongside them.
+            await RunTogetherAsync("consumer", 2, () => { }, ["channel-consumer", name], _ => StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), "2"), lines, cancellationToken).ConfigureAwait(false);
+
+            long total = 0;
+            long sum = 0;
+            foreach (string line in lines)
+            {
+                string[] words = line.Split(' ');
+                int at = Array.IndexOf(words, "received");
+                if (at >= 0)
+                {
+                    total += long.Parse(words[at + 1], CultureInfo.InvariantCulture);
+                    sum += long.Parse(words[Array.IndexOf(words, "to") + 1], CultureInfo.InvariantCulture);
+                }
+            }
+
+            Check(total == Count && sum == (long)Count * (Count - 1) / 2, $"the two consumers shared the {Count} messages, each exactly once");
+            SharedMemoryChannelStatus status = channel.Stat();
+            Line("tour", Environment.ProcessId, $"channel counters: {status.MessagesWritten} written, {status.MessagesRead} read, {status.Waits} sleeps, {status.Wakeups} futex wake-ups");
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(name);
+        }
+    }
+
     // Starts COUNT processes of ROLE, waits until each says it is ready, calls GO, then relays their lines.
-    private async Task RunTogetherAsync(string role, int count, Action go, string[] arguments, CancellationToken cancellationToken)
+    private Task RunTogetherAsync(string role, int count, Action go, string[] arguments, CancellationToken cancellationToken)
+        => RunTogetherAsync(role, count, go, arguments, null, null, cancellationToken);
+
+    // With THEN: once all are ready (and GO ran), THEN runs alongside them; their lines also go to LINES.
+    private async Task RunTogetherAsync(string role, int count, Action go, string[] arguments, Func<IReadOnlyList<Process>, Task>? then, List<string>? lines, CancellationToken cancellationToken)
     {
         var processes = new List<Process>();
         try
@@ -210,8 +250,9 @@ internal sealed class TourRunner
                 }
             }
 
-            Line("tour", Environment.ProcessId, $"{count} {role}s are waiting at the start gate; opening it");
+            Line("tour", Environment.ProcessId, then is null ? $"{count} {role}s are waiting at the start gate; opening it" : $"{count} {role}s are registered and waiting");
             go();
+            Task alongside = then?.Invoke(processes) ?? Task.CompletedTask;
             foreach (Process process in processes)
             {
                 string? line;
@@ -219,11 +260,14 @@ internal sealed class TourRunner
                 {
                     int space = line.IndexOf(' ', StringComparison.Ordinal);
                     Line(role, process.Id, $"{line[(space + 1)..]}  ({FormatMicros(line[..space])})");
+                    lines?.Add(line);
                 }
 
                 await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
                 Check(process.ExitCode == 0, $"{role} (pid {process.Id}) exited with {process.ExitCode}");
             }
+
+            await alongside.ConfigureAwait(false);
         }
         finally
         {

@@ -48,6 +48,12 @@ internal static class TourSteps
             case "pingpong":
                 PingPong(args[0], args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture), output);
                 return 0;
+            case "channel-producer":
+                ChannelProducer(args[0], int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), output);
+                return 0;
+            case "channel-consumer":
+                ChannelConsumer(args[0], output);
+                return 0;
             default:
                 throw new UsageException($"unknown tour step '{role}'.");
         }
@@ -240,6 +246,54 @@ internal static class TourSteps
         }
 
         Say(output, clock, $"took {rounds} turns, each after the other process posted {mine}");
+    }
+
+    // Writes COUNT messages "order #i", then one "stop" per consumer.
+    private static void ChannelProducer(string name, int count, int consumers, TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Span<byte> message = stackalloc byte[32];
+        for (int i = 0; i < count; i++)
+        {
+            System.Text.Encoding.ASCII.TryGetBytes($"order #{i}", message, out int length);
+            writer.Write(message[..length]);
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        Say(output, clock, string.Create(CultureInfo.InvariantCulture, $"wrote {count} messages into {name}, a ring of {channel.Capacity} bytes ({count / seconds / 1e6:F1} M messages/s while consumers kept up)"));
+        for (int i = 0; i < consumers; i++)
+        {
+            writer.Write("stop"u8);
+        }
+    }
+
+    // Reads until "stop"; reports how many it got and the sum of their numbers, so the tour can check the split.
+    private static void ChannelConsumer(string name, TextWriter output)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        output.WriteLine("0 ready");
+        output.Flush();
+        var clock = Stopwatch.StartNew();
+        var buffer = new byte[64];
+        long count = 0;
+        long sum = 0;
+        while (true)
+        {
+            int length = reader.Read(buffer);
+            string text = System.Text.Encoding.ASCII.GetString(buffer, 0, length);
+            if (text == "stop")
+            {
+                break;
+            }
+
+            count++;
+            sum += long.Parse(text.AsSpan("order #".Length), CultureInfo.InvariantCulture);
+        }
+
+        Say(output, clock, $"received {count} messages, ids summing to {sum}");
     }
 
     private static string Stat(this MappedRegion region, SystemVSharedMemory segment)

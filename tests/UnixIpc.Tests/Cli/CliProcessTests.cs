@@ -101,6 +101,9 @@ public sealed class CliProcessTests
         // Synchronisation: five clean runs under the named-semaphore mutex; strict alternation.
         Assert.Single(lines, l => l.Contains("the file now reads " + string.Concat(Enumerable.Repeat("0123456789", 5)), StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("ok: ping and pong strictly alternated", StringComparison.Ordinal));
+
+        // The channel: two consumer processes shared the producer's messages, each exactly once.
+        Assert.Single(lines, l => l.Contains("ok: the two consumers shared the 100000 messages, each exactly once", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
         Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));

@@ -15,6 +15,7 @@ public sealed class NativeLayoutTests
     [
         "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "sys/msg.h", "sys/sem.h",
         "mqueue.h", "signal.h", "sys/epoll.h", "sys/resource.h", "time.h", "unistd.h", "semaphore.h", "sys/file.h", "limits.h",
+        "linux/futex.h",
     ];
 
     [SkippableFact]

@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace UnixIpc.Tests;
+
+/// <summary><c>unixipc channel …</c> in-process.</summary>
+public sealed class ChannelCommandTests : IDisposable
+{
+    private readonly string _name = TestNames.Unique("clichan");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    [Fact]
+    public async Task Create_send_recv_stat_unlink()
+    {
+        Assert.Equal(_name + "\n", (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "65536", "--mode-bits", "0640")).Stdout);
+        Assert.Equal("unixipc: channel create: EEXIST (File exists)\n", (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "65536")).Stderr);
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "send", _name, "--data", "hi", "--count", "3")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(["channel", "send", _name], "from stdin"u8.ToArray())).ExitCode);
+        Assert.Equal("hihi", (await CliRunner.RunAsync("channel", "recv", _name, "--count", "2")).Stdout);
+        Assert.Equal("{\"index\":0,\"size\":2,\"text\":\"hi\",\"base64\":\"aGk=\"}\n", (await CliRunner.RunAsync("channel", "recv", _name, "--json")).Stdout);
+
+        using (JsonDocument stat = JsonDocument.Parse((await CliRunner.RunAsync("channel", "stat", _name, "--json")).Stdout))
+        {
+            JsonElement r = stat.RootElement;
+            Assert.Equal(65536, r.GetProperty("capacity").GetInt64());
+            Assert.Equal(4, r.GetProperty("messages_written").GetInt64());
+            Assert.Equal(3, r.GetProperty("messages_read").GetInt64());
+            Assert.Equal(64, r.GetProperty("used_bytes").GetInt64());
+            Assert.Equal(0, r.GetProperty("participants").GetArrayLength());
+        }
+
+        Assert.Equal("from stdin", (await CliRunner.RunAsync("channel", "recv", _name)).Stdout);
+        CliRunner.Result empty = await CliRunner.RunAsync("channel", "recv", _name, "--timeout", "20");
+        Assert.Equal(3, empty.ExitCode);
+        Assert.Equal("unixipc: channel recv: ETIMEDOUT (Connection timed out)\n", empty.Stderr);
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "unlink", _name)).ExitCode);
+        Assert.Equal("unixipc: channel stat: ENOENT (No such file or directory)\n", (await CliRunner.RunAsync("channel", "stat", _name)).Stderr);
+    }
+
+    [Theory]
+    [InlineData("--capacity", "1000")]
+    [InlineData("--capacity", "4096", "--mode", "broadcast")]
+    public async Task Bad_capacity_or_mode_is_exit_2(params string[] options)
+    {
+        CliRunner.Result result = await CliRunner.RunAsync(["channel", "create", _name, .. options]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(SharedMemoryChannel.TryUnlink(_name));
+    }
+}
