@@ -1,12 +1,23 @@
 using BenchmarkDotNet.Running;
 
-// In-process micro-benchmarks (BenchmarkDotNet). Cross-process latency/throughput harnesses arrive with
-// the mechanisms they measure (message queues, the shared-memory channel).
+// In-process micro-benchmarks (BenchmarkDotNet) and the two-process channel benchmark.
 //   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- --filter '*'
 //   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- --smoke   (CI: one quick pass)
 if (args.Contains("--smoke"))
 {
     return UnixIpc.Benchmarks.Smoke.Run();
+}
+
+// Two-process latency/throughput of the channel against C rings, .NET named pipes and Unix sockets:
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- ipc [--rounds 10] [--out file.json]
+if (args.Length > 0 && args[0] == "ipc")
+{
+    return await UnixIpc.Benchmarks.IpcBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "peer")
+{
+    return UnixIpc.Benchmarks.IpcPeer.Run(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(UnixIpc.Benchmarks.MappedRegionBenchmarks).Assembly).Run(args);

@@ -134,7 +134,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
         *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
         *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
-        AdvanceRelease();
+        _channel.AdvanceReleaseLazily(_slot);
     }
 
     private bool HasData()
@@ -172,7 +172,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
                 if (Interlocked.CompareExchange(ref readWord, (ulong)(read + span), (ulong)read) == (ulong)read)
                 {
                     Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)read | ChannelLayout.Released);
-                    AdvanceRelease();
+                    _channel.AdvanceReleaseLazily(_slot);
                 }
 
                 continue;
@@ -249,41 +249,6 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         position = 0;
         length = 0;
         return false;
-    }
-
-    // Moves the release position over every released record at its front, then wakes sleeping producers.
-    private void AdvanceRelease()
-    {
-        ref ulong releaseWord = ref _channel.U64(ChannelLayout.ReleaseOffset);
-        bool advanced = false;
-        while (true)
-        {
-            long release = (long)Volatile.Read(ref releaseWord);
-            long read = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReadOffset));
-            if (release >= read)
-            {
-                break;
-            }
-
-            byte* record = _channel.Record(release);
-            ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
-            if ((commit != ((ulong)release | ChannelLayout.Committed) && commit != ((ulong)release | ChannelLayout.Padding))
-                || Volatile.Read(ref SharedMemoryChannel.RecordClaim(record)) != ((ulong)release | ChannelLayout.Released))
-            {
-                break;
-            }
-
-            long span = SharedMemoryChannel.RecordSpan(record, commit);
-            if (Interlocked.CompareExchange(ref releaseWord, (ulong)(release + span), (ulong)release) == (ulong)release)
-            {
-                advanced = true;
-            }
-        }
-
-        if (advanced)
-        {
-            _channel.WakeAll(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
-        }
     }
 }
 

@@ -116,11 +116,16 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     internal void Commit(long position, int length)
     {
         byte* record = _channel.Record(position);
-        Volatile.Write(ref SharedMemoryChannel.RecordCommit(record), (ulong)position | ChannelLayout.Committed);
-        Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
         *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
         *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
-        _channel.WakeAll(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot);
+
+        // The commit is an exchange (a full barrier on its own), so reading the sleeper flag after it cannot
+        // be reordered before it; this replaces a separate fence on every message. The pending mark is
+        // cleared only after the commit: a producer that dies in between leaves a committed record, never
+        // an unowned stalled one.
+        Interlocked.Exchange(ref SharedMemoryChannel.RecordCommit(record), (ulong)position | ChannelLayout.Committed);
+        Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
+        _channel.WakeIfSleeping(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot);
     }
 
     private bool WaitForRoom(int length, long deadline, CancellationToken cancellationToken)
@@ -132,6 +137,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     // Room for a record of `length` payload bytes, counting the padding a wrap would need.
     private bool HasRoom(int length)
     {
+        _channel.AdvanceRelease(-1);
         long size = ChannelLayout.RecordSize(length);
         long tail = (long)Volatile.Read(ref _channel.U64(ChannelLayout.TailOffset));
         long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
@@ -163,6 +169,12 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
             if (tail + pad + size - release > capacity)
             {
+                // Consumers advance the release position lazily; catch it up before calling the ring full.
+                if (_channel.AdvanceRelease(-1))
+                {
+                    continue;
+                }
+
                 position = 0;
                 return false;
             }

@@ -1,0 +1,382 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipes;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace UnixIpc.Benchmarks;
+
+/// <summary>
+/// Two-process latency and throughput of the shared-memory channel against its baselines, measured in
+/// interleaved rounds (A, B, C, A, B, C, …) so every ratio compares numbers taken moments apart on a
+/// machine whose vCPUs wander between physical cores; the report gives the median of per-round ratios.
+/// </summary>
+internal static class IpcBenchmark
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int rounds = IntOption(args, "--rounds", 10);
+        int roundTrips = IntOption(args, "--round-trips", 20_000);
+        int messages = IntOption(args, "--messages", 1_000_000);
+        string? output = StringOption(args, "--out");
+        string ringBench = NativeBaselines.Build();
+
+        var mechanisms = new List<Mechanism>
+        {
+            new CRing(ringBench, "spin"),
+            new CRing(ringBench, "futex"),
+            new ChannelMechanism(ChannelWaitStrategy.BusySpin),
+            new ChannelMechanism(ChannelWaitStrategy.SpinThenSleep),
+            new PipeMechanism(),
+            new SocketMechanism(),
+        };
+
+        var latency = mechanisms.ToDictionary(m => m.Name, _ => new List<(double P50, double P99, double P999)>());
+        var small = mechanisms.ToDictionary(m => m.Name, _ => new List<double>());
+        var large = mechanisms.ToDictionary(m => m.Name, _ => new List<double>());
+        for (int round = 1; round <= rounds; round++)
+        {
+            Console.Error.WriteLine($"round {round}/{rounds}");
+            foreach (Mechanism mechanism in mechanisms)
+            {
+                int trips = mechanism.IsKernel ? Math.Max(1000, roundTrips / 10) : roundTrips;
+                latency[mechanism.Name].Add(await mechanism.LatencyAsync(trips));
+                int count = mechanism.IsKernel ? Math.Max(10_000, messages / 5) : messages;
+                small[mechanism.Name].Add(await mechanism.ThroughputAsync(count, 64));
+                large[mechanism.Name].Add(await mechanism.ThroughputAsync(Math.Max(200, messages / 500), 65536));
+            }
+        }
+
+        var report = new
+        {
+            date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            environment = new { Environment.ProcessorCount, os = Environment.OSVersion.VersionString, runtime = Environment.Version.ToString(), kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim() },
+            rounds,
+            roundTrips,
+            messages,
+            mechanisms = mechanisms.Select(m => new
+            {
+                name = m.Name,
+                latency_p50_ns = Median(latency[m.Name].Select(l => l.P50)),
+                latency_p99_ns = Median(latency[m.Name].Select(l => l.P99)),
+                latency_p999_ns = Median(latency[m.Name].Select(l => l.P999)),
+                msgs_per_s_64B = Median(small[m.Name]),
+                mb_per_s_64KiB = Median(large[m.Name]) * 65536 / 1e6,
+            }).ToArray(),
+            ratios = new
+            {
+                channel_spin_p50_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P50),
+                channel_spin_p99_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P99),
+                channel_sleep_p50_over_c_futex = MedianRatio(latency["channel spin-then-sleep"], latency["C futex ring"], l => l.P50),
+                channel_64B_throughput_over_c_spin = MedianRatio(small["channel busy-spin"], small["C spin ring"], x => x),
+                channel_64B_throughput_over_named_pipe = MedianRatio(small["channel busy-spin"], small[".NET named pipe"], x => x),
+                channel_64B_throughput_over_unix_socket = MedianRatio(small["channel busy-spin"], small[".NET Unix socket"], x => x),
+                channel_64KiB_throughput_over_c_spin = MedianRatio(large["channel busy-spin"], large["C spin ring"], x => x),
+                named_pipe_p50_over_channel_p50 = MedianRatio(latency[".NET named pipe"], latency["channel busy-spin"], l => l.P50),
+            },
+        };
+
+        string json = JsonSerializer.Serialize(report, Indented);
+        Console.WriteLine(json);
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output, json);
+        }
+
+        return 0;
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static double MedianRatio<T>(List<T> ours, List<T> theirs, Func<T, double> pick)
+        => Math.Round(Median(ours.Zip(theirs, (a, b) => pick(a) / pick(b))), 3);
+
+    private static int IntOption(string[] args, string name, int fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string? StringOption(string[] args, string name)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+}
+
+/// <summary>One way of moving bytes between two processes.</summary>
+internal abstract class Mechanism
+{
+    public abstract string Name { get; }
+
+    /// <summary>Kernel-mediated mechanisms are 100× slower: fewer iterations keep a round short.</summary>
+    public virtual bool IsKernel => false;
+
+    /// <summary>Nanoseconds per round trip of 8 bytes: p50, p99, p99.9.</summary>
+    public abstract Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips);
+
+    /// <summary>Messages per second, one producer to one consumer.</summary>
+    public abstract Task<double> ThroughputAsync(int messages, int size);
+
+    protected static (double, double, double) Percentiles(long[] ticks)
+    {
+        Array.Sort(ticks);
+        double toNs = 1e9 / Stopwatch.Frequency;
+        return (ticks[ticks.Length / 2] * toNs, ticks[ticks.Length * 99 / 100] * toNs, ticks[ticks.Length * 999 / 1000] * toNs);
+    }
+
+    protected static Process StartPeer(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(Mechanism).Assembly.Location);
+        }
+
+        info.ArgumentList.Add("peer");
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        Process peer = Process.Start(info)!;
+        if (peer.StandardOutput.ReadLine() != "READY")
+        {
+            throw new InvalidOperationException("the peer did not start");
+        }
+
+        return peer;
+    }
+}
+
+/// <summary>The C baselines: one fork-based process does both sides and reports.</summary>
+internal sealed class CRing(string binary, string mode) : Mechanism
+{
+    public override string Name => mode == "spin" ? "C spin ring" : "C futex ring";
+
+    public override async Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips)
+    {
+        double[] f = await RunAsync("latency", roundTrips.ToString(CultureInfo.InvariantCulture));
+        return (f[0], f[1], f[2]);
+    }
+
+    public override async Task<double> ThroughputAsync(int messages, int size)
+        => (await RunAsync("throughput", messages.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture)))[0];
+
+    private async Task<double[]> RunAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add(mode);
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(info)!;
+        string text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    }
+}
+
+/// <summary>Ours: two channels (there and back) for latency, one for throughput.</summary>
+internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
+{
+    public override string Name => strategy == ChannelWaitStrategy.BusySpin ? "channel busy-spin" : "channel spin-then-sleep";
+
+    public override Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips)
+    {
+        string there = $"/unixipc_bench_{Environment.ProcessId}_ab";
+        string back = $"/unixipc_bench_{Environment.ProcessId}_ba";
+        var options = new SharedMemoryChannelOptions { Capacity = 1 << 16, WaitStrategy = strategy };
+        try
+        {
+            using SharedMemoryChannel ab = SharedMemoryChannel.Create(there, options);
+            using SharedMemoryChannel ba = SharedMemoryChannel.Create(back, options);
+            using Process peer = StartPeer("channel-echo", there, back, strategy.ToString(), (roundTrips + 1000).ToString(CultureInfo.InvariantCulture));
+            using SharedMemoryChannelWriter writer = ab.CreateWriter();
+            using SharedMemoryChannelReader reader = ba.CreateReader();
+            Span<byte> message = stackalloc byte[8];
+            Span<byte> reply = stackalloc byte[8];
+            for (int i = 0; i < 1000; i++)
+            {
+                writer.Write(message);
+                reader.Read(reply);
+            }
+
+            var samples = new long[roundTrips];
+            for (int i = 0; i < roundTrips; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                writer.Write(message);
+                reader.Read(reply);
+                samples[i] = Stopwatch.GetTimestamp() - start;
+            }
+
+            peer.WaitForExit();
+            return Task.FromResult(Percentiles(samples));
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(there);
+            SharedMemoryChannel.TryUnlink(back);
+        }
+    }
+
+    public override Task<double> ThroughputAsync(int messages, int size)
+    {
+        string name = $"/unixipc_bench_{Environment.ProcessId}_tp";
+        try
+        {
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = size > 1024 ? 1 << 22 : 1 << 20, WaitStrategy = strategy });
+            using Process peer = StartPeer("channel-drain", name, strategy.ToString(), messages.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture));
+            using SharedMemoryChannelWriter writer = channel.CreateWriter();
+            byte[] message = new byte[size];
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < messages; i++)
+            {
+                writer.Write(message);
+            }
+
+            peer.StandardOutput.ReadLine(); // "done": the consumer has taken the last one
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            peer.WaitForExit();
+            return Task.FromResult(messages / seconds);
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(name);
+        }
+    }
+}
+
+/// <summary>.NET named pipes (a Unix domain socket underneath on Linux).</summary>
+internal sealed class PipeMechanism : Mechanism
+{
+    public override string Name => ".NET named pipe";
+
+    public override bool IsKernel => true;
+
+    public override async Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips)
+    {
+        string name = $"unixipc_bench_{Environment.ProcessId}_{Guid.NewGuid():N}";
+        using var server = new NamedPipeServerStream(name, PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.None);
+        using Process peer = StartPeer("pipe-echo", name, (roundTrips + 1000).ToString(CultureInfo.InvariantCulture));
+        await server.WaitForConnectionAsync();
+        return Measure(server, roundTrips, peer);
+    }
+
+    public override async Task<double> ThroughputAsync(int messages, int size)
+    {
+        string name = $"unixipc_bench_{Environment.ProcessId}_{Guid.NewGuid():N}";
+        using var server = new NamedPipeServerStream(name, PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.None);
+        using Process peer = StartPeer("pipe-drain", name, messages.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture));
+        await server.WaitForConnectionAsync();
+        return Pump(server, messages, size, peer);
+    }
+
+    internal static (double, double, double) Measure(Stream stream, int roundTrips, Process peer)
+    {
+        var message = new byte[8];
+        for (int i = 0; i < 1000; i++)
+        {
+            stream.Write(message);
+            stream.ReadExactly(message);
+        }
+
+        var samples = new long[roundTrips];
+        for (int i = 0; i < roundTrips; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            stream.Write(message);
+            stream.ReadExactly(message);
+            samples[i] = Stopwatch.GetTimestamp() - start;
+        }
+
+        peer.WaitForExit();
+        return Percentiles(samples);
+    }
+
+    internal static double Pump(Stream stream, int messages, int size, Process peer)
+    {
+        var message = new byte[size];
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < messages; i++)
+        {
+            stream.Write(message);
+        }
+
+        stream.ReadExactly(new byte[1]);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        peer.WaitForExit();
+        return messages / seconds;
+    }
+}
+
+/// <summary>A .NET Unix domain stream socket.</summary>
+internal sealed class SocketMechanism : Mechanism
+{
+    public override string Name => ".NET Unix socket";
+
+    public override bool IsKernel => true;
+
+    public override async Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips)
+    {
+        (Socket listener, string path) = Listen();
+        using (listener)
+        {
+            using Process peer = StartPeer("socket-echo", path, (roundTrips + 1000).ToString(CultureInfo.InvariantCulture));
+            using Socket connection = await listener.AcceptAsync();
+            using var stream = new NetworkStream(connection);
+            File.Delete(path);
+            return PipeMechanism.Measure(stream, roundTrips, peer);
+        }
+    }
+
+    public override async Task<double> ThroughputAsync(int messages, int size)
+    {
+        (Socket listener, string path) = Listen();
+        using (listener)
+        {
+            using Process peer = StartPeer("socket-drain", path, messages.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture));
+            using Socket connection = await listener.AcceptAsync();
+            using var stream = new NetworkStream(connection);
+            File.Delete(path);
+            return PipeMechanism.Pump(stream, messages, size, peer);
+        }
+    }
+
+    private static (Socket, string) Listen()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"unixipc_bench_{Environment.ProcessId}_{Guid.NewGuid():N}.sock");
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        return (listener, path);
+    }
+}
+
+/// <summary>Compiles the C baselines with gcc into a temporary folder.</summary>
+internal static class NativeBaselines
+{
+    public static string Build()
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "native", "ring_bench.c");
+        string binary = Path.Combine(Path.GetTempPath(), $"unixipc_ring_bench_{Environment.ProcessId}");
+        using Process gcc = Process.Start(new ProcessStartInfo("gcc", ["-O2", "-o", binary, source]) { UseShellExecute = false })!;
+        gcc.WaitForExit();
+        if (gcc.ExitCode != 0)
+        {
+            throw new InvalidOperationException("gcc could not build the C baselines");
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(binary);
+        return binary;
+    }
+}

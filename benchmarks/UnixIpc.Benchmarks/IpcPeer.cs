@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.IO.Pipes;
+using System.Net.Sockets;
+
+namespace UnixIpc.Benchmarks;
+
+/// <summary>The other process of each benchmark: echoes or drains, then exits.</summary>
+internal static class IpcPeer
+{
+    public static int Run(string[] args)
+    {
+        switch (args[0])
+        {
+            case "channel-echo":
+            {
+                var options = new SharedMemoryChannelOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[3]) };
+                using SharedMemoryChannel there = SharedMemoryChannel.Open(args[1], options);
+                using SharedMemoryChannel back = SharedMemoryChannel.Open(args[2], options);
+                using SharedMemoryChannelReader reader = there.CreateReader();
+                using SharedMemoryChannelWriter writer = back.CreateWriter();
+                Console.WriteLine("READY");
+                Span<byte> message = stackalloc byte[8];
+                for (int i = 0, n = Count(args[4]); i < n; i++)
+                {
+                    reader.Read(message);
+                    writer.Write(message);
+                }
+
+                return 0;
+            }
+
+            case "channel-drain":
+            {
+                using SharedMemoryChannel channel = SharedMemoryChannel.Open(args[1], new SharedMemoryChannelOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[2]) });
+                using SharedMemoryChannelReader reader = channel.CreateReader();
+                Console.WriteLine("READY");
+                var buffer = new byte[Count(args[4])];
+                for (int i = 0, n = Count(args[3]); i < n; i++)
+                {
+                    reader.Read(buffer);
+                }
+
+                Console.WriteLine("done");
+                return 0;
+            }
+
+            case "pipe-echo":
+            case "pipe-drain":
+            {
+                using var client = new NamedPipeClientStream(".", args[1], PipeDirection.InOut);
+                Console.WriteLine("READY");
+                client.Connect();
+                return Serve(client, args);
+            }
+
+            case "socket-echo":
+            case "socket-drain":
+            {
+                using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                Console.WriteLine("READY");
+                socket.Connect(new UnixDomainSocketEndPoint(args[1]));
+                using var stream = new NetworkStream(socket);
+                return Serve(stream, args);
+            }
+
+            default:
+                Console.Error.WriteLine($"unknown peer {args[0]}");
+                return 2;
+        }
+    }
+
+    private static int Serve(Stream stream, string[] args)
+    {
+        if (args[0].EndsWith("echo", StringComparison.Ordinal))
+        {
+            var message = new byte[8];
+            for (int i = 0, n = Count(args[2]); i < n; i++)
+            {
+                stream.ReadExactly(message);
+                stream.Write(message);
+            }
+        }
+        else
+        {
+            var buffer = new byte[Count(args[3])];
+            for (int i = 0, n = Count(args[2]); i < n; i++)
+            {
+                stream.ReadExactly(buffer);
+            }
+
+            stream.Write(new byte[1]);
+        }
+
+        return 0;
+    }
+
+    private static int Count(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+}
