@@ -63,6 +63,32 @@ internal static class IpcPeer
                 return Serve(stream, args);
             }
 
+            case "micro":
+            {
+                // One thread writing and reading: the code path's cost without any cross-core traffic.
+                string name = $"/unixipc_bench_{Environment.ProcessId}_micro";
+                using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 20 });
+                SharedMemoryChannel.TryUnlink(name);
+                using SharedMemoryChannelWriter writer = channel.CreateWriter();
+                using SharedMemoryChannelReader reader = channel.CreateReader();
+                Span<byte> message = stackalloc byte[64];
+                Span<byte> buffer = stackalloc byte[64];
+                for (int round = 0; round < 5; round++)
+                {
+                    long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                    const int N = 10_000_000;
+                    for (int i = 0; i < N; i++)
+                    {
+                        writer.TryWrite(message);
+                        reader.TryRead(buffer, out _);
+                    }
+
+                    Console.WriteLine($"{System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalNanoseconds / N:F1} ns per write+read");
+                }
+
+                return 0;
+            }
+
             default:
                 Console.Error.WriteLine($"unknown peer {args[0]}");
                 return 2;

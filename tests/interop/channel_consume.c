@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
             continue;
         }
         uint32_t length = *U32(rec, 8);
-        STORE(U64(slot, 16), r + 1);
+        STORE(U64(slot, 16), r | 1);
         if (!CAS(U64(base, 192), r, r + align64(32 + length))) continue;
         *U32(rec, 24) = slot_index;
         STORE(U64(rec, 16), r | 1);

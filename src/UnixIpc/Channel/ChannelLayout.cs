@@ -37,7 +37,7 @@ internal static class ChannelLayout
     public const int SlotStateOffset = 0;        // u32: 0 free, 1 producer, 2 consumer
     public const int SlotPidOffset = 4;          // u32
     public const int SlotStartTimeOffset = 8;    // u64: the process's start time (clock ticks since boot), with the pid its identity
-    public const int SlotPendingOffset = 16;     // u64: position of the reservation or claim in progress, +1; 0 when none
+    public const int SlotPendingOffset = 16;     // u64: position of the reservation or claim in progress | Announced or Confirmed; 0 when none
     public const int SlotPendingSizeOffset = 24; // u64: bytes of that reservation (producers)
     public const int SlotMessagesOffset = 32;    // u64 counters, written only by the slot's owner
     public const int SlotBytesOffset = 40;
@@ -58,6 +58,11 @@ internal static class ChannelLayout
     public const int RecordProducerOffset = 12;  // u32: producer slot
     public const int RecordClaimOffset = 16;     // u64: position|1 claimed, position|2 released, position|4 orphaned (its consumer died)
     public const int RecordConsumerOffset = 24;  // u32: consumer slot that claimed it
+
+    // Low bits of a slot's pending word (positions are multiples of 64, so the low 6 bits are free).
+    public const ulong Announced = 1;            // written before the CAS that makes the reservation or claim
+    public const ulong Confirmed = 2;            // a producer's CAS succeeded: the reservation is surely its own
+    public const ulong PendingFlags = 63;
 
     public const ulong Committed = 1;
     public const ulong Padding = 3;

@@ -336,9 +336,13 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         }
 
         // Which producer reserved the range holding this position? Its slot says, from before its CAS.
+        // A live one may still commit: wait. Among dead ones, a confirmed reservation is surely real; an
+        // announced one may be a CAS that failed, so it is trusted only when no other explains the record.
         bool anyAlive = false;
         long end = -1;
         int owner = -1;
+        bool ownerConfirmed = false;
+        int candidates = 0;
         for (int i = 0; i < SlotCount; i++)
         {
             byte* slot = Slot(i);
@@ -347,9 +351,10 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 continue;
             }
 
-            long pending = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) - 1;
+            ulong raw = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset));
+            long start = (long)(raw & ~ChannelLayout.PendingFlags);
             long size = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset));
-            if (pending < 0 || read < pending || read >= pending + size)
+            if (raw == 0 || read < start || read >= start + size)
             {
                 continue;
             }
@@ -357,17 +362,20 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             if (IsSlotAlive(slot))
             {
                 anyAlive = true;
+                continue;
             }
-            else
+
+            bool confirmed = (raw & ChannelLayout.Confirmed) != 0;
+            candidates++;
+            if (owner < 0 || (confirmed && !ownerConfirmed))
             {
-                end = pending + size;
-                owner = i;
+                (end, owner, ownerConfirmed) = (start + size, i, confirmed);
             }
         }
 
-        if (anyAlive || owner < 0)
+        if (anyAlive || owner < 0 || (candidates > 1 && !ownerConfirmed))
         {
-            return; // a live producer is still writing it (or will): wait
+            return; // someone may still commit it, or the dead candidates cannot be told apart yet
         }
 
         // Skip the rest of the dead producer's reservation as one padding record.
@@ -426,7 +434,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* slot = Slot(i);
             if (Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)) == ChannelLayout.StateConsumer
-                && (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) - 1 == position
+                && (long)(Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) & ~ChannelLayout.PendingFlags) == position
+                && Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) != 0
                 && IsSlotAlive(slot))
             {
                 return true;
@@ -450,8 +459,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
             // A dead producer's pending reservation must stay visible until it is skipped; a dead consumer's
             // claim until it is orphaned (its record is then tracked by the claim word alone).
-            long pending = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) - 1;
-            bool holdsNothing = pending < 0 || (state == ChannelLayout.StateProducer ? pending < read : IsResolvedClaim(pending));
+            ulong raw = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset));
+            long pending = (long)(raw & ~ChannelLayout.PendingFlags);
+            bool holdsNothing = raw == 0 || (state == ChannelLayout.StateProducer ? pending < read : IsResolvedClaim(pending));
             if (holdsNothing && Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -1, state) == state)
             {
                 FoldCounters(slot, state);
@@ -475,7 +485,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     // --- giving space back ------------------------------------------------------------------------
 
     /// <summary>
-    /// After a release: moves the release position only once a good share of the ring (an eighth) waits
+    /// After a release: moves the release position only once a good share of the ring (a quarter) waits
     /// behind it, or when producers sleep. That saves a CAS and a fence on most reads; a producer that
     /// finds the ring full catches the position up itself before waiting (AdvanceRelease).
     /// </summary>
@@ -483,7 +493,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     {
         long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
         long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
-        if (read - release >= Capacity / 8 || Volatile.Read(ref I32(ChannelLayout.SpaceSleepersOffset)) != 0)
+        if (read - release >= Capacity / 4 || Volatile.Read(ref I32(ChannelLayout.SpaceSleepersOffset)) != 0)
         {
             AdvanceRelease(slot);
         }

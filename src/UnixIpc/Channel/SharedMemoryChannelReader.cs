@@ -194,7 +194,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             }
 
             // Announce the claim before making it, so a recovery can tell whose it is if we die.
-            Volatile.Write(ref pendingWord, (ulong)read + 1);
+            Volatile.Write(ref pendingWord, (ulong)read | ChannelLayout.Announced);
             if (Interlocked.CompareExchange(ref readWord, (ulong)(read + ChannelLayout.RecordSize(length)), (ulong)read) == (ulong)read)
             {
                 *(int*)(record + ChannelLayout.RecordConsumerOffset) = _slot;
@@ -229,7 +229,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
                 length = SharedMemoryChannel.RecordLength(record);
                 if (length <= bufferLength)
                 {
-                    Volatile.Write(ref pendingWord, (ulong)p + 1);
+                    Volatile.Write(ref pendingWord, (ulong)p | ChannelLayout.Announced);
                     if (Interlocked.CompareExchange(ref SharedMemoryChannel.RecordClaim(record), (ulong)p | ChannelLayout.Claimed, (ulong)p | ChannelLayout.Orphaned) == ((ulong)p | ChannelLayout.Orphaned))
                     {
                         *(int*)(record + ChannelLayout.RecordConsumerOffset) = _slot;

@@ -14,6 +14,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     private readonly byte* _slotBase;
     private readonly Func<bool> _hasRoom;
     private int _needed;
+    private int _polls;
     private bool _disposed;
 
     internal SharedMemoryChannelWriter(SharedMemoryChannel channel, int slot)
@@ -137,7 +138,13 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     // Room for a record of `length` payload bytes, counting the padding a wrap would need.
     private bool HasRoom(int length)
     {
-        _channel.AdvanceRelease(-1);
+        // Consumers give space back lazily; catching the release position up ourselves touches their hot
+        // lines, so do it only on every 16th look while waiting.
+        if ((++_polls & 15) == 0)
+        {
+            _channel.AdvanceRelease(-1);
+        }
+
         long size = ChannelLayout.RecordSize(length);
         long tail = (long)Volatile.Read(ref _channel.U64(ChannelLayout.TailOffset));
         long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
@@ -181,9 +188,11 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
             // Announce the reservation before making it, so a reader can tell whose it is if we die.
             *(ulong*)(_slotBase + ChannelLayout.SlotPendingSizeOffset) = (ulong)(pad + size);
-            Volatile.Write(ref pendingWord, (ulong)tail + 1);
+            Volatile.Write(ref pendingWord, (ulong)tail | ChannelLayout.Announced);
             if (Interlocked.CompareExchange(ref tailWord, (ulong)(tail + pad + size), (ulong)tail) == (ulong)tail)
             {
+                // Mark it ours for sure, so recovery never confuses it with another dead producer's announcement.
+                Volatile.Write(ref pendingWord, (ulong)tail | ChannelLayout.Confirmed);
                 break;
             }
         }
