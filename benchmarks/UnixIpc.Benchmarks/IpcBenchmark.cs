@@ -20,6 +20,7 @@ internal static class IpcBenchmark
         int rounds = IntOption(args, "--rounds", 10);
         int roundTrips = IntOption(args, "--round-trips", 20_000);
         int messages = IntOption(args, "--messages", 1_000_000);
+        int wakeTrips = IntOption(args, "--wake-trips", 1000);
         string? output = StringOption(args, "--out");
         string ringBench = NativeBaselines.Build();
 
@@ -34,6 +35,7 @@ internal static class IpcBenchmark
         };
 
         var latency = mechanisms.ToDictionary(m => m.Name, _ => new List<(double P50, double P99, double P999)>());
+        var wake = new Dictionary<string, List<(double P50, double P99, double P999)>> { ["C futex ring"] = [], ["channel spin-then-sleep"] = [] };
         var small = mechanisms.ToDictionary(m => m.Name, _ => new List<double>());
         var large = mechanisms.ToDictionary(m => m.Name, _ => new List<double>());
         for (int round = 1; round <= rounds; round++)
@@ -46,6 +48,10 @@ internal static class IpcBenchmark
                 int count = mechanism.IsKernel ? Math.Max(10_000, messages / 5) : messages;
                 small[mechanism.Name].Add(await mechanism.ThroughputAsync(count, 64));
                 large[mechanism.Name].Add(await mechanism.ThroughputAsync(Math.Max(200, messages / 500), 65536));
+                if (wake.TryGetValue(mechanism.Name, out var wakes))
+                {
+                    wakes.Add(await mechanism.WakeLatencyAsync(wakeTrips));
+                }
             }
         }
 
@@ -64,12 +70,16 @@ internal static class IpcBenchmark
                 latency_p999_ns = Median(latency[m.Name].Select(l => l.P999)),
                 msgs_per_s_64B = Median(small[m.Name]),
                 mb_per_s_64KiB = Median(large[m.Name]) * 65536 / 1e6,
+                wake_p50_ns = wake.TryGetValue(m.Name, out var w) ? Median(w.Select(l => l.P50)) : (double?)null,
+                wake_p99_ns = wake.TryGetValue(m.Name, out var w2) ? Median(w2.Select(l => l.P99)) : (double?)null,
             }).ToArray(),
             ratios = new
             {
                 channel_spin_p50_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P50),
                 channel_spin_p99_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P99),
                 channel_sleep_p50_over_c_futex = MedianRatio(latency["channel spin-then-sleep"], latency["C futex ring"], l => l.P50),
+                channel_wake_p50_over_c_futex_wake = MedianRatio(wake["channel spin-then-sleep"], wake["C futex ring"], l => l.P50),
+                channel_wake_p99_over_c_futex_wake = MedianRatio(wake["channel spin-then-sleep"], wake["C futex ring"], l => l.P99),
                 channel_64B_throughput_over_c_spin = MedianRatio(small["channel busy-spin"], small["C spin ring"], x => x),
                 channel_64B_throughput_over_named_pipe = MedianRatio(small["channel busy-spin"], small[".NET named pipe"], x => x),
                 channel_64B_throughput_over_unix_socket = MedianRatio(small["channel busy-spin"], small[".NET Unix socket"], x => x),
@@ -121,6 +131,9 @@ internal abstract class Mechanism
     /// <summary>Nanoseconds per round trip of 8 bytes: p50, p99, p99.9.</summary>
     public abstract Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips);
 
+    /// <summary>Round trips 1 ms apart, so the peer has gone to sleep each time: the cost of waking it.</summary>
+    public virtual Task<(double P50, double P99, double P999)> WakeLatencyAsync(int roundTrips) => throw new NotSupportedException();
+
     /// <summary>Messages per second, one producer to one consumer.</summary>
     public abstract Task<double> ThroughputAsync(int messages, int size);
 
@@ -169,6 +182,12 @@ internal sealed class CRing(string binary, string mode) : Mechanism
     public override async Task<double> ThroughputAsync(int messages, int size)
         => (await RunAsync("throughput", messages.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture)))[0];
 
+    public override async Task<(double P50, double P99, double P999)> WakeLatencyAsync(int roundTrips)
+    {
+        double[] f = await RunAsync("wake", roundTrips.ToString(CultureInfo.InvariantCulture));
+        return (f[0], f[1], f[2]);
+    }
+
     private async Task<double[]> RunAsync(params string[] arguments)
     {
         var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -190,7 +209,11 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
 {
     public override string Name => strategy == ChannelWaitStrategy.BusySpin ? "channel busy-spin" : "channel spin-then-sleep";
 
-    public override Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips)
+    public override Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips) => RoundTrips(roundTrips, pause: false);
+
+    public override Task<(double P50, double P99, double P999)> WakeLatencyAsync(int roundTrips) => RoundTrips(roundTrips, pause: true);
+
+    private Task<(double P50, double P99, double P999)> RoundTrips(int roundTrips, bool pause)
     {
         string there = $"/unixipc_bench_{Environment.ProcessId}_ab";
         string back = $"/unixipc_bench_{Environment.ProcessId}_ba";
@@ -213,6 +236,11 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
             var samples = new long[roundTrips];
             for (int i = 0; i < roundTrips; i++)
             {
+                if (pause)
+                {
+                    Thread.Sleep(1); // long past the peer's spin: it is asleep on the futex
+                }
+
                 long start = Stopwatch.GetTimestamp();
                 writer.Write(message);
                 reader.Read(reply);

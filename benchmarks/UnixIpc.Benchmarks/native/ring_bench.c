@@ -2,6 +2,7 @@
  * between two processes (fork), waiting either by spinning or by a futex after a short spin.
  *   ring_bench spin|futex latency N        -> prints "p50_ns p99_ns p999_ns" of N round trips of 8 bytes
  *   ring_bench spin|futex throughput N SIZE -> prints "messages_per_second" for N messages of SIZE bytes
+ *   ring_bench futex wake N                 -> as latency, but 1 ms apart, so the peer is asleep each time
  * The ring holds fixed 64-byte-aligned slots: [u64 sequence][payload]. Deliberately simple: the limit
  * of what shared memory can do, not a general channel. */
 #define _GNU_SOURCE
@@ -81,7 +82,8 @@ int main(int argc, char **argv) {
     if (ab == MAP_FAILED || ba == MAP_FAILED) { perror("mmap"); return 1; }
     char *buffer = malloc(size + 64);
     memset(buffer, 7, size);
-    int latency = strcmp(argv[2], "latency") == 0;
+    int wake_test = strcmp(argv[2], "wake") == 0;
+    int latency = wake_test || strcmp(argv[2], "latency") == 0;
     pid_t child = fork();
     if (child == 0) {
         if (latency) for (long i = 0; i < n + 1000; i++) { get(ab, buffer, size); put(ba, buffer, size); }
@@ -91,7 +93,10 @@ int main(int argc, char **argv) {
     if (latency) {
         uint64_t *samples = malloc(sizeof(uint64_t) * n);
         for (long i = 0; i < 1000; i++) { put(ab, buffer, size); get(ba, buffer, size); }
-        for (long i = 0; i < n; i++) { uint64_t t0 = now_ns(); put(ab, buffer, size); get(ba, buffer, size); samples[i] = now_ns() - t0; }
+        for (long i = 0; i < n; i++) {
+            if (wake_test) usleep(1000);
+            uint64_t t0 = now_ns(); put(ab, buffer, size); get(ba, buffer, size); samples[i] = now_ns() - t0;
+        }
         qsort(samples, n, sizeof(uint64_t), cmp);
         printf("%llu %llu %llu\n", (unsigned long long)samples[n / 2], (unsigned long long)samples[n * 99 / 100], (unsigned long long)samples[n * 999 / 1000]);
     } else {
