@@ -331,4 +331,33 @@ public sealed class SharedMemoryChannelTests : IDisposable
         Assert.Equal(1, seen["unixipc.channel.messages.read"]);
         Assert.Equal(status.UsedBytes, seen["unixipc.channel.used"]);
     }
+
+    [Fact]
+    public void The_Try_and_lease_paths_allocate_nothing_per_message()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var message = new byte[64];
+        var buffer = new byte[64];
+        for (int i = 0; i < 1000; i++)
+        {
+            writer.TryWrite(message);
+            reader.TryRead(buffer, out _);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.True(writer.TryWrite(message));
+            Assert.True(reader.TryRead(buffer, out _));
+            Assert.True(writer.TryReserve(32, out WriteLease lease));
+            lease.Span[0] = 1;
+            lease.Commit();
+            Assert.True(reader.TryRead(out ReadLease read));
+            read.Release();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

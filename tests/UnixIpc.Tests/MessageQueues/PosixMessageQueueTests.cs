@@ -420,4 +420,31 @@ public sealed class PosixMessageQueueTests : IDisposable
         Assert.Equal(-1, Interop.MqGetAttr(notQueue, &attr));
         Assert.Equal(Errno.EBADF, Interop.LastErrno);
     }
+
+    [Fact]
+    public void TrySend_and_TryReceive_allocate_nothing_per_message_on_either_family()
+    {
+        using PosixMessageQueue queue = NewQueue(4, 64);
+        using var scope = new SystemVQueueScope();
+        var message = new byte[32];
+        var buffer = new byte[64];
+        for (int i = 0; i < 100; i++)
+        {
+            queue.TrySend(message, 3);
+            queue.TryReceive(buffer, out _);
+            scope.Queue.TrySend(1, message);
+            scope.Queue.TryReceive(buffer, out _);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.True(queue.TrySend(message, 3));
+            Assert.True(queue.TryReceive(buffer, out _));
+            Assert.True(scope.Queue.TrySend(1, message));
+            Assert.True(scope.Queue.TryReceive(buffer, out _));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
