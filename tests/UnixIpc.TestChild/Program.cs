@@ -27,6 +27,7 @@ try
         "channel-produce" => ChannelProduce(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture)),
         "channel-consume" => ChannelConsume(args[1], args.Length > 2 ? args[2] : null),
         "channel-create-and-exit" => ChannelCreateAndExit(args[1]),
+        "channel-subscribe-and-hang" => ChannelSubscribeAndHang(args[1]),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
     };
@@ -601,6 +602,17 @@ static int ChannelConsume(string name, string? log)
     }
 
     Console.WriteLine($"violations {violations}");
+    return 0;
+}
+
+// Subscribes to a broadcast channel and never reads: the parent kills it while producers wait on it.
+static int ChannelSubscribeAndHang(string name)
+{
+    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    SharedMemoryChannelReader reader = channel.CreateReader();
+    Console.WriteLine("READY");
+    Console.ReadLine(); // killed here
+    GC.KeepAlive(reader);
     return 0;
 }
 

@@ -23,8 +23,8 @@ internal static class ChannelCommands
     {
         Argument<string> name = NameArgument();
         Option<long> capacity = CliParsers.NumberOption("--capacity", "Ring size in bytes: a power of two from 4096 to 1073741824.", required: true);
-        var mode = new Option<string>("--mode") { Description = "queue (each message to one consumer).", DefaultValueFactory = _ => "queue" };
-        mode.AcceptOnlyFromAmong("queue");
+        var mode = new Option<string>("--mode") { Description = "queue (each message to one consumer) or broadcast (to every subscriber).", DefaultValueFactory = _ => "queue" };
+        mode.AcceptOnlyFromAmong("queue", "broadcast");
         var command = new Command("create", "Create a channel and print its name.") { name, capacity, mode };
         var modeBits = new Option<UnixFileMode>("--mode-bits")
         {
@@ -35,7 +35,12 @@ internal static class ChannelCommands
         command.Add(modeBits);
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
         {
-            var options = new SharedMemoryChannelOptions { Capacity = parse.GetValue(capacity), Mode = parse.GetValue(modeBits) };
+            var options = new SharedMemoryChannelOptions
+            {
+                Capacity = parse.GetValue(capacity),
+                Mode = parse.GetValue(modeBits),
+                Delivery = parse.GetValue(mode) == "broadcast" ? ChannelDelivery.Broadcast : ChannelDelivery.Queue,
+            };
             using SharedMemoryChannel channel = SharedMemoryChannel.Create(parse.GetRequiredValue(name), options);
             console.Out.WriteLine(channel.Name);
             return CliExitCode.Success;
@@ -139,7 +144,7 @@ internal static class ChannelCommands
                 JsonOutput.WriteObject(console, w =>
                 {
                     w.WriteString("name", s.Name);
-                    w.WriteString("mode", "queue");
+                    w.WriteString("mode", s.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue");
                     w.WriteNumber("capacity", s.Capacity);
                     w.WriteNumber("max_message_size", s.MaxMessageSize);
                     w.WriteNumber("used_bytes", s.UsedBytes);
@@ -178,7 +183,7 @@ internal static class ChannelCommands
             {
                 TextWriter o = console.Out;
                 o.WriteLine($"name              {s.Name}");
-                o.WriteLine("mode              queue");
+                o.WriteLine($"mode              {(s.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue")}");
                 o.WriteLine($"capacity          {s.Capacity}");
                 o.WriteLine($"max_message_size  {s.MaxMessageSize}");
                 o.WriteLine($"used_bytes        {s.UsedBytes}");

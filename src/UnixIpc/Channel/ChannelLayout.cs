@@ -13,7 +13,7 @@ internal static class ChannelLayout
     // Header (first 1024 bytes). Hot words sit on cache lines of their own.
     public const int MagicOffset = 0;            // u64
     public const int VersionOffset = 8;          // u32
-    public const int ModeOffset = 12;            // u32: 0 queue
+    public const int ModeOffset = 12;            // u32: 0 queue, 1 broadcast
     public const int CapacityOffset = 16;        // u64: data ring bytes, a power of two
     public const int MaxMessageOffset = 24;      // u32
     public const int SlotCountOffset = 28;       // u32
@@ -45,6 +45,10 @@ internal static class ChannelLayout
     public const int SlotWakeupsOffset = 56;
     public const int SlotAbandonedOffset = 64;   // records of dead producers this participant skipped
     public const int SlotRedeliveredOffset = 72; // records of dead consumers this participant took over
+    public const int SlotCursorOffset = 80;      // u64: broadcast subscribers: the next position this one reads
+
+    public const int ModeQueue = 0;
+    public const int ModeBroadcast = 1;
 
     public const int StateFree = 0;
     public const int StateProducer = 1;

@@ -43,6 +43,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         SlotCount = Volatile.Read(ref I32(ChannelLayout.SlotCountOffset));
         _data = _base + (long)Volatile.Read(ref U64(ChannelLayout.DataOffsetOffset));
         _mask = Capacity - 1;
+        Delivery = (ChannelDelivery)Volatile.Read(ref I32(ChannelLayout.ModeOffset));
         Options = options;
         _unlinkOnDispose = unlinkOnDispose;
         ChannelMetrics.Track(this);
@@ -53,6 +54,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     /// <summary>Bytes of the data ring.</summary>
     public long Capacity { get; }
+
+    /// <summary>Queue (each message to one reader) or broadcast (to every reader).</summary>
+    public ChannelDelivery Delivery { get; }
 
     /// <summary>The largest message: half the capacity, less the 32-byte record header.</summary>
     public int MaxMessageSize { get; }
@@ -73,7 +77,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             MappedRegion region = shm.Map();
             region.Write(ChannelLayout.MagicOffset, ChannelLayout.Magic);
             region.Write(ChannelLayout.VersionOffset, ChannelLayout.Version);
-            region.Write(ChannelLayout.ModeOffset, 0);
+            region.Write(ChannelLayout.ModeOffset, (int)options.Delivery);
             region.Write(ChannelLayout.CapacityOffset, (ulong)options.Capacity);
             region.Write(ChannelLayout.MaxMessageOffset, (int)((options.Capacity / 2) - ChannelLayout.RecordHeaderSize));
             region.Write(ChannelLayout.SlotCountOffset, ChannelLayout.DefaultSlotCount);
@@ -115,7 +119,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 Thread.Yield();
             }
 
-            if (region.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic || region.Read<int>(ChannelLayout.VersionOffset) != ChannelLayout.Version)
+            if (region.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic || region.Read<int>(ChannelLayout.VersionOffset) != ChannelLayout.Version
+                || region.Read<int>(ChannelLayout.ModeOffset) is not (ChannelLayout.ModeQueue or ChannelLayout.ModeBroadcast))
             {
                 throw new InvalidDataException($"{shm.Name} is not a version {ChannelLayout.Version} UnixIpc channel.");
             }
@@ -138,8 +143,13 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>A producer: registers this process in a free participant slot. Use one per thread.</summary>
     public SharedMemoryChannelWriter CreateWriter() => new(this, ClaimSlot(ChannelLayout.StateProducer));
 
-    /// <summary>A consumer: registers this process in a free participant slot. Use one per thread.</summary>
+    /// <summary>
+    /// A consumer (queue mode) or subscriber (broadcast mode, starting at the newest message): registers this
+    /// process in a free participant slot. Use one per thread.
+    /// </summary>
     public SharedMemoryChannelReader CreateReader() => new(this, ClaimSlot(ChannelLayout.StateConsumer));
+
+    internal bool IsBroadcast => Delivery == ChannelDelivery.Broadcast;
 
     /// <summary>Reads positions, usage and every participant's counters; from any process.</summary>
     public SharedMemoryChannelStatus Stat()
@@ -160,7 +170,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             int pid = *(int*)(slot + ChannelLayout.SlotPidOffset);
             participants.Add(new ChannelParticipant(
                 i,
-                state == ChannelLayout.StateProducer ? "producer" : "consumer",
+                state == ChannelLayout.StateProducer ? "producer" : IsBroadcast ? "subscriber" : "consumer",
                 pid,
                 ProcessIdentity.IsAlive(pid, *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset)),
                 Counter(slot, ChannelLayout.SlotMessagesOffset),
@@ -177,6 +187,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         return new SharedMemoryChannelStatus
         {
             Name = Name,
+            Delivery = Delivery,
             Capacity = Capacity,
             MaxMessageSize = MaxMessageSize,
             UsedBytes = tail - release,
@@ -184,8 +195,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             Participants = participants,
             MessagesWritten = Total(ChannelLayout.StateProducer, 0) + participants.Where(p => p.Role == "producer").Sum(p => p.Messages),
             BytesWritten = Total(ChannelLayout.StateProducer, 1) + participants.Where(p => p.Role == "producer").Sum(p => p.Bytes),
-            MessagesRead = Total(ChannelLayout.StateConsumer, 0) + participants.Where(p => p.Role == "consumer").Sum(p => p.Messages),
-            BytesRead = Total(ChannelLayout.StateConsumer, 1) + participants.Where(p => p.Role == "consumer").Sum(p => p.Bytes),
+            MessagesRead = Total(ChannelLayout.StateConsumer, 0) + participants.Where(p => p.Role != "producer").Sum(p => p.Messages),
+            BytesRead = Total(ChannelLayout.StateConsumer, 1) + participants.Where(p => p.Role != "producer").Sum(p => p.Bytes),
             Waits = Total(ChannelLayout.StateProducer, 2) + Total(ChannelLayout.StateConsumer, 2) + participants.Sum(p => p.Waits),
             Wakeups = Total(ChannelLayout.StateProducer, 3) + Total(ChannelLayout.StateConsumer, 3) + participants.Sum(p => p.Wakeups),
             Abandoned = Total(ChannelLayout.StateProducer, 4) + Total(ChannelLayout.StateConsumer, 4) + participants.Sum(p => p.Abandoned),
@@ -257,6 +268,12 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                     new Span<byte>(slot + 4, ChannelLayout.SlotSize - 4).Clear();
                     *(int*)(slot + ChannelLayout.SlotPidOffset) = Environment.ProcessId;
                     *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = ProcessIdentity.SelfStartTime;
+                    if (IsBroadcast && role == ChannelLayout.StateConsumer)
+                    {
+                        // A subscriber starts at the newest message; its cursor counts for back-pressure from now on.
+                        *(ulong*)(slot + ChannelLayout.SlotCursorOffset) = Volatile.Read(ref U64(ChannelLayout.TailOffset));
+                    }
+
                     Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), role);
                     return i;
                 }
@@ -304,7 +321,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// marked orphaned for redelivery; slots of dead processes that hold nothing are freed. Runs on slow
     /// paths only (a reader finding nothing, a writer finding no room), at most every 20 ms unless forced.
     /// </summary>
-    internal void Recover(bool force = false, int recoveringSlot = -1)
+    internal void Recover(bool force = false, int recoveringSlot = -1, long stalledAt = -1)
     {
         long now = Stopwatch.GetTimestamp();
         long last = Volatile.Read(ref _lastRecovery);
@@ -314,14 +331,19 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         }
 
         Volatile.Write(ref _lastRecovery, now);
-        AbandonStalledRecord(recoveringSlot);
-        OrphanDeadClaims();
+        AbandonStalledRecord(recoveringSlot, stalledAt >= 0 ? stalledAt : (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset)));
+        if (!IsBroadcast)
+        {
+            OrphanDeadClaims();
+        }
+
         FreeDeadSlots();
     }
 
-    private void AbandonStalledRecord(int recoveringSlot)
+    // The record at `read` (the queue's read position, or a subscriber's cursor) is not committed: skip it
+    // if the producer that reserved it is dead.
+    private void AbandonStalledRecord(int recoveringSlot, long read)
     {
-        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
         long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
         if (read >= tail)
         {
@@ -461,7 +483,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             // claim until it is orphaned (its record is then tracked by the claim word alone).
             ulong raw = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset));
             long pending = (long)(raw & ~ChannelLayout.PendingFlags);
-            bool holdsNothing = raw == 0 || (state == ChannelLayout.StateProducer ? pending < read : IsResolvedClaim(pending));
+            bool holdsNothing = raw == 0 || (IsBroadcast && state == ChannelLayout.StateConsumer) || (state == ChannelLayout.StateProducer ? pending < read : IsResolvedClaim(pending));
             if (holdsNothing && Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -1, state) == state)
             {
                 FoldCounters(slot, state);
@@ -483,6 +505,45 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     }
 
     // --- giving space back ------------------------------------------------------------------------
+
+    /// <summary>For producers that found no room: catch the release position up (queue: over released records; broadcast: to the slowest live subscriber).</summary>
+    internal bool ReclaimSpace() => IsBroadcast ? RefreshBroadcastRelease() : AdvanceRelease(-1);
+
+    // Broadcast: everything below every subscriber's cursor is free (all of it, up to tail, if nobody subscribes).
+    private bool RefreshBroadcastRelease()
+    {
+        long minimum = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
+        for (int i = 0; i < SlotCount; i++)
+        {
+            byte* slot = Slot(i);
+            int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
+            if (state == ChannelLayout.StateConsumer || state == -1)
+            {
+                long cursor = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotCursorOffset));
+                if (state == -1 && cursor == 0)
+                {
+                    continue; // still registering: it will start at the tail, which is above any release
+                }
+
+                minimum = Math.Min(minimum, cursor);
+            }
+        }
+
+        ref ulong releaseWord = ref U64(ChannelLayout.ReleaseOffset);
+        while (true)
+        {
+            ulong release = Volatile.Read(ref releaseWord);
+            if ((ulong)minimum <= release)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref releaseWord, (ulong)minimum, release) == release)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>
     /// After a release: moves the release position only once a good share of the ring (a quarter) waits

@@ -13,12 +13,27 @@ public enum ChannelWaitStrategy
     Sleep = 2,
 }
 
+/// <summary>Who gets a message.</summary>
+public enum ChannelDelivery
+{
+    /// <summary>Each message to exactly one reader (competing consumers).</summary>
+    Queue = 0,
+
+    /// <summary>
+    /// Each message to every reader (subscribers), each with its own cursor. Producers wait while the slowest
+    /// live subscriber is a full ring behind (back-pressure); a subscriber that dies stops counting. A
+    /// subscriber that joins late starts at the newest message.
+    /// </summary>
+    Broadcast = 1,
+}
+
 /// <summary>How a <see cref="SharedMemoryChannel"/> is created (and how this process waits on it).</summary>
 public sealed class SharedMemoryChannelOptions
 {
     private long _capacity = 1 << 20;
     private UnixFileMode _mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private TimeSpan _spinDuration = TimeSpan.FromMicroseconds(50);
+    private ChannelDelivery _channelMode;
 
     /// <summary>Bytes of the data ring: a power of two, from 4096 up to 1 GiB. Messages may be up to half of it, less 32 bytes.</summary>
     public long Capacity
@@ -47,6 +62,21 @@ public sealed class SharedMemoryChannelOptions
             }
 
             _mode = value;
+        }
+    }
+
+    /// <summary>Queue (default) or broadcast; fixed at creation.</summary>
+    public ChannelDelivery Delivery
+    {
+        get => _channelMode;
+        set
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown ChannelDelivery.");
+            }
+
+            _channelMode = value;
         }
     }
 

@@ -129,6 +129,17 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
     internal void Release(long position, int length)
     {
+        if (_channel.IsBroadcast)
+        {
+            // A subscriber's release is moving its own cursor past the record; the exchange (a full barrier)
+            // orders it before the look at the sleeper flag.
+            *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
+            *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
+            Interlocked.Exchange(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset), (ulong)(position + ChannelLayout.RecordSize(length)));
+            _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
+            return;
+        }
+
         byte* record = _channel.Record(position);
         Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)position | ChannelLayout.Released);
         Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
@@ -139,6 +150,13 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
     private bool HasData()
     {
+        if (_channel.IsBroadcast)
+        {
+            long cursor = (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset));
+            ulong at = Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(cursor)));
+            return at == ((ulong)cursor | ChannelLayout.Committed) || at == ((ulong)cursor | ChannelLayout.Padding);
+        }
+
         if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0)
         {
             return true;
@@ -153,6 +171,11 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _channel.ThrowIfDisposed();
+        if (_channel.IsBroadcast)
+        {
+            return TryTakeNext(bufferLength, out position, out length);
+        }
+
         if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0 && TryClaimOrphan(bufferLength, out position, out length))
         {
             return true;
@@ -202,6 +225,42 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
                 position = read;
                 return true;
             }
+        }
+    }
+
+    // Broadcast: the record at this subscriber's own cursor, if committed. Nobody else moves the cursor, and
+    // producers do not overwrite anything at or above the slowest cursor, so the record stays put.
+    private bool TryTakeNext(int bufferLength, out long position, out int length)
+    {
+        ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
+        while (true)
+        {
+            long cursor = (long)Volatile.Read(ref cursorWord);
+            byte* record = _channel.Record(cursor);
+            ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
+            if (commit == ((ulong)cursor | ChannelLayout.Padding))
+            {
+                Interlocked.Exchange(ref cursorWord, (ulong)(cursor + ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record)));
+                _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
+                continue;
+            }
+
+            if (commit != ((ulong)cursor | ChannelLayout.Committed))
+            {
+                _channel.Recover(recoveringSlot: _slot, stalledAt: cursor);
+                position = 0;
+                length = 0;
+                return false;
+            }
+
+            length = SharedMemoryChannel.RecordLength(record);
+            if (length > bufferLength)
+            {
+                throw TooSmall(length, bufferLength);
+            }
+
+            position = cursor;
+            return true;
         }
     }
 

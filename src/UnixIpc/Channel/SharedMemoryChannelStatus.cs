@@ -2,7 +2,7 @@ namespace UnixIpc;
 
 /// <summary>One process registered with a channel, and what it has done.</summary>
 /// <param name="Slot">Its slot in the participant table.</param>
-/// <param name="Role">"producer" or "consumer".</param>
+/// <param name="Role">"producer", "consumer" (queue) or "subscriber" (broadcast).</param>
 /// <param name="ProcessId">Its pid.</param>
 /// <param name="IsAlive">Whether that process (pid and start time) still runs.</param>
 /// <param name="Messages">Messages it wrote (producer) or read (consumer).</param>
@@ -18,6 +18,9 @@ public sealed record SharedMemoryChannelStatus
 {
     /// <summary>The channel's name.</summary>
     public required string Name { get; init; }
+
+    /// <summary>Queue or broadcast.</summary>
+    public required ChannelDelivery Delivery { get; init; }
 
     /// <summary>Bytes of the data ring.</summary>
     public required long Capacity { get; init; }

@@ -135,16 +135,27 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         return _channel.WaitUntil(_hasRoom, ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot, deadline, cancellationToken);
     }
 
-    // Room for a record of `length` payload bytes, counting the padding a wrap would need.
+    // Room for a record of `length` payload bytes, counting the padding a wrap would need. When there is
+    // none, catch the release position up first: for broadcast always (a scan of the subscribers' cursors),
+    // for a queue on every 16th look only, since that walks records the consumers are busy with.
     private bool HasRoom(int length)
     {
-        // Consumers give space back lazily; catching the release position up ourselves touches their hot
-        // lines, so do it only on every 16th look while waiting.
-        if ((++_polls & 15) == 0)
+        if (RoomFor(length))
         {
-            _channel.AdvanceRelease(-1);
+            return true;
         }
 
+        if (_channel.IsBroadcast || (++_polls & 15) == 0)
+        {
+            _channel.ReclaimSpace();
+            return RoomFor(length);
+        }
+
+        return false;
+    }
+
+    private bool RoomFor(int length)
+    {
         long size = ChannelLayout.RecordSize(length);
         long tail = (long)Volatile.Read(ref _channel.U64(ChannelLayout.TailOffset));
         long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
@@ -177,7 +188,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             if (tail + pad + size - release > capacity)
             {
                 // Consumers advance the release position lazily; catch it up before calling the ring full.
-                if (_channel.AdvanceRelease(-1))
+                if (_channel.ReclaimSpace())
                 {
                     continue;
                 }

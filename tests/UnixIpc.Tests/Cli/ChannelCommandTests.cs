@@ -39,11 +39,19 @@ public sealed class ChannelCommandTests : IDisposable
 
     [Theory]
     [InlineData("--capacity", "1000")]
-    [InlineData("--capacity", "4096", "--mode", "broadcast")]
+    [InlineData("--capacity", "4096", "--mode", "fanout")]
     public async Task Bad_capacity_or_mode_is_exit_2(params string[] options)
     {
         CliRunner.Result result = await CliRunner.RunAsync(["channel", "create", _name, .. options]);
         Assert.Equal(2, result.ExitCode);
         Assert.False(SharedMemoryChannel.TryUnlink(_name));
+    }
+
+    [Fact]
+    public async Task A_broadcast_channel_reports_its_mode()
+    {
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--mode", "broadcast")).ExitCode);
+        using JsonDocument stat = JsonDocument.Parse((await CliRunner.RunAsync("channel", "stat", _name, "--json")).Stdout);
+        Assert.Equal("broadcast", stat.RootElement.GetProperty("mode").GetString());
     }
 }

@@ -1,0 +1,183 @@
+using System.Globalization;
+
+namespace UnixIpc.Tests;
+
+/// <summary>Broadcast channels: every subscriber sees every message; back-pressure from the slowest live one.</summary>
+public sealed class BroadcastChannelTests : IDisposable
+{
+    private readonly string _name = TestNames.Unique("bcast");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    private SharedMemoryChannel NewChannel(long capacity = 4096)
+        => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = capacity, Delivery = ChannelDelivery.Broadcast });
+
+    [Fact]
+    public void Every_subscriber_sees_every_message_in_order_and_the_slowest_holds_producers_back()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        Assert.Equal(ChannelDelivery.Broadcast, channel.Delivery);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader fast = channel.CreateReader();
+        using SharedMemoryChannelReader slow = channel.CreateReader();
+        var buffer = new byte[200];
+        int written = 0;
+        while (writer.TryWrite(BitConverter.GetBytes(written)))
+        {
+            Assert.True(fast.TryRead(buffer, out int length));
+            Assert.Equal(written, BitConverter.ToInt32(buffer, 0));
+            Assert.Equal(4, length);
+            written++;
+        }
+
+        Assert.Equal(4096 / 64, written); // the slow subscriber's unread ring is full
+        Assert.False(writer.TryWrite(new byte[4], TimeSpan.FromMilliseconds(20)));
+        for (int i = 0; i < written; i++)
+        {
+            Assert.True(slow.TryRead(buffer, out _));
+            Assert.Equal(i, BitConverter.ToInt32(buffer, 0));
+        }
+
+        Assert.True(writer.TryWrite(new byte[4]));
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.True(status.Participants.Count == 3, string.Join("; ", status.Participants));
+        Assert.Equal(2, status.Participants.Count(p => p.Role == "subscriber"));
+        Assert.Equal(2L * written, status.MessagesRead);
+    }
+
+    [Fact]
+    public void A_late_subscriber_starts_at_the_newest_message_and_leaving_frees_the_ring()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        SharedMemoryChannelReader early = channel.CreateReader();
+        writer.TryWrite("before"u8);
+        using SharedMemoryChannelReader late = channel.CreateReader();
+        writer.TryWrite("after"u8);
+        var buffer = new byte[16];
+        Assert.True(late.TryRead(buffer, out int length));
+        Assert.Equal("after"u8.ToArray(), buffer[..length]);
+        Assert.False(late.TryRead(buffer, out _));
+
+        Assert.True(early.TryRead(out ReadLease lease));
+        Assert.Equal("before"u8.ToArray(), lease.Span.ToArray());
+        lease.Release();
+
+        // A subscriber that leaves no longer holds producers back: several rings' worth passes.
+        early.Dispose();
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.True(writer.TryWrite(new byte[100]), $"message {i}: the departed subscriber still holds the ring");
+            Assert.True(late.TryRead(new byte[100], out _));
+        }
+    }
+
+    [Fact]
+    public async Task Producer_threads_and_subscriber_threads_each_subscriber_gets_everything_in_order()
+    {
+        using SharedMemoryChannel channel = NewChannel(16384);
+        const int Producers = 3;
+        const int PerProducer = 20_000;
+        var readers = Enumerable.Range(0, 2).Select(_ => channel.CreateReader()).ToArray();
+        Task<long>[] subscribers = readers.Select(reader => Task.Run(() =>
+        {
+            using (reader)
+            {
+                var last = new int[Producers];
+                Array.Fill(last, -1);
+                var buffer = new byte[64];
+                long count = 0;
+                while (count < Producers * PerProducer)
+                {
+                    int length = reader.Read(buffer);
+                    Assert.True(ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence));
+                    Assert.Equal(last[producer] + 1, sequence); // nothing skipped or repeated
+                    last[producer] = sequence;
+                    count++;
+                }
+
+                return count;
+            }
+        })).ToArray();
+        Task[] producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
+        {
+            using SharedMemoryChannelWriter writer = channel.CreateWriter();
+            var message = new byte[64];
+            for (int i = 0; i < PerProducer; i++)
+            {
+                ChannelMessages.Fill(message, p, i);
+                writer.Write(message);
+            }
+        })).ToArray();
+        await Task.WhenAll(producers).WaitAsync(TimeSpan.FromMinutes(2));
+        long[] counts = await Task.WhenAll(subscribers).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.All(counts, c => Assert.Equal(Producers * PerProducer, c));
+    }
+}
+
+/// <summary>Broadcast across processes: subscriber processes, and one killed while producers wait on it.</summary>
+[Collection(CrossProcessCollection.Name)]
+public sealed class BroadcastChannelCrossProcessTests : IDisposable
+{
+    private readonly string _name = TestNames.Unique("bcast");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    [Fact]
+    public async Task Two_subscriber_processes_each_receive_every_message_of_a_producer_process()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 65536, Delivery = ChannelDelivery.Broadcast });
+        const int Count = 50_000;
+        await using ChildProcess first = await ChildProcess.StartAsync("channel-consume", _name);
+        await using ChildProcess second = await ChildProcess.StartAsync("channel-consume", _name);
+        await using ChildProcess producer = await ChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal("done", await producer.ReadLineAsync());
+        using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
+        {
+            var stop = new byte[64];
+            ChannelMessages.Fill(stop, -1, 0);
+            stopper.Write(stop); // one stop: every subscriber sees it
+        }
+
+        long n = Count;
+        foreach (ChildProcess subscriber in new[] { first, second })
+        {
+            Assert.Equal($"0 {n} {n * (n - 1) / 2} {(n - 1) * n * ((2 * n) - 1) / 6}", await subscriber.ReadLineAsync());
+            Assert.Equal("violations 0", await subscriber.ReadLineAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_subscriber_stops_holding_producers_back()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        await using ChildProcess idle = await ChildProcess.StartAsync("channel-subscribe-and-hang", _name);
+        while (writer.TryWrite(new byte[100]))
+        {
+        }
+
+        Assert.False(writer.TryWrite(new byte[100])); // held back by the idle subscriber
+        idle.Kill();
+        await idle.WaitForExitAsync();
+        Assert.True(writer.TryWrite(new byte[100], TimeSpan.FromSeconds(30)), "a dead subscriber still held the producers back");
+        Assert.DoesNotContain(channel.Stat().Participants, p => p.Role == "subscriber");
+    }
+
+    [Fact]
+    public async Task A_producer_killed_mid_record_does_not_wedge_subscribers()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        writer.TryWrite("after"u8);
+        var buffer = new byte[200];
+        Assert.False(subscriber.TryRead(buffer, out _));
+        hung.Kill();
+        await hung.WaitForExitAsync();
+        Assert.True(subscriber.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead producer's record wedged the subscriber");
+        Assert.Equal("after"u8.ToArray(), buffer[..length]);
+        Assert.Equal(1, channel.Stat().Abandoned);
+    }
+}
