@@ -191,30 +191,48 @@ internal sealed class TourRunner
 
     private async Task ChannelAsync(CancellationToken cancellationToken)
     {
-        string name = $"/unixipc_tour_{Environment.ProcessId}_channel";
+        await ChannelAsync(ChannelDelivery.Queue, cancellationToken).ConfigureAwait(false);
+        await ChannelAsync(ChannelDelivery.Broadcast, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ChannelAsync(ChannelDelivery delivery, CancellationToken cancellationToken)
+    {
+        bool broadcast = delivery == ChannelDelivery.Broadcast;
+        string name = $"/unixipc_tour_{Environment.ProcessId}_{(broadcast ? "broadcast" : "channel")}";
         const int Count = 100_000;
-        Heading($"Shared-memory channel: one producer, two competing consumers, {Count} messages over {name}");
+        Heading(broadcast
+            ? $"Shared-memory channel, broadcast: one producer, two subscribers, each sees all {Count} messages, over {name}"
+            : $"Shared-memory channel, queue: one producer, two competing consumers, {Count} messages over {name}");
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 16 });
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 16, Delivery = delivery });
             var lines = new List<string>();
             // The consumers register and wait first; then the producer runs alongside them.
-            await RunTogetherAsync("consumer", 2, () => { }, ["channel-consumer", name], _ => StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), "2"), lines, cancellationToken).ConfigureAwait(false);
+            string role = broadcast ? "subscriber" : "consumer";
+            string stops = broadcast ? "1" : "2"; // one stop reaches every subscriber; a queue needs one per consumer
+            await RunTogetherAsync(role, 2, () => { }, ["channel-consumer", name], _ => StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), stops), lines, cancellationToken).ConfigureAwait(false);
 
-            long total = 0;
-            long sum = 0;
+            var received = new List<(long Count, long Sum)>();
             foreach (string line in lines)
             {
                 string[] words = line.Split(' ');
                 int at = Array.IndexOf(words, "received");
                 if (at >= 0)
                 {
-                    total += long.Parse(words[at + 1], CultureInfo.InvariantCulture);
-                    sum += long.Parse(words[Array.IndexOf(words, "to") + 1], CultureInfo.InvariantCulture);
+                    received.Add((long.Parse(words[at + 1], CultureInfo.InvariantCulture), long.Parse(words[Array.IndexOf(words, "to") + 1], CultureInfo.InvariantCulture)));
                 }
             }
 
-            Check(total == Count && sum == (long)Count * (Count - 1) / 2, $"the two consumers shared the {Count} messages, each exactly once");
+            long all = (long)Count * (Count - 1) / 2;
+            if (broadcast)
+            {
+                Check(received.Count == 2 && received.All(r => r == (Count, all)), $"both subscribers saw all {Count} messages");
+            }
+            else
+            {
+                Check(received.Sum(r => r.Count) == Count && received.Sum(r => r.Sum) == all, $"the two consumers shared the {Count} messages, each exactly once");
+            }
+
             SharedMemoryChannelStatus status = channel.Stat();
             Line("tour", Environment.ProcessId, $"channel counters: {status.MessagesWritten} written, {status.MessagesRead} read, {status.Waits} sleeps, {status.Wakeups} futex wake-ups");
         }

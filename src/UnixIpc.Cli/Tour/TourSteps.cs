@@ -262,7 +262,7 @@ internal static class TourSteps
         }
 
         double seconds = clock.Elapsed.TotalSeconds;
-        Say(output, clock, string.Create(CultureInfo.InvariantCulture, $"wrote {count} messages into {name}, a ring of {channel.Capacity} bytes ({count / seconds / 1e6:F1} M messages/s while consumers kept up)"));
+        Say(output, clock, string.Create(CultureInfo.InvariantCulture, $"wrote {count} messages into {name}, a ring of {channel.Capacity} bytes ({count / seconds / 1e6:F1} M messages/s, three processes sharing the machine's cores)"));
         for (int i = 0; i < consumers; i++)
         {
             writer.Write("stop"u8);

@@ -547,15 +547,19 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     /// <summary>
     /// After a release: moves the release position only once a good share of the ring (a quarter) waits
-    /// behind it, or when producers sleep. That saves a CAS and a fence on most reads; a producer that
+    /// behind it, or, when producers sleep, a sixteenth (or everything has been read). That saves a CAS and a fence on most reads; a producer that
     /// finds the ring full catches the position up itself before waiting (AdvanceRelease).
     /// </summary>
     internal void AdvanceReleaseLazily(int slot)
     {
         long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
         long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
-        if (read - release >= Capacity / 4 || Volatile.Read(ref I32(ChannelLayout.SpaceSleepersOffset)) != 0)
+        long behind = read - release;
+        if (behind >= Capacity / 4
+            || (Volatile.Read(ref I32(ChannelLayout.SpaceSleepersOffset)) != 0
+                && (behind >= Capacity / 16 || read == (long)Volatile.Read(ref U64(ChannelLayout.TailOffset)))))
         {
+            // Sleeping producers are woken for a batch of space (or once everything is read), not per message.
             AdvanceRelease(slot);
         }
     }
@@ -603,6 +607,46 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     {
         Interlocked.MemoryBarrier(); // order our commit/release before reading the sleeper flag (the sleeper does the mirror image)
         WakeIfSleeping(sequenceOffset, sleepersOffset, wakerSlot);
+    }
+
+    /// <summary>
+    /// After a commit (whose exchange was a full barrier): wakes sleeping readers only if they may be waiting
+    /// for this record. In a queue, a consumer sleeps only at the first record it could not take; if the
+    /// read position is still below this reservation, that earlier record's producer will wake them when it
+    /// commits, and a consumer that is awake will come here by itself. Without this, a commit while one of
+    /// two consumers sleeps would cost a FUTEX_WAKE per message. Subscribers (broadcast) likewise: only if
+    /// one of them has caught up to this reservation.
+    /// </summary>
+    internal void WakeReadersFor(long reservationStart, int wakerSlot)
+    {
+        if (Volatile.Read(ref I32(ChannelLayout.DataSleepersOffset)) == 0)
+        {
+            return;
+        }
+
+        if (IsBroadcast ? !AnySubscriberAt(reservationStart) : (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset)) < reservationStart)
+        {
+            return;
+        }
+
+        WakeIfSleeping(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, wakerSlot);
+    }
+
+    // Broadcast: a subscriber sleeps only at its first record not yet committed; one whose cursor is below
+    // this reservation waits for an earlier record, whose producer wakes it.
+    private bool AnySubscriberAt(long reservationStart)
+    {
+        for (int i = 0; i < SlotCount; i++)
+        {
+            byte* slot = Slot(i);
+            if (Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)) == ChannelLayout.StateConsumer
+                && (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotCursorOffset)) >= reservationStart)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>As <see cref="WakeAll"/>, for callers whose last store was already a full barrier.</summary>

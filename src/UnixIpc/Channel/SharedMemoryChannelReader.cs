@@ -135,8 +135,9 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             // orders it before the look at the sleeper flag.
             *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
             *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
-            Interlocked.Exchange(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset), (ulong)(position + ChannelLayout.RecordSize(length)));
-            _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
+            long next = position + ChannelLayout.RecordSize(length);
+            Interlocked.Exchange(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset), (ulong)next);
+            WakeProducersAfterMove(position, next);
             return;
         }
 
@@ -240,8 +241,9 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
             if (commit == ((ulong)cursor | ChannelLayout.Padding))
             {
-                Interlocked.Exchange(ref cursorWord, (ulong)(cursor + ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record)));
-                _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
+                long next = cursor + ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record);
+                Interlocked.Exchange(ref cursorWord, (ulong)next);
+                WakeProducersAfterMove(cursor, next);
                 continue;
             }
 
@@ -261,6 +263,17 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
             position = cursor;
             return true;
+        }
+    }
+
+    // Broadcast: producers asleep for room are woken when this cursor crosses a sixteenth of the ring, or
+    // catches up with the tail, not on every message (each would be a FUTEX_WAKE system call).
+    private void WakeProducersAfterMove(long from, long to)
+    {
+        long step = _channel.Capacity / 16;
+        if (from / step != to / step || to == (long)Volatile.Read(ref _channel.U64(ChannelLayout.TailOffset)))
+        {
+            _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
         }
     }
 

@@ -15,6 +15,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     private readonly Func<bool> _hasRoom;
     private int _needed;
     private int _polls;
+    private long _reservationStart;
     private bool _disposed;
 
     internal SharedMemoryChannelWriter(SharedMemoryChannel channel, int slot)
@@ -35,7 +36,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         }
 
         message.CopyTo(new Span<byte>(_channel.Record(position) + ChannelLayout.RecordHeaderSize, message.Length));
-        Commit(position, message.Length);
+        Commit(position, message.Length, _reservationStart);
         return true;
     }
 
@@ -52,7 +53,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             return false;
         }
 
-        lease = new WriteLease(this, position, _channel.Record(position) + ChannelLayout.RecordHeaderSize, size);
+        lease = new WriteLease(this, position, _reservationStart, _channel.Record(position) + ChannelLayout.RecordHeaderSize, size);
         return true;
     }
 
@@ -114,7 +115,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         }
     }
 
-    internal void Commit(long position, int length)
+    internal void Commit(long position, int length, long reservationStart)
     {
         byte* record = _channel.Record(position);
         *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
@@ -126,7 +127,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         // an unowned stalled one.
         Interlocked.Exchange(ref SharedMemoryChannel.RecordCommit(record), (ulong)position | ChannelLayout.Committed);
         Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
-        _channel.WakeIfSleeping(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot);
+        _channel.WakeReadersFor(reservationStart, _slot);
     }
 
     private bool WaitForRoom(int length, long deadline, CancellationToken cancellationToken)
@@ -216,6 +217,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             Volatile.Write(ref SharedMemoryChannel.RecordCommit(padding), (ulong)tail | ChannelLayout.Padding);
         }
 
+        _reservationStart = tail;
         position = tail + pad;
         byte* record = _channel.Record(position);
         *(int*)(record + ChannelLayout.RecordLengthOffset) = length;
@@ -229,12 +231,14 @@ public readonly unsafe ref struct WriteLease
 {
     private readonly SharedMemoryChannelWriter? _writer;
     private readonly long _position;
+    private readonly long _reservationStart;
     private readonly byte* _payload;
 
-    internal WriteLease(SharedMemoryChannelWriter writer, long position, byte* payload, int length)
+    internal WriteLease(SharedMemoryChannelWriter writer, long position, long reservationStart, byte* payload, int length)
     {
         _writer = writer;
         _position = position;
+        _reservationStart = reservationStart;
         _payload = payload;
         Length = length;
     }
@@ -253,6 +257,6 @@ public readonly unsafe ref struct WriteLease
             throw new InvalidOperationException("This lease holds no reservation.");
         }
 
-        _writer.Commit(_position, Length);
+        _writer.Commit(_position, Length, _reservationStart);
     }
 }

@@ -104,6 +104,7 @@ public sealed class CliProcessTests
 
         // The channel: two consumer processes shared the producer's messages, each exactly once.
         Assert.Single(lines, l => l.Contains("ok: the two consumers shared the 100000 messages, each exactly once", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("ok: both subscribers saw all 100000 messages", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
         Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));
