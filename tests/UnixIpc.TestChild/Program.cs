@@ -568,16 +568,21 @@ static int ChannelConsume(string name, string? log)
     var buffer = new byte[channel.MaxMessageSize];
     while (true)
     {
-        int length = reader.Read(buffer);
-        if (!ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence))
+        // Zero-copy, and released only after the message is logged: a kill before the release makes the
+        // channel hand it to another consumer (at-least-once), so the log never misses a message.
+        if (!reader.TryRead(out ReadLease lease))
         {
-            violations++;
+            reader.WaitToRead(Timeout.InfiniteTimeSpan);
             continue;
         }
 
-        if (producer == -1)
+        int length = lease.Length;
+        lease.Span.CopyTo(buffer);
+        if (!ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence))
         {
-            break;
+            violations++;
+            lease.Release();
+            continue;
         }
 
         if (logFile is not null)
@@ -585,6 +590,12 @@ static int ChannelConsume(string name, string? log)
             byte[] entry = System.Text.Encoding.ASCII.GetBytes($"{producer} {sequence}\n");
             logFile.Write(entry);
             logFile.Flush();
+        }
+
+        lease.Release();
+        if (producer == -1)
+        {
+            break;
         }
 
         (long count, long sum, long squares, int last) = stats.GetValueOrDefault(producer, (0, 0, 0, -1));

@@ -82,6 +82,24 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until a message is probably there (another reader may take it first), up to <paramref name="timeout"/>;
+    /// <see langword="false"/> if none came. With <see cref="TryRead(out ReadLease)"/> this gives blocking zero-copy reads.
+    /// </summary>
+    public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        return _channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, cancellationToken);
+    }
+
+    /// <summary>As <see cref="WaitToRead"/>, on a dedicated waiter thread when it has to wait.</summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return HasData() ? ValueTask.FromResult(true) : new ValueTask<bool>(WaiterThreads.Run(() => WaitToRead(Timeout.InfiniteTimeSpan, cancellationToken)));
+    }
+
     /// <summary>Reads, waiting as long as it takes (or until <paramref name="cancellationToken"/> fires; then nothing is taken).</summary>
     public int Read(Span<byte> buffer, CancellationToken cancellationToken = default)
     {
