@@ -13,7 +13,7 @@ namespace UnixIpc;
 /// (a copy read completes within the call; a lease is held until <see cref="ReadLease.Release"/>): another
 /// consumer then gets it again (at-least-once), counted as redelivered. Committed messages are never lost.
 /// </remarks>
-public sealed unsafe class SharedMemoryChannelReader : IDisposable
+public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 {
     private readonly SharedMemoryChannel _channel;
     private readonly int _slot;

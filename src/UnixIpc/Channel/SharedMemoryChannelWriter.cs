@@ -7,7 +7,7 @@ namespace UnixIpc;
 /// <see cref="TryWrite(ReadOnlySpan{byte})"/> and <see cref="TryReserve"/> are the core and make no system call unless a
 /// consumer sleeps; blocking, timed and async writes wait for room with the channel's wait strategy.
 /// </summary>
-public sealed unsafe class SharedMemoryChannelWriter : IDisposable
+public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
 {
     private readonly SharedMemoryChannel _channel;
     private readonly int _slot;
@@ -103,6 +103,17 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             Write(message.Span, cancellationToken);
             return true;
         }));
+    }
+
+    /// <summary>
+    /// Completes with <see langword="true"/> when a message of up to <see cref="SharedMemoryChannel.MaxMessageSize"/>
+    /// bytes would probably fit (another producer may take the room first); waits on a dedicated waiter thread.
+    /// </summary>
+    public ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return RoomFor(0) ? ValueTask.FromResult(true) : new ValueTask<bool>(WaiterThreads.Run(() => WaitForRoom(0, long.MaxValue, cancellationToken)));
     }
 
     /// <summary>Leaves the channel: frees this writer's participant slot.</summary>

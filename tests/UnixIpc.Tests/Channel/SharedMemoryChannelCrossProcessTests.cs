@@ -11,16 +11,32 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
 
     [Fact]
-    public async Task Two_producer_processes_and_two_consumer_processes_lose_and_duplicate_nothing()
+    public async Task Four_producer_processes_and_two_consumer_processes_lose_and_duplicate_nothing()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 65536 });
-        const int PerProducer = 100_000;
+        const int PerProducer = 250_000; // a million messages in all
         await using ChildProcess consumerA = await ChildProcess.StartAsync("channel-consume", _name);
         await using ChildProcess consumerB = await ChildProcess.StartAsync("channel-consume", _name);
-        await using ChildProcess producer0 = await ChildProcess.StartAsync("channel-produce", _name, "0", PerProducer.ToString(CultureInfo.InvariantCulture));
-        await using ChildProcess producer1 = await ChildProcess.StartAsync("channel-produce", _name, "1", PerProducer.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal("done", await producer0.ReadLineAsync());
-        Assert.Equal("done", await producer1.ReadLineAsync());
+        var producers = new List<ChildProcess>();
+        try
+        {
+            for (int p = 0; p < 4; p++)
+            {
+                producers.Add(await ChildProcess.StartAsync("channel-produce", _name, p.ToString(CultureInfo.InvariantCulture), PerProducer.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            foreach (ChildProcess producer in producers)
+            {
+                Assert.Equal("done", await producer.ReadLineAsync());
+            }
+        }
+        finally
+        {
+            foreach (ChildProcess producer in producers)
+            {
+                await producer.DisposeAsync();
+            }
+        }
 
         using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
         {
@@ -50,7 +66,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         }
 
         long n = PerProducer;
-        foreach (int producer in new[] { 0, 1 })
+        foreach (int producer in new[] { 0, 1, 2, 3 })
         {
             Assert.Equal((n, n * (n - 1) / 2, (n - 1) * n * ((2 * n) - 1) / 6), totals[producer]);
         }

@@ -360,4 +360,25 @@ public sealed class SharedMemoryChannelTests : IDisposable
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public async Task Channel_adapters_carry_messages_through_System_Threading_Channels()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        System.Threading.Channels.ChannelWriter<ReadOnlyMemory<byte>> output = writer.AsChannelWriter();
+        System.Threading.Channels.ChannelReader<ReadOnlyMemory<byte>> input = reader.AsChannelReader();
+        Task<ReadOnlyMemory<byte>> pending = input.ReadAsync().AsTask();
+        await output.WriteAsync("one"u8.ToArray());
+        Assert.Equal("one"u8.ToArray(), (await pending.WaitAsync(TimeSpan.FromSeconds(30))).ToArray());
+
+        while (output.TryWrite(new byte[500]))
+        {
+        }
+
+        ValueTask<bool> room = output.WaitToWriteAsync();
+        Assert.True(input.TryRead(out _));
+        Assert.True(await room.AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+    }
 }
