@@ -55,6 +55,20 @@ internal static class IpcBenchmark
             }
         }
 
+        // The scaling curve (1, 2, 4 producer processes into one consumer) and broadcast to 2 subscribers,
+        // for the channel alone, with the default wait strategy (more processes than cores here).
+        var scaling = new Dictionary<string, List<double>> { ["1 producer"] = [], ["2 producers"] = [], ["4 producers"] = [], ["broadcast to 2"] = [] };
+        for (int round = 1; round <= rounds; round++)
+        {
+            Console.Error.WriteLine($"scaling round {round}/{rounds}");
+            foreach (int producers in new[] { 1, 2, 4 })
+            {
+                scaling[producers == 1 ? "1 producer" : $"{producers} producers"].Add(await ScalingAsync(producers, messages / 2));
+            }
+
+            scaling["broadcast to 2"].Add(await BroadcastAsync(2, messages / 2));
+        }
+
         var report = new
         {
             date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -73,6 +87,7 @@ internal static class IpcBenchmark
                 wake_p50_ns = wake.TryGetValue(m.Name, out var w) ? Median(w.Select(l => l.P50)) : (double?)null,
                 wake_p99_ns = wake.TryGetValue(m.Name, out var w2) ? Median(w2.Select(l => l.P99)) : (double?)null,
             }).ToArray(),
+            channel_scaling_msgs_per_s_64B = scaling.ToDictionary(e => e.Key, e => Median(e.Value)),
             ratios = new
             {
                 channel_spin_p50_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P50),
@@ -96,6 +111,79 @@ internal static class IpcBenchmark
         }
 
         return 0;
+    }
+
+    // Producer processes each write their share of 64-byte messages; this process reads them all.
+    private static Task<double> ScalingAsync(int producers, int messages)
+    {
+        string name = $"/unixipc_bench_{Environment.ProcessId}_scale";
+        try
+        {
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 20 });
+            using SharedMemoryChannelReader reader = channel.CreateReader();
+            int share = messages / producers;
+            var peers = Enumerable.Range(0, producers).Select(_ => Peer.Start("channel-produce", name, share.ToString(CultureInfo.InvariantCulture), "64")).ToList();
+            var buffer = new byte[64];
+            long start = Stopwatch.GetTimestamp();
+            foreach (Process peer in peers)
+            {
+                peer.StandardInput.WriteLine("go");
+            }
+
+            for (int i = 0; i < share * producers; i++)
+            {
+                reader.Read(buffer);
+            }
+
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            foreach (Process peer in peers)
+            {
+                peer.WaitForExit();
+                peer.Dispose();
+            }
+
+            return Task.FromResult(share * producers / seconds);
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(name);
+        }
+    }
+
+    // This process writes 64-byte messages to a broadcast channel; each subscriber process reads them all.
+    private static Task<double> BroadcastAsync(int subscribers, int messages)
+    {
+        string name = $"/unixipc_bench_{Environment.ProcessId}_bcast";
+        try
+        {
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 20, Delivery = ChannelDelivery.Broadcast });
+            var peers = Enumerable.Range(0, subscribers).Select(_ => Peer.Start("channel-drain", name, nameof(ChannelWaitStrategy.SpinThenSleep), messages.ToString(CultureInfo.InvariantCulture), "64")).ToList();
+            using SharedMemoryChannelWriter writer = channel.CreateWriter();
+            var message = new byte[64];
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < messages; i++)
+            {
+                writer.Write(message);
+            }
+
+            foreach (Process peer in peers)
+            {
+                peer.StandardOutput.ReadLine(); // "done"
+            }
+
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            foreach (Process peer in peers)
+            {
+                peer.WaitForExit();
+                peer.Dispose();
+            }
+
+            return Task.FromResult(messages / seconds);
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(name);
+        }
     }
 
     public static double Median(IEnumerable<double> values)
@@ -144,12 +232,18 @@ internal abstract class Mechanism
         return (ticks[ticks.Length / 2] * toNs, ticks[ticks.Length * 99 / 100] * toNs, ticks[ticks.Length * 999 / 1000] * toNs);
     }
 
-    protected static Process StartPeer(params string[] arguments)
+    protected static Process StartPeer(params string[] arguments) => Peer.Start(arguments);
+}
+
+/// <summary>Starts this program again as the other process of a benchmark and waits for its READY.</summary>
+internal static class Peer
+{
+    public static Process Start(params string[] arguments)
     {
-        var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {
-            info.ArgumentList.Add(typeof(Mechanism).Assembly.Location);
+            info.ArgumentList.Add(typeof(Peer).Assembly.Location);
         }
 
         info.ArgumentList.Add("peer");

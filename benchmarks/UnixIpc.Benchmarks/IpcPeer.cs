@@ -44,6 +44,21 @@ internal static class IpcPeer
                 return 0;
             }
 
+            case "channel-produce":
+            {
+                using SharedMemoryChannel channel = SharedMemoryChannel.Open(args[1]);
+                using SharedMemoryChannelWriter writer = channel.CreateWriter();
+                Console.WriteLine("READY");
+                Console.ReadLine(); // "go": all producers start together
+                var message = new byte[Count(args[3])];
+                for (int i = 0, n = Count(args[2]); i < n; i++)
+                {
+                    writer.Write(message);
+                }
+
+                return 0;
+            }
+
             case "pipe-echo":
             case "pipe-drain":
             {
