@@ -144,6 +144,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
         Skip.IfNot(Capabilities.Has(Capabilities.CAP_SYS_ADMIN), "a private IPC namespace needs CAP_SYS_ADMIN");
         await using ChildProcess child = await ChildProcess.StartAsync("msg-enospc");
         string outcome = await child.ReadLineAsync();
+        Skip.If(outcome.StartsWith("SKIP ", StringComparison.Ordinal), outcome);
         Assert.StartsWith("ENOSPC ", outcome, StringComparison.Ordinal);
         Assert.Contains("msgmni", outcome, StringComparison.Ordinal);
         Assert.Equal(0, await child.WaitForExitAsync());
