@@ -39,6 +39,7 @@ internal static class CliApp
             SemCommands.Build(console),
             LockCommands.Build(console),
             ChannelCommands.Build(console),
+            ListCommand.Build(console),
             TourCommand.Build(console),
             TourCommand.BuildStep(console),
         };

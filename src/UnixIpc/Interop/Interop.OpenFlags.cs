@@ -12,6 +12,7 @@ internal static partial class Interop
     internal const int O_TRUNC = 0x200;
     internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
+    internal const int O_PATH = 0x200000;
 
     // <fcntl.h> / <sys/stat.h>: statx on a descriptor.
     internal const int AT_EMPTY_PATH = 0x1000;

@@ -1,0 +1,111 @@
+using System.Globalization;
+
+namespace UnixIpc;
+
+/// <summary>
+/// Lists the IPC objects of the machine (what <c>ipcs</c> and <c>lsipc</c> show, plus the POSIX ones): System V
+/// objects from /proc/sysvipc, POSIX shared memory and semaphores from /dev/shm, POSIX message queues from
+/// /dev/mqueue when that file system is mounted (it is not on every machine; <see cref="MessageQueuesListed"/>
+/// says whether they could be listed), channels recognised by their header.
+/// </summary>
+public static class IpcObjects
+{
+    private const string MqueueDirectory = "/dev/mqueue";
+
+    /// <summary>Whether POSIX message queues can be listed (the mqueue file system is mounted at /dev/mqueue).</summary>
+    public static bool MessageQueuesListed => File.ReadLines("/proc/self/mounts").Any(line => line.Split(' ') is [_, MqueueDirectory, "mqueue", ..]);
+
+    /// <summary>Every object visible to this process, System V first (by id), then POSIX (by name).</summary>
+    public static IReadOnlyList<IpcObjectInfo> List()
+    {
+        var objects = new List<IpcObjectInfo>();
+        objects.AddRange(SystemV("/proc/sysvipc/shm", IpcObjectKind.SystemVSharedMemory, f => (Long(f[3]), $"nattch {f[6]}"), uidField: 7));
+        objects.AddRange(SystemV("/proc/sysvipc/msg", IpcObjectKind.SystemVMessageQueue, f => (Long(f[3]), $"messages {f[4]}"), uidField: 7));
+        objects.AddRange(SystemV("/proc/sysvipc/sem", IpcObjectKind.SystemVSemaphoreSet, f => (Long(f[3]), string.Empty), uidField: 4));
+        objects.AddRange(PosixShm());
+        if (MessageQueuesListed)
+        {
+            foreach (string path in Directory.EnumerateFiles(MqueueDirectory).Order(StringComparer.Ordinal))
+            {
+                var info = new FileInfo(path);
+                string detail = File.ReadAllText(path).Trim(); // "QSIZE:n NOTIFY:… SIGNO:… NOTIFY_PID:…"
+                objects.Add(new IpcObjectInfo(IpcObjectKind.PosixMessageQueue, "/" + info.Name, -1, Owner(path), info.UnixFileMode & (UnixFileMode)0x1FF, -1, detail));
+            }
+        }
+
+        return objects;
+    }
+
+    private static IEnumerable<IpcObjectInfo> SystemV(string file, IpcObjectKind kind, Func<string[], (long Size, string Detail)> describe, int uidField)
+    {
+        foreach (string line in File.ReadLines(file).Skip(1))
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length <= uidField)
+            {
+                continue;
+            }
+
+            (long size, string detail) = describe(f);
+            int mode = Convert.ToInt32(f[2], 8); // the kernel prints the mode in octal ("%4o"), SHM_DEST bit included
+            yield return new IpcObjectInfo(kind, new IpcKey(int.Parse(f[0], CultureInfo.InvariantCulture)).ToString(), int.Parse(f[1], CultureInfo.InvariantCulture),
+                int.Parse(f[uidField], CultureInfo.InvariantCulture), (UnixFileMode)(mode & 0x1FF), size,
+                kind == IpcObjectKind.SystemVSharedMemory && (mode & Interop.SHM_DEST) != 0 ? detail + " dest" : detail);
+        }
+    }
+
+    private static IEnumerable<IpcObjectInfo> PosixShm()
+    {
+        foreach (string path in Directory.EnumerateFiles("/dev/shm").Order(StringComparer.Ordinal))
+        {
+            var info = new FileInfo(path);
+            UnixFileMode mode = info.UnixFileMode & (UnixFileMode)0x1FF;
+            if (info.Name.StartsWith("sem.", StringComparison.Ordinal))
+            {
+                yield return new IpcObjectInfo(IpcObjectKind.PosixSemaphore, "/" + info.Name[4..], -1, Owner(path), mode, -1, string.Empty);
+                continue;
+            }
+
+            string? channel = DescribeChannel("/" + info.Name, info.Length);
+            yield return channel is null
+                ? new IpcObjectInfo(IpcObjectKind.PosixSharedMemory, "/" + info.Name, -1, Owner(path), mode, info.Length, string.Empty)
+                : new IpcObjectInfo(IpcObjectKind.Channel, "/" + info.Name, -1, Owner(path), mode, info.Length, channel);
+        }
+    }
+
+    // A channel's mode and participants (with how many are alive), or null if the object is not a channel.
+    private static string? DescribeChannel(string name, long length)
+    {
+        if (length < ChannelLayout.SlotsOffset)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var shm = PosixSharedMemory.OpenExisting(name, readOnly: true);
+            using MappedRegion header = shm.Map(MapAccess.ReadOnly, 0, ChannelLayout.SlotsOffset);
+            if (header.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic)
+            {
+                return null;
+            }
+
+            using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+            SharedMemoryChannelStatus status = channel.Stat();
+            int alive = status.Participants.Count(p => p.IsAlive);
+            return string.Create(CultureInfo.InvariantCulture, $"{(status.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue")}, {status.Participants.Count} participants ({alive} alive), {status.UsedBytes} bytes in use");
+        }
+        catch (Exception e) when (e is UnixIpcException or InvalidDataException or ArgumentException)
+        {
+            return null; // not ours to read, or not a channel
+        }
+    }
+
+    private static int Owner(string path)
+    {
+        using SafeFdHandle fd = Interop.Open(path, Interop.O_PATH | Interop.O_CLOEXEC, 0);
+        return fd.IsInvalid ? -1 : (int)Interop.FStatx(fd, path).stx_uid;
+    }
+
+    private static long Long(string text) => long.Parse(text, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+
+namespace UnixIpc.Tests;
+
+/// <summary><c>unixipc ls</c>: every kind of object shows up with its type, mode and state.</summary>
+public sealed class ListCommandTests
+{
+    private static async Task<JsonElement[]> ListAsync()
+    {
+        CliRunner.Result result = await CliRunner.RunAsync("ls", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using JsonDocument json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(File.ReadLines("/proc/self/mounts").Any(l => l.Contains(" /dev/mqueue mqueue ", StringComparison.Ordinal)),
+            json.RootElement.GetProperty("message_queues_listed").GetBoolean());
+        return [.. json.RootElement.GetProperty("objects").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    // The second field of the Uid: line of /proc/self/status.
+    private static int EffectiveUserId() =>
+        int.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static JsonElement Find(JsonElement[] objects, string type, Func<JsonElement, bool> match)
+    {
+        JsonElement[] found = [.. objects.Where(o => o.GetProperty("type").GetString() == type && match(o))];
+        Assert.True(found.Length == 1, $"expected one {type}, found {found.Length} in {string.Join('\n', objects)}");
+        return found[0];
+    }
+
+    [Fact]
+    public async Task Lists_system_v_and_posix_objects_with_their_modes()
+    {
+        const UnixFileMode Mode0640 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        string pshmName = TestNames.Unique("lspshm");
+        string semName = TestNames.Unique("lssem");
+        var shm = SystemVSharedMemory.CreateNew(IpcKey.Private, 8192, Mode0640);
+        SystemVMessageQueue? msg = null;
+        SystemVSemaphoreSet? sem = null;
+        try
+        {
+            msg = SystemVMessageQueue.CreateNew(IpcKey.Private, Mode0640);
+            sem = SystemVSemaphoreSet.CreateNew(IpcKey.Private, 3, Mode0640);
+            using var pshm = PosixSharedMemory.CreateNew(pshmName, 4096, new PosixSharedMemoryOptions { Mode = Mode0640 });
+            using var psem = PosixSemaphore.CreateNew(semName, 1, new PosixSemaphoreOptions { Mode = Mode0640 });
+            msg.Send(7, "queued"u8);
+
+            JsonElement[] objects = await ListAsync();
+            JsonElement s = Find(objects, "shm", o => o.GetProperty("id").GetInt32() == shm.Id);
+            Assert.Equal("0640", s.GetProperty("perms").GetString());
+            Assert.Equal(8192, s.GetProperty("size").GetInt64());
+            Assert.Equal("0x00000000", s.GetProperty("name").GetString());
+            Assert.Equal("nattch 0", s.GetProperty("detail").GetString());
+            JsonElement q = Find(objects, "msg", o => o.GetProperty("id").GetInt32() == msg.Id);
+            Assert.Equal("0640", q.GetProperty("perms").GetString());
+            Assert.Equal(6, q.GetProperty("size").GetInt64());
+            Assert.Equal("messages 1", q.GetProperty("detail").GetString());
+            JsonElement set = Find(objects, "sem", o => o.GetProperty("id").GetInt32() == sem.Id);
+            Assert.Equal(3, set.GetProperty("size").GetInt64());
+            Assert.Equal(EffectiveUserId(), set.GetProperty("uid").GetInt32());
+            JsonElement p = Find(objects, "pshm", o => o.GetProperty("name").GetString() == pshmName);
+            Assert.Equal(4096, p.GetProperty("size").GetInt64());
+            Assert.Equal("0640", p.GetProperty("perms").GetString());
+            Find(objects, "psem", o => o.GetProperty("name").GetString() == semName);
+        }
+        finally
+        {
+            shm.Remove();
+            msg?.Remove();
+            sem?.Remove();
+            PosixSharedMemory.TryUnlink(pshmName);
+            PosixSemaphore.TryUnlink(semName);
+        }
+
+        JsonElement[] after = await ListAsync();
+        Assert.DoesNotContain(after, o => (o.GetProperty("type").GetString(), o.GetProperty("id").GetInt32()) is ("shm", var id) && id == shm.Id);
+        Assert.DoesNotContain(after, o => (o.GetProperty("type").GetString(), o.GetProperty("id").GetInt32()) is ("msg", var id) && id == msg.Id);
+        Assert.DoesNotContain(after, o => (o.GetProperty("type").GetString(), o.GetProperty("id").GetInt32()) is ("sem", var id) && id == sem.Id);
+        Assert.DoesNotContain(after, o => o.GetProperty("name").GetString() is string n && (n == pshmName || n == semName));
+    }
+
+    [Fact]
+    public async Task A_removed_but_attached_segment_is_marked_dest()
+    {
+        var shm = SystemVSharedMemory.CreateNew(IpcKey.Private, 4096);
+        using (MappedRegion attached = shm.Attach())
+        {
+            shm.Remove(); // first thing after the attach: nothing can leak once it is marked
+            JsonElement s = Find(await ListAsync(), "shm", o => o.GetProperty("id").GetInt32() == shm.Id);
+            Assert.Equal("nattch 1 dest", s.GetProperty("detail").GetString());
+            Assert.Equal("0600", s.GetProperty("perms").GetString()); // the SHM_DEST bit is not part of the permissions
+        }
+
+        Assert.DoesNotContain(await ListAsync(), o => o.GetProperty("type").GetString() == "shm" && o.GetProperty("id").GetInt32() == shm.Id);
+    }
+
+    [Fact]
+    public async Task A_channel_shows_its_participants_and_which_are_alive()
+    {
+        string name = TestNames.Unique("lschan");
+        try
+        {
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 4096 });
+            await using ChildProcess producer = await ChildProcess.StartAsync("channel-reserve-and-hang", name);
+            JsonElement c = Find(await ListAsync(), "channel", o => o.GetProperty("name").GetString() == name);
+            Assert.StartsWith("queue, 1 participants (1 alive)", c.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+            producer.Kill();
+            await producer.WaitForExitAsync();
+            c = Find(await ListAsync(), "channel", o => o.GetProperty("name").GetString() == name);
+            Assert.StartsWith("queue, 1 participants (0 alive)", c.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(name);
+        }
+    }
+}
