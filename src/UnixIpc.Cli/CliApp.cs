@@ -40,6 +40,7 @@ internal static class CliApp
             LockCommands.Build(console),
             ChannelCommands.Build(console),
             ListCommand.Build(console),
+            LimitsCommand.Build(console),
             TourCommand.Build(console),
             TourCommand.BuildStep(console),
         };
