@@ -24,7 +24,7 @@ try
         "msg-enospc" => QueuesBeyondMsgmni(),
         "channel-reserve-and-hang" => ChannelReserveAndHang(args[1]),
         "channel-lease-and-hang" => ChannelLeaseAndHang(args[1]),
-        "channel-produce" => ChannelProduce(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture)),
+        "channel-produce" => ChannelProduce(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Length > 4 ? args[4] : null),
         "channel-consume" => ChannelConsume(args[1], args.Length > 2 ? args[2] : null),
         "channel-create-and-exit" => ChannelCreateAndExit(args[1]),
         "channel-subscribe-and-hang" => ChannelSubscribeAndHang(args[1]),
@@ -547,16 +547,20 @@ static int ChannelLeaseAndHang(string name)
 }
 
 // Writes COUNT messages of 64 bytes: producer id, sequence number, and a checksum over the rest.
-static int ChannelProduce(string name, int producer, int count)
+// Writes COUNT checked messages as producer PRODUCER. With LOG, appends each (producer, seq) once Write has
+// returned (the message is committed), unbuffered, so the log lists only messages that really were sent.
+static int ChannelProduce(string name, int producer, int count, string? log)
 {
     using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
     using SharedMemoryChannelWriter writer = channel.CreateWriter();
+    using FileStream? logFile = log is null ? null : new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1);
     Console.WriteLine("READY");
     Span<byte> message = stackalloc byte[64];
     for (int i = 0; i < count; i++)
     {
         ChannelMessages.Fill(message, producer, i);
         writer.Write(message);
+        logFile?.Write(System.Text.Encoding.ASCII.GetBytes($"{producer} {i}\n"));
     }
 
     Console.WriteLine("done");
@@ -590,6 +594,7 @@ static int ChannelConsume(string name, string? log)
         if (!ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence))
         {
             violations++;
+            logFile?.Write("corrupt\n"u8); // seen by the parent even if this consumer is killed later
             lease.Release();
             continue;
         }

@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace UnixIpc.Tests;
+
+/// <summary>
+/// Kill -9 of randomly chosen producers and consumers, again and again, while messages flow: the channel
+/// must never wedge, corrupt or lose a committed message. Each crash kind also has a focused test in
+/// <see cref="SharedMemoryChannelCrossProcessTests"/>; this one checks that they compose.
+/// </summary>
+[Collection(CrossProcessCollection.Name)]
+public sealed class SharedMemoryChannelChaosTests : IDisposable
+{
+    private const int Rounds = 30;
+    private const int FinalCount = 2000;
+    private readonly string _name = TestNames.Unique("chaos");
+
+    // One log per process: .NET's FileMode.Append does not open with O_APPEND, so processes sharing a file
+    // would overwrite each other's lines.
+    private readonly DirectoryInfo _logs = Directory.CreateTempSubdirectory($"{TestNames.Prefix}{Environment.ProcessId}_chaos_");
+    private int _consumerLogs;
+    private long _lastLength;
+
+    public void Dispose()
+    {
+        SharedMemoryChannel.TryUnlink(_name);
+        _logs.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Random_kills_of_producers_and_consumers_lose_and_corrupt_nothing()
+    {
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 8192 });
+        var producers = new List<ChildProcess>();
+        var consumers = new List<ChildProcess>();
+        var dead = new List<ChildProcess>();
+        int nextProducerId = 0;
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                producers.Add(await StartProducerAsync(nextProducerId++, int.MaxValue));
+                consumers.Add(await StartConsumerAsync());
+            }
+
+            for (int round = 0; round < Rounds; round++)
+            {
+                // Wait for the consumers to move on since the last kill, then kill one participant wherever it is:
+                // mid-reservation, holding a lease, asleep on the futex, between two messages.
+                await WaitForProgressAsync(minimumGrowth: 4000, $"round {round}, seed {seed}");
+                bool killProducer = random.Next(2) == 0;
+                List<ChildProcess> role = killProducer ? producers : consumers;
+                ChildProcess victim = role[random.Next(role.Count)];
+                victim.Kill();
+                await victim.WaitForExitAsync();
+                role.Remove(victim);
+                dead.Add(victim);
+                role.Add(killProducer ? await StartProducerAsync(nextProducerId++, int.MaxValue) : await StartConsumerAsync());
+            }
+
+            // Stop the endless producers, then prove the channel still carries a known set of messages end to end.
+            foreach (ChildProcess producer in producers)
+            {
+                producer.Kill();
+                await producer.WaitForExitAsync();
+            }
+
+            const int FinalProducer = 1_000_000;
+            await using (ChildProcess last = await StartProducerAsync(FinalProducer, FinalCount))
+            {
+                Assert.Equal("done", await last.ReadLineAsync());
+            }
+
+            using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
+            {
+                var stop = new byte[64];
+                ChannelMessages.Fill(stop, -1, 0);
+                foreach (ChildProcess _ in consumers)
+                {
+                    Assert.True(stopper.TryWrite(stop, TimeSpan.FromSeconds(30)), $"the channel wedged (seed {seed})");
+                }
+            }
+
+            foreach (ChildProcess consumer in consumers)
+            {
+                while (!(await consumer.ReadLineAsync()).StartsWith("violations", StringComparison.Ordinal))
+                {
+                }
+            }
+
+            string[] consumedLines = [.. Logs("*.consumed").SelectMany(File.ReadLines)];
+            Assert.DoesNotContain("corrupt", consumedLines);
+            HashSet<string> consumed = [.. consumedLines];
+            string[] missing = [.. Logs("*.produced").SelectMany(File.ReadLines).Where(m => !consumed.Contains(m))];
+            Assert.True(missing.Length == 0, $"{missing.Length} committed messages never arrived, first {string.Join(", ", missing.Take(5))} (seed {seed})");
+            Assert.All(Enumerable.Range(0, FinalCount), i => Assert.Contains($"{FinalProducer} {i}", consumed));
+            Assert.Equal(0, channel.Stat().UsedBytes);
+        }
+        finally
+        {
+            foreach (ChildProcess child in producers.Concat(consumers).Concat(dead))
+            {
+                await child.DisposeAsync();
+            }
+        }
+    }
+
+    private Task<ChildProcess> StartProducerAsync(int id, int count) =>
+        ChildProcess.StartAsync("channel-produce", _name, id.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), Path.Combine(_logs.FullName, $"{id}.produced"));
+
+    private Task<ChildProcess> StartConsumerAsync() =>
+        ChildProcess.StartAsync("channel-consume", _name, Path.Combine(_logs.FullName, $"{_consumerLogs++}.consumed"));
+
+    private string[] Logs(string pattern) => Directory.GetFiles(_logs.FullName, pattern);
+
+    // Bounded wait on a condition (the consumers' logs grew), not a sleep that orders events.
+    private async Task WaitForProgressAsync(long minimumGrowth, string context)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        while (ConsumedBytes() < _lastLength + minimumGrowth)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no progress for 60 s: the channel wedged ({context})");
+            await Task.Delay(1);
+        }
+
+        _lastLength = ConsumedBytes();
+    }
+
+    private long ConsumedBytes() => Logs("*.consumed").Sum(path => new FileInfo(path).Length);
+}
