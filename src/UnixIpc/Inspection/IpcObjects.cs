@@ -27,9 +27,12 @@ public static class IpcObjects
         {
             foreach (string path in Directory.EnumerateFiles(MqueueDirectory).Order(StringComparer.Ordinal))
             {
-                var info = new FileInfo(path);
-                string detail = File.ReadAllText(path).Trim(); // "QSIZE:n NOTIFY:… SIGNO:… NOTIFY_PID:…"
-                objects.Add(new IpcObjectInfo(IpcObjectKind.PosixMessageQueue, "/" + info.Name, -1, Owner(path), info.UnixFileMode & (UnixFileMode)0x1FF, -1, detail));
+                IpcObjectInfo? queue = IfStillThere(() => new IpcObjectInfo(IpcObjectKind.PosixMessageQueue, "/" + Path.GetFileName(path), -1, Owner(path),
+                    File.GetUnixFileMode(path) & (UnixFileMode)0x1FF, -1, File.ReadAllText(path).Trim())); // "QSIZE:n NOTIFY:… SIGNO:… NOTIFY_PID:…"
+                if (queue is not null)
+                {
+                    objects.Add(queue);
+                }
             }
         }
 
@@ -58,18 +61,42 @@ public static class IpcObjects
     {
         foreach (string path in Directory.EnumerateFiles("/dev/shm").Order(StringComparer.Ordinal))
         {
-            var info = new FileInfo(path);
-            UnixFileMode mode = info.UnixFileMode & (UnixFileMode)0x1FF;
-            if (info.Name.StartsWith("sem.", StringComparison.Ordinal))
+            IpcObjectInfo? found = DescribeShmEntry(path);
+            if (found is not null)
             {
-                yield return new IpcObjectInfo(IpcObjectKind.PosixSemaphore, "/" + info.Name[4..], -1, Owner(path), mode, -1, string.Empty);
-                continue;
+                yield return found;
             }
+        }
+    }
 
-            string? channel = DescribeChannel("/" + info.Name, info.Length);
-            yield return channel is null
-                ? new IpcObjectInfo(IpcObjectKind.PosixSharedMemory, "/" + info.Name, -1, Owner(path), mode, info.Length, string.Empty)
-                : new IpcObjectInfo(IpcObjectKind.Channel, "/" + info.Name, -1, Owner(path), mode, info.Length, channel);
+    /// <summary>What the /dev/shm entry at <paramref name="path"/> is; null if it vanished since the directory was read.</summary>
+    internal static IpcObjectInfo? DescribeShmEntry(string path) => IfStillThere(() => DescribeExistingShmEntry(path));
+
+    private static IpcObjectInfo DescribeExistingShmEntry(string path)
+    {
+        var info = new FileInfo(path);
+        UnixFileMode mode = info.UnixFileMode & (UnixFileMode)0x1FF;
+        if (info.Name.StartsWith("sem.", StringComparison.Ordinal))
+        {
+            return new IpcObjectInfo(IpcObjectKind.PosixSemaphore, "/" + info.Name[4..], -1, Owner(path), mode, -1, string.Empty);
+        }
+
+        string? channel = DescribeChannel("/" + info.Name, info.Length);
+        return channel is null
+            ? new IpcObjectInfo(IpcObjectKind.PosixSharedMemory, "/" + info.Name, -1, Owner(path), mode, info.Length, string.Empty)
+            : new IpcObjectInfo(IpcObjectKind.Channel, "/" + info.Name, -1, Owner(path), mode, info.Length, channel);
+    }
+
+    // Objects come and go while we list: one removed between the directory read and its stat is skipped.
+    private static IpcObjectInfo? IfStillThere(Func<IpcObjectInfo> describe)
+    {
+        try
+        {
+            return describe();
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 

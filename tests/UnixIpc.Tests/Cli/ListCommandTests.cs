@@ -113,4 +113,26 @@ public sealed class ListCommandTests
             SharedMemoryChannel.TryUnlink(name);
         }
     }
+
+    [Fact]
+    public void An_object_removed_between_the_directory_read_and_its_stat_is_skipped()
+    {
+        // ls reads /dev/shm, then looks at each entry; another process may unlink one in between.
+        string name = TestNames.Unique("lsgone");
+        string path = "/dev/shm" + name;
+        using (PosixSharedMemory.CreateNew(name, 4096))
+        {
+        }
+
+        try
+        {
+            Assert.Equal(IpcObjectKind.PosixSharedMemory, IpcObjects.DescribeShmEntry(path)!.Kind);
+        }
+        finally
+        {
+            PosixSharedMemory.Unlink(name);
+        }
+
+        Assert.Null(IpcObjects.DescribeShmEntry(path));
+    }
 }
