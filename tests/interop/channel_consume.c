@@ -22,7 +22,7 @@ static char *base, *data;
 static uint64_t mask;
 
 static char *record(uint64_t p) { return data + (p & mask); }
-static uint64_t align64(uint64_t v) { return (v + 63) & ~(uint64_t)63; }
+static uint64_t align32(uint64_t v) { return (v + 31) & ~(uint64_t)31; }
 
 static uint64_t start_time(void) {
     char buffer[1024];
@@ -42,7 +42,7 @@ static void advance_release(void) {
         char *r = record(release);
         uint64_t commit = LOAD(U64(r, 0));
         if ((commit != (release | 1) && commit != (release | 3)) || LOAD(U64(r, 16)) != (release | 2)) break;
-        uint64_t span = (commit & 3) == 3 ? 32 + *U32(r, 8) : align64(32 + *U32(r, 8));
+        uint64_t span = (commit & 3) == 3 ? 32 + *U32(r, 8) : align32(32 + *U32(r, 8));
         if (CAS(U64(base, 256), release, release + span)) advanced = 1;
     }
     if (advanced) {
@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
     base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) FAIL("mmap");
     while (LOAD(U32(base, 40)) != 1) sched_yield();
-    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 1) { fprintf(stderr, "not a version 1 channel\n"); return 1; }
+    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 2) { fprintf(stderr, "not a version 2 channel\n"); return 1; }
     mask = *U64(base, 16) - 1;
     data = base + *U64(base, 32);
 
@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
         }
         uint32_t length = *U32(rec, 8);
         STORE(U64(slot, 16), r | 1);
-        if (!CAS(U64(base, 192), r, r + align64(32 + length))) continue;
+        if (!CAS(U64(base, 192), r, r + align32(32 + length))) continue;
         *U32(rec, 24) = slot_index;
         STORE(U64(rec, 16), r | 1);
         printf("%.*s\n", (int)length, rec + 32);

@@ -137,7 +137,7 @@ public sealed class SharedMemoryChannelTests : IDisposable
             written++;
         }
 
-        Assert.Equal(4096 / 192, written); // 32-byte header + 100 bytes, rounded to 64: 192 bytes each
+        Assert.Equal(4096 / 160, written); // 32-byte header + 100 bytes, rounded to 32: 160 bytes each
         Assert.False(writer.TryWrite(new byte[100], TimeSpan.FromMilliseconds(50)));
         Assert.True(reader.TryRead(new byte[100], out _));
         Assert.True(writer.TryWrite(new byte[100], TimeSpan.FromMilliseconds(50)));
