@@ -119,7 +119,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 Thread.Yield();
             }
 
-            if (region.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic || region.Read<int>(ChannelLayout.VersionOffset) != ChannelLayout.Version
+            int version = region.Read<int>(ChannelLayout.VersionOffset);
+            if (region.Read<ulong>(ChannelLayout.MagicOffset) == ChannelLayout.Magic && version != ChannelLayout.Version)
+            {
+                throw new InvalidDataException($"{shm.Name} is a version {version} UnixIpc channel; this build speaks version {ChannelLayout.Version}. "
+                    + "Every process on a channel must use the same protocol: unlink it and create it again from the new build.");
+            }
+
+            if (region.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic || version != ChannelLayout.Version
                 || region.Read<int>(ChannelLayout.ModeOffset) is not (ChannelLayout.ModeQueue or ChannelLayout.ModeBroadcast))
             {
                 throw new InvalidDataException($"{shm.Name} is not a version {ChannelLayout.Version} UnixIpc channel.");

@@ -117,6 +117,12 @@ public static class IpcObjects
                 return null;
             }
 
+            int version = header.Read<int>(ChannelLayout.VersionOffset);
+            if (version != ChannelLayout.Version)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"protocol version {version}, not readable by this build (version {ChannelLayout.Version})");
+            }
+
             using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
             SharedMemoryChannelStatus status = channel.Stat();
             int alive = status.Participants.Count(p => p.IsAlive);

@@ -135,4 +135,32 @@ public sealed class ListCommandTests
 
         Assert.Null(IpcObjects.DescribeShmEntry(path));
     }
+
+    [Fact]
+    public async Task A_channel_of_another_protocol_version_is_named_as_such_and_refused_clearly()
+    {
+        string name = TestNames.Unique("lsv1");
+        try
+        {
+            using (SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 4096 }))
+            {
+            }
+
+            // Turn it into what an older build would have left behind: the same magic, version 1.
+            using (var shm = PosixSharedMemory.OpenExisting(name))
+            using (MappedRegion header = shm.Map(MapAccess.ReadWrite, 0, 4096))
+            {
+                header.Write(8, 1);
+            }
+
+            JsonElement c = Find(await ListAsync(), "channel", o => o.GetProperty("name").GetString() == name);
+            Assert.Equal("protocol version 1, not readable by this build (version 2)", c.GetProperty("detail").GetString());
+            InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.Open(name));
+            Assert.Contains("version 1 UnixIpc channel; this build speaks version 2", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(name);
+        }
+    }
 }
