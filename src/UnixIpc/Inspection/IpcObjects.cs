@@ -41,14 +41,8 @@ public static class IpcObjects
 
     private static IEnumerable<IpcObjectInfo> SystemV(string file, IpcObjectKind kind, Func<string[], (long Size, string Detail)> describe, int uidField)
     {
-        foreach (string line in File.ReadLines(file).Skip(1))
+        foreach (string[] f in SystemVRows(file).Where(f => f.Length > uidField))
         {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length <= uidField)
-            {
-                continue;
-            }
-
             (long size, string detail) = describe(f);
             int mode = Convert.ToInt32(f[2], 8); // the kernel prints the mode in octal ("%4o"), SHM_DEST bit included
             yield return new IpcObjectInfo(kind, new IpcKey(int.Parse(f[0], CultureInfo.InvariantCulture)).ToString(), int.Parse(f[1], CultureInfo.InvariantCulture),
@@ -56,6 +50,10 @@ public static class IpcObjects
                 kind == IpcObjectKind.SystemVSharedMemory && (mode & Interop.SHM_DEST) != 0 ? detail + " dest" : detail);
         }
     }
+
+    /// <summary>The rows of a /proc/sysvipc table (its header line skipped), split into fields.</summary>
+    internal static List<string[]> SystemVRows(string path) =>
+        [.. File.ReadLines(path).Skip(1).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length > 3)];
 
     private static IEnumerable<IpcObjectInfo> PosixShm()
     {

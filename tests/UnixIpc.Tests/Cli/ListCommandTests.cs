@@ -15,10 +15,6 @@ public sealed class ListCommandTests
         return [.. json.RootElement.GetProperty("objects").EnumerateArray().Select(e => e.Clone())];
     }
 
-    // The second field of the Uid: line of /proc/self/status.
-    private static int EffectiveUserId() =>
-        int.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2], System.Globalization.CultureInfo.InvariantCulture);
-
     private static JsonElement Find(JsonElement[] objects, string type, Func<JsonElement, bool> match)
     {
         JsonElement[] found = [.. objects.Where(o => o.GetProperty("type").GetString() == type && match(o))];
@@ -55,7 +51,7 @@ public sealed class ListCommandTests
             Assert.Equal("messages 1", q.GetProperty("detail").GetString());
             JsonElement set = Find(objects, "sem", o => o.GetProperty("id").GetInt32() == sem.Id);
             Assert.Equal(3, set.GetProperty("size").GetInt64());
-            Assert.Equal(EffectiveUserId(), set.GetProperty("uid").GetInt32());
+            Assert.Equal((int)TestNative.GetEuid(), set.GetProperty("uid").GetInt32());
             JsonElement p = Find(objects, "pshm", o => o.GetProperty("name").GetString() == pshmName);
             Assert.Equal(4096, p.GetProperty("size").GetInt64());
             Assert.Equal("0640", p.GetProperty("perms").GetString());
