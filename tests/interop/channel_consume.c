@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
     base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) FAIL("mmap");
     while (LOAD(U32(base, 40)) != 1) sched_yield();
-    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 2) { fprintf(stderr, "not a version 2 channel\n"); return 1; }
+    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 3) { fprintf(stderr, "not a version 3 channel\n"); return 1; }
     mask = *U64(base, 16) - 1;
     data = base + *U64(base, 32);
 

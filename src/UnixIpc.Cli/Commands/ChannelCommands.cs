@@ -25,7 +25,8 @@ internal static class ChannelCommands
         Option<long> capacity = CliParsers.NumberOption("--capacity", "Ring size in bytes: a power of two from 4096 to 1073741824.", required: true);
         var mode = new Option<string>("--mode") { Description = "queue (each message to one consumer) or broadcast (to every subscriber).", DefaultValueFactory = _ => "queue" };
         mode.AcceptOnlyFromAmong("queue", "broadcast");
-        var command = new Command("create", "Create a channel and print its name.") { name, capacity, mode };
+        var overrun = new Option<bool>("--overrun") { Description = "Broadcast only: producers never wait for subscribers; a subscriber a full ring behind skips ahead and is told how many messages it lost." };
+        var command = new Command("create", "Create a channel and print its name.") { name, capacity, mode, overrun };
         var modeBits = new Option<UnixFileMode>("--mode-bits")
         {
             Description = "Permissions in octal, e.g. 0600.",
@@ -35,11 +36,18 @@ internal static class ChannelCommands
         command.Add(modeBits);
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
         {
+            bool broadcast = parse.GetValue(mode) == "broadcast";
+            if (parse.GetValue(overrun) && !broadcast)
+            {
+                throw new UsageException("--overrun needs --mode broadcast: a queue never drops a message.");
+            }
+
             var options = new SharedMemoryChannelOptions
             {
                 Capacity = parse.GetValue(capacity),
                 Mode = parse.GetValue(modeBits),
-                Delivery = parse.GetValue(mode) == "broadcast" ? ChannelDelivery.Broadcast : ChannelDelivery.Queue,
+                Delivery = broadcast ? ChannelDelivery.Broadcast : ChannelDelivery.Queue,
+                SlowSubscribers = parse.GetValue(overrun) ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure,
             };
             using SharedMemoryChannel channel = SharedMemoryChannel.Create(parse.GetRequiredValue(name), options);
             console.Out.WriteLine(channel.Name);
@@ -86,7 +94,7 @@ internal static class ChannelCommands
         Argument<string> name = NameArgument();
         Option<long> count = CliParsers.NumberOption("--count", "How many messages (default 1).", defaultValue: 1);
         Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for each (exit 3, ETIMEDOUT).", defaultValue: -1);
-        var json = new Option<bool>("--json") { Description = "One JSON object per message: size, text (if UTF-8), base64." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per message: index, size, lost (overrun channels: messages missed just before it), text (if UTF-8), base64." };
         var command = new Command("recv", "Receive messages to stdout (raw, one after another).") { name, count, timeout, json };
         command.SetAction(CliApp.Handler(console, Noun, "recv", (parse, cancellationToken) =>
         {
@@ -103,6 +111,7 @@ internal static class ChannelCommands
             for (long i = 0; i < wanted; i++)
             {
                 int length;
+                long lostBefore = reader.MessagesLost;
                 if (ms >= 0)
                 {
                     if (!reader.TryRead(buffer, TimeSpan.FromMilliseconds(ms), out length))
@@ -115,9 +124,15 @@ internal static class ChannelCommands
                     length = reader.Read(buffer, cancellationToken);
                 }
 
+                long lost = reader.MessagesLost - lostBefore;
+                if (lost > 0 && !parse.GetValue(json))
+                {
+                    console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc: channel recv: {lost} messages lost to overrun before message {i}."));
+                }
+
                 if (parse.GetValue(json))
                 {
-                    MessageOutput.Write(console, buffer.AsSpan(0, length), "index", i, json: true);
+                    MessageOutput.Write(console, buffer.AsSpan(0, length), "index", i, json: true, channel.SlowSubscribers == SlowSubscriberPolicy.Overrun ? lost : null);
                 }
                 else
                 {
@@ -145,6 +160,7 @@ internal static class ChannelCommands
                 {
                     w.WriteString("name", s.Name);
                     w.WriteString("mode", s.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue");
+                    w.WriteString("slow_subscribers", s.Delivery == ChannelDelivery.Queue ? "none" : s.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "overrun" : "back-pressure");
                     w.WriteNumber("capacity", s.Capacity);
                     w.WriteNumber("max_message_size", s.MaxMessageSize);
                     w.WriteNumber("used_bytes", s.UsedBytes);
@@ -159,6 +175,8 @@ internal static class ChannelCommands
                     w.WriteNumber("wakeups", s.Wakeups);
                     w.WriteNumber("abandoned", s.Abandoned);
                     w.WriteNumber("redelivered", s.Redelivered);
+                    w.WriteNumber("lost", s.MessagesLost);
+                    w.WriteNumber("overruns", s.Overruns);
                     w.WriteStartArray("participants");
                     foreach (ChannelParticipant p in s.Participants)
                     {
@@ -173,6 +191,8 @@ internal static class ChannelCommands
                         w.WriteNumber("wakeups", p.Wakeups);
                         w.WriteNumber("abandoned", p.Abandoned);
                         w.WriteNumber("redelivered", p.Redelivered);
+                        w.WriteNumber("lost", p.Lost);
+                        w.WriteNumber("overruns", p.Overruns);
                         w.WriteEndObject();
                     }
 
@@ -183,7 +203,7 @@ internal static class ChannelCommands
             {
                 TextWriter o = console.Out;
                 o.WriteLine($"name              {s.Name}");
-                o.WriteLine($"mode              {(s.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue")}");
+                o.WriteLine($"mode              {(s.Delivery == ChannelDelivery.Queue ? "queue" : s.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "broadcast, overrun (producers never wait)" : "broadcast, back-pressure")}");
                 o.WriteLine($"capacity          {s.Capacity}");
                 o.WriteLine($"max_message_size  {s.MaxMessageSize}");
                 o.WriteLine($"used_bytes        {s.UsedBytes}");
@@ -192,10 +212,11 @@ internal static class ChannelCommands
                 o.WriteLine($"waits/wakeups     {s.Waits}/{s.Wakeups}");
                 o.WriteLine($"abandoned         {s.Abandoned} (dead producers' records skipped)");
                 o.WriteLine($"redelivered       {s.Redelivered} (dead consumers' messages handed on)");
-                o.WriteLine("slot  role      pid      alive  messages  bytes  waits  wakeups  abandoned  redelivered");
+                o.WriteLine($"lost              {s.MessagesLost} in {s.Overruns} overruns (messages subscribers missed)");
+                o.WriteLine("slot  role       pid      alive  messages  bytes  waits  wakeups  abandoned  redelivered  lost");
                 foreach (ChannelParticipant p in s.Participants)
                 {
-                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Slot,-5} {p.Role,-9} {p.ProcessId,-8} {(p.IsAlive ? "yes" : "no"),-6} {p.Messages,-9} {p.Bytes,-6} {p.Waits,-6} {p.Wakeups,-8} {p.Abandoned,-10} {p.Redelivered}"));
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Slot,-5} {p.Role,-10} {p.ProcessId,-8} {(p.IsAlive ? "yes" : "no"),-6} {p.Messages,-9} {p.Bytes,-6} {p.Waits,-6} {p.Wakeups,-8} {p.Abandoned,-10} {p.Redelivered,-12} {p.Lost}"));
                 }
             }
 

@@ -7,8 +7,8 @@ internal static class MessageOutput
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Writes one message; <paramref name="label"/> is ("priority", P) or ("type", T).</summary>
-    public static void Write(CliConsole console, ReadOnlySpan<byte> data, string label, long value, bool json)
+    /// <summary>Writes one message; <paramref name="label"/> is ("priority", P) or ("type", T); <paramref name="lost"/>, when given, joins the JSON object as "lost".</summary>
+    public static void Write(CliConsole console, ReadOnlySpan<byte> data, string label, long value, bool json, long? lost = null)
     {
         if (!json)
         {
@@ -22,6 +22,11 @@ internal static class MessageOutput
         {
             w.WriteNumber(label, value);
             w.WriteNumber("size", copy.Length);
+            if (lost is long skipped)
+            {
+                w.WriteNumber("lost", skipped);
+            }
+
             if (text is not null)
             {
                 w.WriteString("text", text);

@@ -1,19 +1,19 @@
 namespace UnixIpc;
 
 /// <summary>
-/// The byte layout of a shared-memory channel, version 2 (docs/channel-protocol.md is the normative text).
+/// The byte layout of a shared-memory channel, version 3 (docs/channel-protocol.md is the normative text).
 /// All integers little-endian; positions are 64-bit byte counts that only grow, and a record lives at
 /// position % capacity of the data ring.
 /// </summary>
 internal static class ChannelLayout
 {
     public const ulong Magic = 0x314E_4843_4350_4955; // "UIPCCHN1"
-    public const int Version = 2; // 2: records aligned to 32 bytes (1 had 64)
+    public const int Version = 3; // 3: broadcast with overrun, lost/overrun counters; 2: records aligned to 32 bytes (1 had 64)
 
     // Header (first 1024 bytes). Hot words sit on cache lines of their own.
     public const int MagicOffset = 0;            // u64
     public const int VersionOffset = 8;          // u32
-    public const int ModeOffset = 12;            // u32: 0 queue, 1 broadcast
+    public const int ModeOffset = 12;            // u32: 0 queue, 1 broadcast (back-pressure), 2 broadcast with overrun
     public const int CapacityOffset = 16;        // u64: data ring bytes, a power of two
     public const int MaxMessageOffset = 24;      // u32
     public const int SlotCountOffset = 28;       // u32
@@ -27,8 +27,9 @@ internal static class ChannelLayout
     public const int SpaceSeqOffset = 384;       // u32 futex word: bumped when space is released and producers sleep
     public const int SpaceSleepersOffset = 388;  // u32
     public const int OrphansOffset = 448;        // u32: records returned by dead consumers, waiting for redelivery
-    public const int TotalsOffset = 512;         // u64 × 12: counters of participants that have left, by role
-    public const int TotalsPerRole = 6;          // messages, bytes, waits, wake-ups, abandoned, redelivered (slot counter order)
+    public const int TotalsOffset = 512;         // u64 × 16: counters of participants that have left, by role
+    public const int TotalsPerRole = 8;          // messages, bytes, waits, wake-ups, abandoned, redelivered, lost, overruns (slot counter order)
+    public const int WalkerOffset = 640;         // u64 (overrun mode): pid << 32 | slot + 1 of the producer walking the frontier; 0 when none
 
     // Participant table.
     public const int SlotsOffset = 1024;
@@ -45,10 +46,13 @@ internal static class ChannelLayout
     public const int SlotWakeupsOffset = 56;
     public const int SlotAbandonedOffset = 64;   // records of dead producers this participant skipped
     public const int SlotRedeliveredOffset = 72; // records of dead consumers this participant took over
-    public const int SlotCursorOffset = 80;      // u64: broadcast subscribers: the next position this one reads
+    public const int SlotLostOffset = 80;        // messages this subscriber lost to overrun
+    public const int SlotOverrunsOffset = 88;    // times this subscriber was overrun (lapped) and skipped ahead
+    public const int SlotCursorOffset = 96;      // u64: broadcast subscribers: the next position this one reads
 
     public const int ModeQueue = 0;
     public const int ModeBroadcast = 1;
+    public const int ModeBroadcastOverrun = 2;
 
     public const int StateFree = 0;
     public const int StateProducer = 1;
@@ -62,6 +66,7 @@ internal static class ChannelLayout
     public const int RecordLengthOffset = 8;     // u32: payload bytes (for padding: bytes after the header)
     public const int RecordProducerOffset = 12;  // u32: producer slot
     public const int RecordClaimOffset = 16;     // u64: position|1 claimed, position|2 released, position|4 orphaned (its consumer died)
+    public const int RecordSequenceOffset = 16;  // u64 (overrun mode, same bytes as claim): messages before this position, stamped at the frontier
     public const int RecordConsumerOffset = 24;  // u32: consumer slot that claimed it
 
     // Low bits of a slot's pending word (positions are multiples of 32, so the low 5 bits are free).

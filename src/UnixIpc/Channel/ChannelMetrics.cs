@@ -23,6 +23,8 @@ internal static class ChannelMetrics
         Counter("unixipc.channel.wakeups", "{wakeup}", s => s.Wakeups);
         Counter("unixipc.channel.abandoned", "{record}", s => s.Abandoned);
         Counter("unixipc.channel.redelivered", "{message}", s => s.Redelivered);
+        Counter("unixipc.channel.lost", "{message}", s => s.MessagesLost);
+        Counter("unixipc.channel.overruns", "{overrun}", s => s.Overruns);
         s_meter.CreateObservableGauge("unixipc.channel.used", () => Observe(s => s.UsedBytes), "By", "Bytes of the ring in use.");
     }
 

@@ -43,7 +43,11 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         SlotCount = Volatile.Read(ref I32(ChannelLayout.SlotCountOffset));
         _data = _base + (long)Volatile.Read(ref U64(ChannelLayout.DataOffsetOffset));
         _mask = Capacity - 1;
-        Delivery = (ChannelDelivery)Volatile.Read(ref I32(ChannelLayout.ModeOffset));
+        int mode = Volatile.Read(ref I32(ChannelLayout.ModeOffset));
+        Delivery = mode == ChannelLayout.ModeQueue ? ChannelDelivery.Queue : ChannelDelivery.Broadcast;
+        SlowSubscribers = mode == ChannelLayout.ModeBroadcastOverrun ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure;
+        IsBroadcast = Delivery == ChannelDelivery.Broadcast;
+        IsOverrun = SlowSubscribers == SlowSubscriberPolicy.Overrun;
         Options = options;
         _unlinkOnDispose = unlinkOnDispose;
         ChannelMetrics.Track(this);
@@ -58,6 +62,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>Queue (each message to one reader) or broadcast (to every reader).</summary>
     public ChannelDelivery Delivery { get; }
 
+    /// <summary>Broadcast: whether producers wait for the slowest subscriber or overrun it.</summary>
+    public SlowSubscriberPolicy SlowSubscribers { get; }
+
     /// <summary>The largest message: half the capacity, less the 32-byte record header.</summary>
     public int MaxMessageSize { get; }
 
@@ -70,6 +77,11 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     public static SharedMemoryChannel Create(string name, SharedMemoryChannelOptions? options = null)
     {
         options ??= new SharedMemoryChannelOptions();
+        if (options.SlowSubscribers == SlowSubscriberPolicy.Overrun && options.Delivery != ChannelDelivery.Broadcast)
+        {
+            throw new ArgumentException("SlowSubscribers = Overrun applies to broadcast channels only: a queue hands each message to one consumer and never drops it. Set Delivery = ChannelDelivery.Broadcast.", nameof(options));
+        }
+
         int dataOffset = ChannelLayout.DataOffset(ChannelLayout.DefaultSlotCount);
         PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, dataOffset + options.Capacity, new PosixSharedMemoryOptions { Mode = options.Mode });
         try
@@ -77,7 +89,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             MappedRegion region = shm.Map();
             region.Write(ChannelLayout.MagicOffset, ChannelLayout.Magic);
             region.Write(ChannelLayout.VersionOffset, ChannelLayout.Version);
-            region.Write(ChannelLayout.ModeOffset, (int)options.Delivery);
+            region.Write(ChannelLayout.ModeOffset, options.Delivery == ChannelDelivery.Queue ? ChannelLayout.ModeQueue
+                : options.SlowSubscribers == SlowSubscriberPolicy.Overrun ? ChannelLayout.ModeBroadcastOverrun : ChannelLayout.ModeBroadcast);
             region.Write(ChannelLayout.CapacityOffset, (ulong)options.Capacity);
             region.Write(ChannelLayout.MaxMessageOffset, (int)((options.Capacity / 2) - ChannelLayout.RecordHeaderSize));
             region.Write(ChannelLayout.SlotCountOffset, ChannelLayout.DefaultSlotCount);
@@ -127,7 +140,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             }
 
             if (region.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic || version != ChannelLayout.Version
-                || region.Read<int>(ChannelLayout.ModeOffset) is not (ChannelLayout.ModeQueue or ChannelLayout.ModeBroadcast))
+                || region.Read<int>(ChannelLayout.ModeOffset) is not (ChannelLayout.ModeQueue or ChannelLayout.ModeBroadcast or ChannelLayout.ModeBroadcastOverrun))
             {
                 throw new InvalidDataException($"{shm.Name} is not a version {ChannelLayout.Version} UnixIpc channel.");
             }
@@ -156,7 +169,12 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// </summary>
     public SharedMemoryChannelReader CreateReader() => new(this, ClaimSlot(ChannelLayout.StateConsumer));
 
-    internal bool IsBroadcast => Delivery == ChannelDelivery.Broadcast;
+    internal bool IsBroadcast { get; }
+
+    internal bool IsOverrun { get; }
+
+    /// <summary>Bytes producers leave free before the release position: overrun mode keeps one record header's worth, so the sequence stamped at the frontier is never overwritten while it is the frontier.</summary>
+    internal long Headroom => IsOverrun ? ChannelLayout.RecordHeaderSize : 0;
 
     /// <summary>Reads positions, usage and every participant's counters; from any process.</summary>
     public SharedMemoryChannelStatus Stat()
@@ -185,7 +203,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 Counter(slot, ChannelLayout.SlotWaitsOffset),
                 Counter(slot, ChannelLayout.SlotWakeupsOffset),
                 Counter(slot, ChannelLayout.SlotAbandonedOffset),
-                Counter(slot, ChannelLayout.SlotRedeliveredOffset)));
+                Counter(slot, ChannelLayout.SlotRedeliveredOffset),
+                Counter(slot, ChannelLayout.SlotLostOffset),
+                Counter(slot, ChannelLayout.SlotOverrunsOffset)));
         }
 
         long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
@@ -195,6 +215,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             Name = Name,
             Delivery = Delivery,
+            SlowSubscribers = SlowSubscribers,
             Capacity = Capacity,
             MaxMessageSize = MaxMessageSize,
             UsedBytes = tail - release,
@@ -208,6 +229,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             Wakeups = Total(ChannelLayout.StateProducer, 3) + Total(ChannelLayout.StateConsumer, 3) + participants.Sum(p => p.Wakeups),
             Abandoned = Total(ChannelLayout.StateProducer, 4) + Total(ChannelLayout.StateConsumer, 4) + participants.Sum(p => p.Abandoned),
             Redelivered = Total(ChannelLayout.StateProducer, 5) + Total(ChannelLayout.StateConsumer, 5) + participants.Sum(p => p.Redelivered),
+            MessagesLost = Total(ChannelLayout.StateConsumer, 6) + participants.Sum(p => p.Lost),
+            Overruns = Total(ChannelLayout.StateConsumer, 7) + participants.Sum(p => p.Overruns),
         };
     }
 
@@ -248,6 +271,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     internal static ref ulong RecordCommit(byte* record) => ref Unsafe.AsRef<ulong>(record + ChannelLayout.RecordCommitOffset);
 
     internal static ref ulong RecordClaim(byte* record) => ref Unsafe.AsRef<ulong>(record + ChannelLayout.RecordClaimOffset);
+
+    internal static ref ulong RecordSequence(byte* record) => ref Unsafe.AsRef<ulong>(record + ChannelLayout.RecordSequenceOffset);
 
     internal static int RecordLength(byte* record) => *(int*)(record + ChannelLayout.RecordLengthOffset);
 
@@ -338,7 +363,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         }
 
         Volatile.Write(ref _lastRecovery, now);
-        AbandonStalledRecord(recoveringSlot, stalledAt >= 0 ? stalledAt : (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset)));
+        // Where a record may stall: a queue's read position; in broadcast, the release position producers wait at
+        // (subscribers pass their own cursor).
+        AbandonStalledRecord(recoveringSlot, stalledAt >= 0 ? stalledAt : (long)Volatile.Read(ref U64(IsBroadcast ? ChannelLayout.ReleaseOffset : ChannelLayout.ReadOffset)));
         if (!IsBroadcast)
         {
             OrphanDeadClaims();
@@ -490,13 +517,42 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             // claim until it is orphaned (its record is then tracked by the claim word alone).
             ulong raw = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset));
             long pending = (long)(raw & ~ChannelLayout.PendingFlags);
-            bool holdsNothing = raw == 0 || (IsBroadcast && state == ChannelLayout.StateConsumer) || (state == ChannelLayout.StateProducer ? pending < read : IsResolvedClaim(pending));
+            bool holdsNothing = raw == 0 || (IsBroadcast && state == ChannelLayout.StateConsumer)
+                || (state == ChannelLayout.StateProducer
+                    ? (IsBroadcast ? IsReservationDone(pending, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset))) : pending < read)
+                    : IsResolvedClaim(pending));
             if (holdsNothing && Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -1, state) == state)
             {
+                // A producer that died walking the frontier leaves the walker word set: clear it before the slot can be reused.
+                ulong walker = Volatile.Read(ref U64(ChannelLayout.WalkerOffset));
+                if (walker != 0 && (int)(uint)walker == i + 1)
+                {
+                    Interlocked.CompareExchange(ref U64(ChannelLayout.WalkerOffset), 0, walker);
+                }
+
                 FoldCounters(slot, state);
                 Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
             }
         }
+    }
+
+    // Whether every record of a producer's reservation (a padding record and its message, or the message
+    // alone) is committed: then a dead producer's stale pending mark holds nothing back.
+    private bool IsReservationDone(long start, long size)
+    {
+        for (long position = start; position < start + size;)
+        {
+            byte* record = Record(position);
+            ulong commit = Volatile.Read(ref RecordCommit(record));
+            if (commit != ((ulong)position | ChannelLayout.Committed) && commit != ((ulong)position | ChannelLayout.Padding))
+            {
+                return (long)Volatile.Read(ref U64(ChannelLayout.TailOffset)) - position > Capacity; // in flight, unless a later lap overwrote it
+            }
+
+            position += RecordSpan(record, commit);
+        }
+
+        return true;
     }
 
     private bool IsResolvedClaim(long position)
@@ -513,10 +569,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     // --- giving space back ------------------------------------------------------------------------
 
-    /// <summary>For producers that found no room: catch the release position up (queue: over released records; broadcast: to the slowest live subscriber).</summary>
-    internal bool ReclaimSpace() => IsBroadcast ? RefreshBroadcastRelease() : AdvanceRelease(-1);
+    /// <summary>
+    /// For producers that found no room: catch the release position up (queue: over released records;
+    /// broadcast: to the slowest live subscriber; overrun: to the first record not yet committed).
+    /// </summary>
+    internal bool ReclaimSpace(int slot) => IsOverrun ? AdvanceFrontier(slot) : IsBroadcast ? RefreshBroadcastRelease() : AdvanceRelease(-1);
 
-    // Broadcast: everything below every subscriber's cursor is free (all of it, up to tail, if nobody subscribes).
+    // Broadcast: everything below every subscriber's cursor is free (all of it, up to tail, if nobody
+    // subscribes), except a reservation a producer is still writing: that is never lapped.
     private bool RefreshBroadcastRelease()
     {
         long minimum = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
@@ -524,7 +584,16 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* slot = Slot(i);
             int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
-            if (state == ChannelLayout.StateConsumer || state == -1)
+            if (state == ChannelLayout.StateProducer)
+            {
+                ulong raw = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset));
+                long start = (long)(raw & ~ChannelLayout.PendingFlags);
+                if (raw != 0 && start < minimum && !IsReservationDone(start, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset))))
+                {
+                    minimum = start; // announced-only marks (a CAS that may fail) count too: that errs on the safe side
+                }
+            }
+            else if (state == ChannelLayout.StateConsumer || state == -1)
             {
                 long cursor = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotCursorOffset));
                 if (state == -1 && cursor == 0)
@@ -550,6 +619,176 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 return true;
             }
         }
+    }
+
+    /// <summary>
+    /// Overrun: moves the release position (the frontier) over every committed record, so producers may reuse
+    /// the space below it. One producer walks at a time (the walker word is its lock, holding its pid and slot
+    /// so a dead holder can be told from a live one); others wait for it to finish. The walker stamps, in the
+    /// header at the new frontier, how many messages lie below it: a lapped subscriber jumps to the frontier
+    /// and so knows exactly how many it lost.
+    /// </summary>
+    private bool AdvanceFrontier(int slot)
+    {
+        ref ulong releaseWord = ref U64(ChannelLayout.ReleaseOffset);
+        ref ulong walkerWord = ref U64(ChannelLayout.WalkerOffset);
+        ulong before = Volatile.Read(ref releaseWord);
+        ulong me = ((ulong)(uint)Environment.ProcessId << 32) | (uint)(slot + 1);
+        for (int spins = 0; ; spins++)
+        {
+            ulong holder = Interlocked.CompareExchange(ref walkerWord, me, 0);
+            if (holder == 0)
+            {
+                try
+                {
+                    WalkFrontier();
+                }
+                finally
+                {
+                    Volatile.Write(ref walkerWord, 0);
+                }
+
+                break;
+            }
+
+            if (Volatile.Read(ref releaseWord) != before)
+            {
+                break; // the walker moved it for us
+            }
+
+            Thread.SpinWait(20);
+            if ((spins & 1023) == 1023 && !IsWalkerAlive(holder))
+            {
+                Interlocked.CompareExchange(ref walkerWord, 0, holder); // its walk was idempotent: take over
+            }
+        }
+
+        bool moved = Volatile.Read(ref releaseWord) != before;
+        if (moved)
+        {
+            WakeAll(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, slot);
+        }
+
+        return moved;
+    }
+
+    // Under the walker lock. The sequence at the old frontier was stamped when it became the frontier; the
+    // new one is stamped before the release position moves, so a walker that dies in between leaves a walk
+    // the next one simply repeats.
+    private void WalkFrontier()
+    {
+        ref ulong releaseWord = ref U64(ChannelLayout.ReleaseOffset);
+        long release = (long)Volatile.Read(ref releaseWord);
+        ulong sequence = Volatile.Read(ref RecordSequence(Record(release)));
+        long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
+        long position = release;
+        while (position < tail)
+        {
+            byte* record = Record(position);
+            ulong commit = Volatile.Read(ref RecordCommit(record));
+            if (commit == ((ulong)position | ChannelLayout.Committed))
+            {
+                sequence++;
+            }
+            else if (commit != ((ulong)position | ChannelLayout.Padding))
+            {
+                break; // a producer is still writing it
+            }
+
+            position += RecordSpan(record, commit);
+        }
+
+        if (position != release)
+        {
+            Volatile.Write(ref RecordSequence(Record(position)), sequence);
+            Volatile.Write(ref releaseWord, (ulong)position);
+        }
+    }
+
+    private bool IsWalkerAlive(ulong holder)
+    {
+        int index = (int)(uint)holder - 1;
+        if ((uint)index >= (uint)SlotCount)
+        {
+            return false;
+        }
+
+        byte* slot = Slot(index);
+        return Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)) == ChannelLayout.StateProducer
+            && *(uint*)(slot + ChannelLayout.SlotPidOffset) == (uint)(holder >> 32)
+            && IsSlotAlive(slot);
+    }
+
+    /// <summary>
+    /// Overrun: where a new subscriber starts, and how many messages lie below that position: the frontier's
+    /// stamped sequence, counted on over the committed records up to the tail (or the first one still being
+    /// written). The walk is checked against the tail afterwards, and repeated if producers lapped it.
+    /// </summary>
+    internal (long Cursor, ulong Sequence) OverrunStart()
+    {
+        while (true)
+        {
+            long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
+            ulong sequence = Volatile.Read(ref RecordSequence(Record(release)));
+            long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
+            long position = release;
+            while (position < tail)
+            {
+                byte* record = Record(position);
+                ulong commit = Volatile.Read(ref RecordCommit(record));
+                int length = RecordLength(record);
+                if ((uint)length > (uint)Capacity)
+                {
+                    break; // torn by a producer lapping us: the check below repeats the walk
+                }
+
+                if (commit == ((ulong)position | ChannelLayout.Committed))
+                {
+                    sequence++;
+                }
+                else if (commit != ((ulong)position | ChannelLayout.Padding))
+                {
+                    break;
+                }
+
+                position += RecordSpan(record, commit);
+            }
+
+            if (IsIntactSince(release, ChannelLayout.RecordHeaderSize))
+            {
+                return (position, sequence);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Overrun: the frontier and the count of messages below it, for a lapped subscriber to jump to; read
+    /// again until no producer has lapped the stamp while it was read.
+    /// </summary>
+    internal (long Position, ulong Sequence) OverrunFrontier()
+    {
+        while (true)
+        {
+            long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
+            ulong sequence = Volatile.Read(ref RecordSequence(Record(release)));
+            if (IsIntactSince(release, ChannelLayout.RecordHeaderSize))
+            {
+                return (release, sequence);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Overrun (a seqlock on the tail): everything read so far at positions from <paramref name="position"/> on
+    /// is what was there, if no producer has reserved a position a full ring above it, which it must do before
+    /// writing a byte there. The full fence keeps the earlier reads before the look at the tail. A sequence
+    /// stamp (bytes 16-23 of a header) asks for <paramref name="slack"/> = 32: the frontier one ring ahead,
+    /// stamped when the tail is exactly there, shares its bytes.
+    /// </summary>
+    internal bool IsIntactSince(long position, long slack = 0)
+    {
+        Interlocked.MemoryBarrier();
+        return (long)Volatile.Read(ref U64(ChannelLayout.TailOffset)) - position <= Capacity - slack;
     }
 
     /// <summary>

@@ -20,11 +20,29 @@ public enum ChannelDelivery
     Queue = 0,
 
     /// <summary>
-    /// Each message to every reader (subscribers), each with its own cursor. Producers wait while the slowest
-    /// live subscriber is a full ring behind (back-pressure); a subscriber that dies stops counting. A
-    /// subscriber that joins late starts at the newest message.
+    /// Each message to every reader (subscribers), each with its own cursor. What happens when a subscriber
+    /// falls a full ring behind is <see cref="SharedMemoryChannelOptions.SlowSubscribers"/>; a subscriber that
+    /// dies stops counting. A subscriber that joins late starts at the newest message.
     /// </summary>
     Broadcast = 1,
+}
+
+/// <summary>What a broadcast channel does when a subscriber falls a full ring behind; fixed at creation.</summary>
+public enum SlowSubscriberPolicy
+{
+    /// <summary>
+    /// Producers wait (or <c>TryWrite</c> returns <see langword="false"/>) until the slowest live subscriber
+    /// has read: nobody loses a message, and one slow subscriber slows everyone (the default).
+    /// </summary>
+    BackPressure = 0,
+
+    /// <summary>
+    /// Producers never wait for subscribers: they overwrite the oldest messages, and a subscriber that was
+    /// lapped skips ahead to the oldest message still in the ring and is told exactly how many it lost
+    /// (<see cref="SharedMemoryChannelReader.MessagesLost"/>). Reads copy and check the copy, so a torn
+    /// message is never returned; zero-copy read leases are not offered in this mode.
+    /// </summary>
+    Overrun = 1,
 }
 
 /// <summary>How a <see cref="SharedMemoryChannel"/> is created (and how this process waits on it).</summary>
@@ -34,6 +52,7 @@ public sealed class SharedMemoryChannelOptions
     private UnixFileMode _mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private TimeSpan _spinDuration = TimeSpan.FromMicroseconds(50);
     private ChannelDelivery _channelMode;
+    private SlowSubscriberPolicy _slowSubscribers;
 
     /// <summary>Bytes of the data ring: a power of two, from 4096 up to 1 GiB. Messages may be up to half of it, less 32 bytes.</summary>
     public long Capacity
@@ -77,6 +96,21 @@ public sealed class SharedMemoryChannelOptions
             }
 
             _channelMode = value;
+        }
+    }
+
+    /// <summary>Broadcast only: back-pressure (default) or overrun when a subscriber falls a full ring behind; fixed at creation.</summary>
+    public SlowSubscriberPolicy SlowSubscribers
+    {
+        get => _slowSubscribers;
+        set
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown SlowSubscriberPolicy.");
+            }
+
+            _slowSubscribers = value;
         }
     }
 

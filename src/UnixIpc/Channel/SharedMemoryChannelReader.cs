@@ -19,6 +19,8 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     private readonly int _slot;
     private readonly byte* _slotBase;
     private readonly Func<bool> _hasData;
+    private ulong _sequence; // overrun: messages below this subscriber's cursor
+    private long _lost;
     private bool _disposed;
 
     internal SharedMemoryChannelReader(SharedMemoryChannel channel, int slot)
@@ -27,12 +29,36 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _slot = slot;
         _slotBase = channel.Slot(slot);
         _hasData = HasData;
+        if (channel.IsOverrun)
+        {
+            (long cursor, _sequence) = channel.OverrunStart();
+            Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset), (ulong)cursor);
+        }
     }
+
+    /// <summary>
+    /// Broadcast with <see cref="SlowSubscriberPolicy.Overrun"/>: messages this subscriber lost because producers
+    /// lapped it, in all (see <see cref="TryRead(Span{byte}, out int, out long)"/> for where). Always 0 otherwise.
+    /// </summary>
+    public long MessagesLost => _lost;
 
     /// <summary>Copies the next message into <paramref name="buffer"/> if there is one; <see langword="false"/> when the channel is empty.</summary>
     /// <exception cref="ArgumentException">The buffer is shorter than the next message (it stays for the next read).</exception>
-    public bool TryRead(Span<byte> buffer, out int length)
+    public bool TryRead(Span<byte> buffer, out int length) => TryRead(buffer, out length, out _);
+
+    /// <summary>
+    /// As <see cref="TryRead(Span{byte}, out int)"/>, also saying how many messages this subscriber lost just
+    /// before this one because producers overran it (broadcast with <see cref="SlowSubscriberPolicy.Overrun"/>;
+    /// always 0 otherwise). Losses found when no message follows yet are reported with the next one.
+    /// </summary>
+    public bool TryRead(Span<byte> buffer, out int length, out long lost)
     {
+        if (_channel.IsOverrun)
+        {
+            return TryReadOverrun(buffer, out length, out lost);
+        }
+
+        lost = 0;
         if (!TryClaim(buffer.Length, out long position, out length))
         {
             return false;
@@ -47,8 +73,15 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     /// Takes the next message in place (zero copy); <see langword="false"/> when the channel is empty. Read the
     /// span, then <see cref="ReadLease.Release"/>: until then its space is not reused.
     /// </summary>
+    /// <exception cref="NotSupportedException">The channel overruns slow subscribers: a message read in place could be overwritten.</exception>
     public bool TryRead(out ReadLease lease)
     {
+        if (_channel.IsOverrun)
+        {
+            throw new NotSupportedException($"{_channel.Name} overruns slow subscribers, so a message read in place could be overwritten while it is read. "
+                + "Use TryRead(Span<byte>, out int), which copies the message and checks the copy.");
+        }
+
         if (!TryClaim(int.MaxValue, out long position, out int length))
         {
             lease = default;
@@ -147,7 +180,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 
     internal void Release(long position, int length)
     {
-        if (_channel.IsBroadcast)
+        if (_channel.IsBroadcast) // (overrun reads never come here: they move the cursor themselves)
         {
             // A subscriber's release is moving its own cursor past the record; the exchange (a full barrier)
             // orders it before the look at the sleeper flag.
@@ -173,7 +206,8 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         {
             long cursor = (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset));
             ulong at = Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(cursor)));
-            return at == ((ulong)cursor | ChannelLayout.Committed) || at == ((ulong)cursor | ChannelLayout.Padding);
+            return at == ((ulong)cursor | ChannelLayout.Committed) || at == ((ulong)cursor | ChannelLayout.Padding)
+                || (_channel.IsOverrun && !_channel.IsIntactSince(cursor)); // lapped: the read skips ahead
         }
 
         if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0)
@@ -282,6 +316,67 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 
             position = cursor;
             return true;
+        }
+    }
+
+    // Broadcast with overrun. Producers may overwrite anything more than a ring below the tail, so the record
+    // is copied first and the copy kept only if the tail shows no producer could have written over it since
+    // (a seqlock on the tail). A lapped subscriber jumps to the frontier, whose header says how many messages
+    // lie below it: the difference from this subscriber's own count is exactly what it lost.
+    private bool TryReadOverrun(Span<byte> buffer, out int length, out long lost)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _channel.ThrowIfDisposed();
+        ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
+        lost = 0;
+        while (true)
+        {
+            long cursor = (long)Volatile.Read(ref cursorWord);
+            byte* record = _channel.Record(cursor);
+            ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
+            length = SharedMemoryChannel.RecordLength(record);
+            if (commit == ((ulong)cursor | ChannelLayout.Committed) && (uint)length <= (uint)buffer.Length)
+            {
+                new ReadOnlySpan<byte>(record + ChannelLayout.RecordHeaderSize, length).CopyTo(buffer);
+                if (_channel.IsIntactSince(cursor))
+                {
+                    *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
+                    *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
+                    _sequence++;
+                    Volatile.Write(ref cursorWord, (ulong)(cursor + ChannelLayout.RecordSize(length)));
+                    return true;
+                }
+            }
+            else if (commit == ((ulong)cursor | ChannelLayout.Padding) && (uint)length < (uint)_channel.Capacity)
+            {
+                if (_channel.IsIntactSince(cursor))
+                {
+                    Volatile.Write(ref cursorWord, (ulong)(cursor + ChannelLayout.RecordHeaderSize + length));
+                    continue;
+                }
+            }
+            else if (_channel.IsIntactSince(cursor))
+            {
+                if (commit == ((ulong)cursor | ChannelLayout.Committed))
+                {
+                    throw TooSmall(length, buffer.Length);
+                }
+
+                // Nothing yet, or a producer is still writing it. If that producer died, skip it.
+                _channel.Recover(recoveringSlot: _slot, stalledAt: cursor);
+                length = 0;
+                return false;
+            }
+
+            // Lapped: whatever was read here may be torn. Skip to the oldest message still in the ring.
+            (long frontier, ulong sequence) = _channel.OverrunFrontier();
+            long skipped = (long)(sequence - _sequence);
+            lost += skipped;
+            _lost += skipped;
+            _sequence = sequence;
+            *(long*)(_slotBase + ChannelLayout.SlotLostOffset) += skipped;
+            *(long*)(_slotBase + ChannelLayout.SlotOverrunsOffset) += 1;
+            Volatile.Write(ref cursorWord, (ulong)frontier);
         }
     }
 

@@ -11,7 +11,9 @@ namespace UnixIpc;
 /// <param name="Wakeups">How often it woke sleepers (FUTEX_WAKE calls).</param>
 /// <param name="Abandoned">Records of dead producers it skipped.</param>
 /// <param name="Redelivered">Messages of dead consumers it took over.</param>
-public sealed record ChannelParticipant(int Slot, string Role, int ProcessId, bool IsAlive, long Messages, long Bytes, long Waits, long Wakeups, long Abandoned, long Redelivered);
+/// <param name="Lost">Messages it lost to overrun (a broadcast subscriber that fell a full ring behind).</param>
+/// <param name="Overruns">Times it was overrun and skipped ahead.</param>
+public sealed record ChannelParticipant(int Slot, string Role, int ProcessId, bool IsAlive, long Messages, long Bytes, long Waits, long Wakeups, long Abandoned, long Redelivered, long Lost, long Overruns);
 
 /// <summary>A snapshot of a channel, readable from any process (<see cref="SharedMemoryChannel.Stat"/>).</summary>
 public sealed record SharedMemoryChannelStatus
@@ -22,13 +24,20 @@ public sealed record SharedMemoryChannelStatus
     /// <summary>Queue or broadcast.</summary>
     public required ChannelDelivery Delivery { get; init; }
 
+    /// <summary>Broadcast: back-pressure or overrun.</summary>
+    public required SlowSubscriberPolicy SlowSubscribers { get; init; }
+
     /// <summary>Bytes of the data ring.</summary>
     public required long Capacity { get; init; }
 
     /// <summary>The largest message.</summary>
     public required int MaxMessageSize { get; init; }
 
-    /// <summary>Bytes reserved and not yet released (records, headers and padding included).</summary>
+    /// <summary>
+    /// Bytes reserved and not yet released (records, headers and padding included). With overrun, the bytes
+    /// producers may not reuse yet; the frontier is moved on lazily, so this stays near the capacity once the
+    /// ring has filled.
+    /// </summary>
     public required long UsedBytes { get; init; }
 
     /// <summary>Positions: next to reserve, next to read, first not yet released.</summary>
@@ -60,4 +69,10 @@ public sealed record SharedMemoryChannelStatus
 
     /// <summary>Messages of dead consumers handed to another consumer.</summary>
     public required long Redelivered { get; init; }
+
+    /// <summary>Messages subscribers lost to overrun, summed over subscribers (one message missed by two counts twice).</summary>
+    public required long MessagesLost { get; init; }
+
+    /// <summary>Times a subscriber was overrun and skipped ahead.</summary>
+    public required long Overruns { get; init; }
 }

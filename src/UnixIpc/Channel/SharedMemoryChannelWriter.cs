@@ -139,6 +139,11 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         Interlocked.Exchange(ref SharedMemoryChannel.RecordCommit(record), (ulong)position | ChannelLayout.Committed);
         Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
         _channel.WakeReadersFor(reservationStart, _slot);
+        if (_channel.IsOverrun)
+        {
+            // Producers wait only for each other here: one may sleep for the frontier this record held back.
+            _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
+        }
     }
 
     private bool WaitForRoom(int length, long deadline, CancellationToken cancellationToken)
@@ -159,7 +164,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
 
         if (_channel.IsBroadcast || (++_polls & 15) == 0)
         {
-            _channel.ReclaimSpace();
+            _channel.ReclaimSpace(_slot);
             return RoomFor(length);
         }
 
@@ -173,7 +178,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
         long offset = tail & (_channel.Capacity - 1);
         long pad = offset + size > _channel.Capacity ? _channel.Capacity - offset : 0;
-        return tail + pad + size - release <= _channel.Capacity;
+        return tail + pad + size + _channel.Headroom - release <= _channel.Capacity;
     }
 
     private bool TryReserveCore(int length, out long position)
@@ -197,10 +202,10 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
             long offset = tail & (capacity - 1);
             pad = offset + size > capacity ? capacity - offset : 0; // a record never wraps: pad to the ring's end
             long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
-            if (tail + pad + size - release > capacity)
+            if (tail + pad + size + _channel.Headroom - release > capacity)
             {
-                // Consumers advance the release position lazily; catch it up before calling the ring full.
-                if (_channel.ReclaimSpace())
+                // Consumers (overrun: producers) advance the release position lazily; catch it up before calling the ring full.
+                if (_channel.ReclaimSpace(_slot))
                 {
                     continue;
                 }
