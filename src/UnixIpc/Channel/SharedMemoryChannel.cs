@@ -634,7 +634,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         ref ulong walkerWord = ref U64(ChannelLayout.WalkerOffset);
         ulong before = Volatile.Read(ref releaseWord);
         ulong me = ((ulong)(uint)Environment.ProcessId << 32) | (uint)(slot + 1);
-        for (int spins = 0; ; spins++)
+        for (int spins = 0; spins < 1 << 16; spins++) // a live walker that takes longer: report no room, the caller's wait polls again
         {
             ulong holder = Interlocked.CompareExchange(ref walkerWord, me, 0);
             if (holder == 0)
@@ -680,12 +680,29 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         ref ulong releaseWord = ref U64(ChannelLayout.ReleaseOffset);
         long release = (long)Volatile.Read(ref releaseWord);
         ulong sequence = Volatile.Read(ref RecordSequence(Record(release)));
+        long position = WalkCommitted(release, ref sequence);
+        if (position != release)
+        {
+            Volatile.Write(ref RecordSequence(Record(position)), sequence);
+            Volatile.Write(ref releaseWord, (ulong)position);
+        }
+    }
+
+    // From a record boundary towards the tail over committed and padding records, counting messages; stops
+    // at the first record still being written. A length that cannot be (torn by a producer lapping a reader
+    // that walks without the lock) also stops it; that reader's check against the tail then repeats the walk.
+    private long WalkCommitted(long position, ref ulong sequence)
+    {
         long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
-        long position = release;
         while (position < tail)
         {
             byte* record = Record(position);
             ulong commit = Volatile.Read(ref RecordCommit(record));
+            if ((uint)RecordLength(record) > (uint)Capacity)
+            {
+                break;
+            }
+
             if (commit == ((ulong)position | ChannelLayout.Committed))
             {
                 sequence++;
@@ -698,11 +715,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             position += RecordSpan(record, commit);
         }
 
-        if (position != release)
-        {
-            Volatile.Write(ref RecordSequence(Record(position)), sequence);
-            Volatile.Write(ref releaseWord, (ulong)position);
-        }
+        return position;
     }
 
     private bool IsWalkerAlive(ulong holder)
@@ -730,30 +743,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
             ulong sequence = Volatile.Read(ref RecordSequence(Record(release)));
-            long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
-            long position = release;
-            while (position < tail)
-            {
-                byte* record = Record(position);
-                ulong commit = Volatile.Read(ref RecordCommit(record));
-                int length = RecordLength(record);
-                if ((uint)length > (uint)Capacity)
-                {
-                    break; // torn by a producer lapping us: the check below repeats the walk
-                }
-
-                if (commit == ((ulong)position | ChannelLayout.Committed))
-                {
-                    sequence++;
-                }
-                else if (commit != ((ulong)position | ChannelLayout.Padding))
-                {
-                    break;
-                }
-
-                position += RecordSpan(record, commit);
-            }
-
+            long position = WalkCommitted(release, ref sequence);
             if (IsIntactSince(release, ChannelLayout.RecordHeaderSize))
             {
                 return (position, sequence);

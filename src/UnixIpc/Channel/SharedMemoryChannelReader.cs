@@ -21,6 +21,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     private readonly Func<bool> _hasData;
     private ulong _sequence; // overrun: messages below this subscriber's cursor
     private long _lost;
+    private long _lostUnreported; // skipped when no message followed yet: reported with the next one
     private bool _disposed;
 
     internal SharedMemoryChannelReader(SharedMemoryChannel channel, int slot)
@@ -41,6 +42,9 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     /// lapped it, in all (see <see cref="TryRead(Span{byte}, out int, out long)"/> for where). Always 0 otherwise.
     /// </summary>
     public long MessagesLost => _lost;
+
+    /// <summary>Tests: runs between an overrun read's copy and its check, so a test can overwrite the message there.</summary>
+    internal Action? AfterCopy { get; set; }
 
     /// <summary>Copies the next message into <paramref name="buffer"/> if there is one; <see langword="false"/> when the channel is empty.</summary>
     /// <exception cref="ArgumentException">The buffer is shorter than the next message (it stays for the next read).</exception>
@@ -328,7 +332,6 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         _channel.ThrowIfDisposed();
         ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
-        lost = 0;
         while (true)
         {
             long cursor = (long)Volatile.Read(ref cursorWord);
@@ -338,12 +341,15 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             if (commit == ((ulong)cursor | ChannelLayout.Committed) && (uint)length <= (uint)buffer.Length)
             {
                 new ReadOnlySpan<byte>(record + ChannelLayout.RecordHeaderSize, length).CopyTo(buffer);
+                AfterCopy?.Invoke();
                 if (_channel.IsIntactSince(cursor))
                 {
                     *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
                     *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
                     _sequence++;
                     Volatile.Write(ref cursorWord, (ulong)(cursor + ChannelLayout.RecordSize(length)));
+                    lost = _lostUnreported;
+                    _lostUnreported = 0;
                     return true;
                 }
             }
@@ -365,13 +371,14 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
                 // Nothing yet, or a producer is still writing it. If that producer died, skip it.
                 _channel.Recover(recoveringSlot: _slot, stalledAt: cursor);
                 length = 0;
+                lost = 0;
                 return false;
             }
 
             // Lapped: whatever was read here may be torn. Skip to the oldest message still in the ring.
             (long frontier, ulong sequence) = _channel.OverrunFrontier();
             long skipped = (long)(sequence - _sequence);
-            lost += skipped;
+            _lostUnreported += skipped;
             _lost += skipped;
             _sequence = sequence;
             *(long*)(_slotBase + ChannelLayout.SlotLostOffset) += skipped;

@@ -1,0 +1,263 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace UnixIpc.Tests;
+
+/// <summary>
+/// Broadcast with overrun: producers never wait for subscribers; a lapped subscriber skips ahead, is told
+/// exactly how many messages it lost, and never gets a torn message.
+/// </summary>
+public sealed class OverrunChannelTests : IDisposable
+{
+    private readonly string _name = TestNames.Unique("ovr");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    private SharedMemoryChannel NewChannel(long capacity = 4096)
+        => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions
+        {
+            Capacity = capacity,
+            Delivery = ChannelDelivery.Broadcast,
+            SlowSubscribers = SlowSubscriberPolicy.Overrun,
+        });
+
+    [Fact]
+    public void Producers_never_wait_and_a_lapped_subscriber_is_told_exactly_how_many_it_lost()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        Assert.Equal(SlowSubscriberPolicy.Overrun, channel.SlowSubscribers);
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        const int Count = 1000; // about 23 rings of 4 KiB
+        for (int i = 0; i < Count; i++)
+        {
+            Assert.True(writer.TryWrite(BitConverter.GetBytes(i)), $"message {i}: a producer waited for a subscriber");
+        }
+
+        var buffer = new byte[16];
+        Assert.True(subscriber.TryRead(buffer, out int length, out long lost));
+        Assert.Equal(4, length);
+        int first = BitConverter.ToInt32(buffer);
+        Assert.Equal(first, lost); // messages 0 .. first-1 were overwritten, and it says so
+        Assert.True(first > Count - (4096 / 64), $"skipped to {first}: not the oldest message still in the ring");
+        int expected = first + 1;
+        while (subscriber.TryRead(buffer, out _, out lost))
+        {
+            Assert.Equal(0, lost);
+            Assert.Equal(expected++, BitConverter.ToInt32(buffer));
+        }
+
+        Assert.Equal(Count, expected);
+        Assert.Equal(first, subscriber.MessagesLost);
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(first, status.MessagesLost);
+        Assert.Equal(1, status.Overruns);
+        Assert.Equal(Count - first, status.MessagesRead);
+    }
+
+    [Fact]
+    public void A_subscriber_that_keeps_up_loses_nothing_and_a_late_one_starts_at_the_newest_message()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader early = channel.CreateReader();
+        var buffer = new byte[200];
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.True(writer.TryWrite(BitConverter.GetBytes(i)));
+            Assert.True(early.TryRead(buffer, out _, out long lost));
+            Assert.Equal(0, lost);
+            Assert.Equal(i, BitConverter.ToInt32(buffer));
+        }
+
+        using SharedMemoryChannelReader late = channel.CreateReader();
+        Assert.False(late.TryRead(buffer, out _));
+        Assert.True(writer.TryWrite("after"u8));
+        Assert.True(late.TryRead(buffer, out int length, out long lateLost));
+        Assert.Equal("after"u8.ToArray(), buffer[..length]);
+        Assert.Equal(0, lateLost);
+        Assert.Equal(0, early.MessagesLost);
+    }
+
+    [Fact]
+    public void Random_sizes_and_bursts_against_a_model_every_read_is_intact_and_every_gap_is_reported()
+    {
+        using SharedMemoryChannel channel = NewChannel(8192);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        var random = new Random(20261123);
+        var buffer = new byte[channel.MaxMessageSize];
+        int written = 0;
+        int next = 0; // the id the subscriber expects if nothing is lost
+        long lostSeen = 0;
+        for (int round = 0; round < 3000; round++)
+        {
+            int writes = random.Next(0, round % 50 == 0 ? 400 : 12); // now and then a burst of several rings
+            for (int i = 0; i < writes; i++)
+            {
+                byte[] message = Message(written++, random.Next(0, 700));
+                Assert.True(writer.TryWrite(message));
+            }
+
+            int reads = random.Next(0, 12);
+            for (int i = 0; i < reads && subscriber.TryRead(buffer, out int length, out long lost); i++)
+            {
+                int id = Check(buffer.AsSpan(0, length));
+                Assert.Equal(next + lost, id);
+                lostSeen += lost;
+                next = id + 1;
+            }
+        }
+
+        while (subscriber.TryRead(buffer, out int length, out long lost))
+        {
+            int id = Check(buffer.AsSpan(0, length));
+            Assert.Equal(next + lost, id);
+            lostSeen += lost;
+            next = id + 1;
+        }
+
+        Assert.Equal(written, next);
+        Assert.True(lostSeen > 0, "the bursts never overran the subscriber");
+        Assert.Equal(lostSeen, subscriber.MessagesLost);
+    }
+
+    [Fact]
+    public async Task Producer_threads_overrun_subscriber_threads_nothing_torn_and_read_plus_lost_is_everything()
+    {
+        using SharedMemoryChannel channel = NewChannel(16384);
+        const int Producers = 3;
+        const int PerProducer = 100_000;
+        const int Total = Producers * PerProducer;
+        long produced = 0;
+        var readers = Enumerable.Range(0, 2).Select(_ => channel.CreateReader()).ToArray();
+        Task<(long Read, long Lost, long Pauses)>[] subscribers = readers.Select((reader, index) => Task.Run(() =>
+        {
+            using (reader)
+            {
+                var last = new int[Producers];
+                Array.Fill(last, -1);
+                var buffer = new byte[256];
+                long read = 0, lost = 0, pauses = 0;
+                while (read + lost < Total)
+                {
+                    if (!reader.TryRead(buffer, out int length, out long skipped))
+                    {
+                        Assert.True(reader.WaitToRead(TimeSpan.FromMinutes(1)), $"subscriber {index} starved at {read} read + {lost} lost");
+                        continue;
+                    }
+
+                    Assert.True(ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence), "a torn message was returned");
+                    Assert.True(sequence > last[producer], $"producer {producer}: {sequence} after {last[producer]}");
+                    last[producer] = sequence;
+                    read++;
+                    lost += skipped;
+
+                    // The second subscriber falls far behind now and then: it waits (for an event, not a time)
+                    // until the producers have written several rings more, so overruns surely happen.
+                    if (index == 1 && read % 5000 == 0)
+                    {
+                        long target = Math.Min(Total, Interlocked.Read(ref produced) + 2000);
+                        SpinWait.SpinUntil(() => Interlocked.Read(ref produced) >= target);
+                        pauses++;
+                    }
+                }
+
+                Assert.Equal(lost, reader.MessagesLost);
+                return (read, lost, pauses);
+            }
+        })).ToArray();
+        Task[] producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
+        {
+            using SharedMemoryChannelWriter writer = channel.CreateWriter();
+            var message = new byte[20 + (p * 40)];
+            for (int i = 0; i < PerProducer; i++)
+            {
+                ChannelMessages.Fill(message, p, i);
+                Assert.True(writer.TryWrite(message), "a producer waited for a subscriber");
+                Interlocked.Increment(ref produced);
+            }
+        })).ToArray();
+        await Task.WhenAll(producers).WaitAsync(TimeSpan.FromMinutes(2));
+        (long Read, long Lost, long Pauses)[] results = await Task.WhenAll(subscribers).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.All(results, r => Assert.Equal(Total, r.Read + r.Lost));
+        Assert.True(results[1].Lost > 0, $"the paused subscriber lost nothing over {results[1].Pauses} pauses");
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(results.Sum(r => r.Lost), status.MessagesLost);
+        Assert.True(status.Overruns >= 1);
+    }
+
+    [Fact]
+    public void A_message_overwritten_while_it_is_copied_is_discarded_and_counted_as_lost()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Assert.True(writer.TryWrite(Message(0, 1000)));
+
+        // Between the copy and the check, a producer laps the subscriber: the copy may be torn.
+        int next = 1;
+        subscriber.AfterCopy = () =>
+        {
+            subscriber.AfterCopy = null;
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.True(writer.TryWrite(Message(next++, 1000)));
+            }
+        };
+        var buffer = new byte[channel.MaxMessageSize];
+        Assert.True(subscriber.TryRead(buffer, out int length, out long lost));
+        int id = Check(buffer.AsSpan(0, length));
+        Assert.NotEqual(0, id); // the copy of message 0 was not handed out
+        Assert.Equal(id, lost);
+        Assert.Equal(1, channel.Stat().Overruns);
+    }
+
+    [Fact]
+    public void Zero_copy_reads_are_refused_and_overrun_is_for_broadcast_only()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        NotSupportedException refused = Assert.Throws<NotSupportedException>(() => subscriber.TryRead(out ReadLease _));
+        Assert.Contains("TryRead(Span<byte>, out int)", refused.Message, StringComparison.Ordinal);
+
+        ArgumentException queue = Assert.Throws<ArgumentException>(() => SharedMemoryChannel.Create(TestNames.Unique("ovrq"), new SharedMemoryChannelOptions { SlowSubscribers = SlowSubscriberPolicy.Overrun }));
+        Assert.Contains("broadcast channels only", queue.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_short_buffer_is_refused_and_the_message_stays()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Assert.True(writer.TryWrite(new byte[100]));
+        Assert.Throws<ArgumentException>(() => subscriber.TryRead(new byte[10], out _));
+        Assert.True(subscriber.TryRead(new byte[100], out int length));
+        Assert.Equal(100, length);
+    }
+
+    // id, then filler derived from it, so a torn or misplaced message is caught.
+    private static byte[] Message(int id, int size)
+    {
+        var message = new byte[Math.Max(4, size)];
+        BinaryPrimitives.WriteInt32LittleEndian(message, id);
+        for (int i = 4; i < message.Length; i++)
+        {
+            message[i] = (byte)((id * 7) + i);
+        }
+
+        return message;
+    }
+
+    private static int Check(ReadOnlySpan<byte> message)
+    {
+        int id = BinaryPrimitives.ReadInt32LittleEndian(message);
+        for (int i = 4; i < message.Length; i++)
+        {
+            Assert.True(message[i] == (byte)((id * 7) + i), string.Create(CultureInfo.InvariantCulture, $"message {id} torn at byte {i}"));
+        }
+
+        return id;
+    }
+}
