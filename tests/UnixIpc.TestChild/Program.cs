@@ -28,6 +28,8 @@ try
         "channel-consume" => ChannelConsume(args[1], args.Length > 2 ? args[2] : null),
         "channel-create-and-exit" => ChannelCreateAndExit(args[1]),
         "channel-subscribe-and-hang" => ChannelSubscribeAndHang(args[1]),
+        "channel-subscribe-overrun" => ChannelSubscribeOverrun(args[1], long.Parse(args[2], CultureInfo.InvariantCulture)),
+        "channel-hold-walker" => ChannelHoldWalker(args[1]),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
     };
@@ -638,6 +640,61 @@ static int ChannelSubscribeAndHang(string name)
     Console.WriteLine("READY");
     Console.ReadLine(); // killed here
     GC.KeepAlive(reader);
+    return 0;
+}
+
+// Subscribes to an overrun broadcast channel and reads (by copy) until it has read or been told it lost
+// TOTAL messages; prints how many it read and lost, how often it was overrun, and checksum or order violations.
+static int ChannelSubscribeOverrun(string name, long total)
+{
+    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannelReader reader = channel.CreateReader();
+    Console.WriteLine("READY");
+    var last = new Dictionary<int, int>();
+    var buffer = new byte[channel.MaxMessageSize];
+    long read = 0, lost = 0, violations = 0;
+    while (read + lost < total)
+    {
+        if (!reader.TryRead(buffer, out int length, out long skipped))
+        {
+            if (!reader.WaitToRead(TimeSpan.FromMinutes(1)))
+            {
+                Console.WriteLine($"starved at read {read} lost {lost}");
+                return 1;
+            }
+
+            continue;
+        }
+
+        read++;
+        lost += skipped;
+        if (!ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int producer, out int sequence) || sequence <= last.GetValueOrDefault(producer, -1))
+        {
+            violations++;
+            continue;
+        }
+
+        last[producer] = sequence;
+    }
+
+    Console.WriteLine($"read {read} lost {lost} reported {reader.MessagesLost} violations {violations}");
+    return 0;
+}
+
+// Registers as a producer and marks itself, in the channel's header, as the producer walking the overrun
+// frontier (as if killed mid-walk): the parent kills it and checks that the other producers take over.
+static int ChannelHoldWalker(string name)
+{
+    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    SharedMemoryChannelWriter writer = channel.CreateWriter();
+    int slot = channel.Stat().Participants.Single(p => p.ProcessId == Environment.ProcessId).Slot;
+    using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(name);
+    using MappedRegion region = shm.Map();
+    const int WalkerOffset = 640; // docs/channel-protocol.md
+    region.Write(WalkerOffset, ((ulong)(uint)Environment.ProcessId << 32) | (uint)(slot + 1));
+    Console.WriteLine("READY");
+    Console.ReadLine(); // killed here
+    GC.KeepAlive(writer);
     return 0;
 }
 

@@ -261,3 +261,123 @@ public sealed class OverrunChannelTests : IDisposable
         return id;
     }
 }
+
+/// <summary>Overrun across processes: producer and subscriber processes, a dead producer, a dead frontier walker.</summary>
+[Collection(CrossProcessCollection.Name)]
+public sealed class OverrunChannelCrossProcessTests : IDisposable
+{
+    private readonly string _name = TestNames.Unique("ovr");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    private SharedMemoryChannel NewChannel(long capacity)
+        => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions
+        {
+            Capacity = capacity,
+            Delivery = ChannelDelivery.Broadcast,
+            SlowSubscribers = SlowSubscriberPolicy.Overrun,
+        });
+
+    [Fact]
+    public async Task A_producer_process_overruns_an_idle_subscriber_which_then_reads_the_newest_ring_and_knows_what_it_missed()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        const int Count = 20_000;
+        await using ChildProcess producer = await ChildProcess.StartAsync("channel-produce", _name, "7", Count.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal("done", await producer.ReadLineAsync()); // it never waited for us
+
+        var buffer = new byte[64];
+        Assert.True(subscriber.TryRead(buffer, out int length, out long lost));
+        Assert.True(ChannelMessages.TryCheck(buffer.AsSpan(0, length), out int id, out int first));
+        Assert.Equal(7, id);
+        Assert.Equal(first, lost);
+        int expected = first + 1;
+        while (subscriber.TryRead(buffer, out length, out lost))
+        {
+            Assert.Equal(0, lost);
+            Assert.True(ChannelMessages.TryCheck(buffer.AsSpan(0, length), out _, out int sequence));
+            Assert.Equal(expected++, sequence);
+        }
+
+        Assert.Equal(Count, expected);
+        Assert.True(Count - first <= 4096 / 96, $"{Count - first} messages left: more than one ring");
+    }
+
+    [Fact]
+    public async Task Two_producer_processes_and_two_subscriber_processes_every_message_read_or_reported_lost()
+    {
+        using SharedMemoryChannel channel = NewChannel(16384);
+        const int PerProducer = 200_000;
+        string total = (2 * PerProducer).ToString(CultureInfo.InvariantCulture);
+        await using ChildProcess first = await ChildProcess.StartAsync("channel-subscribe-overrun", _name, total);
+        await using ChildProcess second = await ChildProcess.StartAsync("channel-subscribe-overrun", _name, total);
+        string count = PerProducer.ToString(CultureInfo.InvariantCulture);
+        await using ChildProcess producerA = await ChildProcess.StartAsync("channel-produce", _name, "0", count);
+        await using ChildProcess producerB = await ChildProcess.StartAsync("channel-produce", _name, "1", count);
+        Assert.Equal("done", await producerA.ReadLineAsync());
+        Assert.Equal("done", await producerB.ReadLineAsync());
+        foreach (ChildProcess subscriber in new[] { first, second })
+        {
+            string line = await subscriber.ReadLineAsync() ?? "(nothing)";
+            string[] words = line.Split(' ');
+            Assert.True(words.Length == 8 && words[0] == "read", line);
+            long read = long.Parse(words[1], CultureInfo.InvariantCulture);
+            long lost = long.Parse(words[3], CultureInfo.InvariantCulture);
+            Assert.Equal(2L * PerProducer, read + lost);
+            Assert.Equal(words[3], words[5]); // what it was told message by message = its running total
+            Assert.Equal("0", words[7]);
+        }
+
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(2L * PerProducer, status.MessagesWritten);
+    }
+
+    [Fact]
+    public async Task A_producer_killed_mid_record_holds_other_producers_only_until_it_is_found_dead()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        int written = 0;
+        while (writer.TryWrite(BitConverter.GetBytes(written)))
+        {
+            written++;
+        }
+
+        // The ring is full up to the record the hung producer is still writing: producers never overwrite that.
+        Assert.True(written > 0 && written < 4096 / 64, $"{written} written");
+        hung.Kill();
+        await hung.WaitForExitAsync();
+
+        // The subscriber, stalled at that record, finds its producer dead, skips it and reads on, losing nothing.
+        var buffer = new byte[200];
+        for (int i = 0; i < written; i++)
+        {
+            Assert.True(subscriber.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead producer's record wedged the subscriber");
+            Assert.Equal(4, length);
+            Assert.Equal(i, BitConverter.ToInt32(buffer));
+        }
+
+        Assert.Equal(0, subscriber.MessagesLost);
+        Assert.True(writer.TryWrite(BitConverter.GetBytes(written), TimeSpan.FromSeconds(30)), "the dead producer's record still held the producers");
+        Assert.Equal(1, channel.Stat().Abandoned);
+    }
+
+    [Fact]
+    public async Task A_frontier_walker_killed_mid_walk_is_taken_over()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        await using ChildProcess walker = await ChildProcess.StartAsync("channel-hold-walker", _name);
+        walker.Kill();
+        await walker.WaitForExitAsync();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.True(writer.TryWrite(new byte[100], TimeSpan.FromSeconds(30)), $"message {i}: the dead walker's mark still blocks the frontier");
+        }
+
+        Assert.True(channel.Stat().Positions.Release > 4096, "the frontier never moved");
+    }
+}
