@@ -124,7 +124,7 @@ public static class IpcObjects
             using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
             SharedMemoryChannelStatus status = channel.Stat();
             int alive = status.Participants.Count(p => p.IsAlive);
-            return string.Create(CultureInfo.InvariantCulture, $"{(status.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue")}, {status.Participants.Count} participants ({alive} alive), {status.UsedBytes} bytes in use");
+            return string.Create(CultureInfo.InvariantCulture, $"{(status.Delivery == ChannelDelivery.Queue ? "queue" : status.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "broadcast (overrun)" : "broadcast")}, {status.Participants.Count} participants ({alive} alive), {status.UsedBytes} bytes in use");
         }
         catch (Exception e) when (e is UnixIpcException or InvalidDataException or ArgumentException)
         {

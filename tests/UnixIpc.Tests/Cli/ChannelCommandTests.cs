@@ -40,6 +40,7 @@ public sealed class ChannelCommandTests : IDisposable
     [Theory]
     [InlineData("--capacity", "1000")]
     [InlineData("--capacity", "4096", "--mode", "fanout")]
+    [InlineData("--capacity", "4096", "--overrun")]
     public async Task Bad_capacity_or_mode_is_exit_2(params string[] options)
     {
         CliRunner.Result result = await CliRunner.RunAsync(["channel", "create", _name, .. options]);
@@ -53,5 +54,34 @@ public sealed class ChannelCommandTests : IDisposable
         Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--mode", "broadcast")).ExitCode);
         using JsonDocument stat = JsonDocument.Parse((await CliRunner.RunAsync("channel", "stat", _name, "--json")).Stdout);
         Assert.Equal("broadcast", stat.RootElement.GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task An_overrun_channel_reports_its_policy_and_recv_says_how_many_messages_it_lost()
+    {
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--mode", "broadcast", "--overrun")).ExitCode);
+        using SharedMemoryChannel channel = SharedMemoryChannel.Open(_name);
+        Task<CliRunner.Result> recv = Task.Run(() => CliRunner.RunAsync("channel", "recv", _name, "--json", "--timeout", "60000"));
+        Assert.True(SpinWait.SpinUntil(() => channel.Stat().Participants.Count == 1, TimeSpan.FromSeconds(30)), "recv never subscribed");
+        using (SharedMemoryChannelWriter writer = channel.CreateWriter())
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                Assert.True(writer.TryWrite(System.Text.Encoding.ASCII.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            }
+        }
+
+        // Whenever recv got to read, the message it printed is preceded by exactly the ones it lost.
+        CliRunner.Result result = await recv.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, result.ExitCode);
+        using (JsonDocument message = JsonDocument.Parse(result.Stdout))
+        {
+            Assert.Equal(int.Parse(message.RootElement.GetProperty("text").GetString()!, System.Globalization.CultureInfo.InvariantCulture), message.RootElement.GetProperty("lost").GetInt64());
+        }
+
+        using JsonDocument stat = JsonDocument.Parse((await CliRunner.RunAsync("channel", "stat", _name, "--json")).Stdout);
+        Assert.Equal("broadcast", stat.RootElement.GetProperty("mode").GetString());
+        Assert.Equal("overrun", stat.RootElement.GetProperty("slow_subscribers").GetString());
+        Assert.Equal(1000, stat.RootElement.GetProperty("messages_written").GetInt64());
     }
 }
