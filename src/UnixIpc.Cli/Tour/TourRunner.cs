@@ -193,6 +193,41 @@ internal sealed class TourRunner
     {
         await ChannelAsync(ChannelDelivery.Queue, cancellationToken).ConfigureAwait(false);
         await ChannelAsync(ChannelDelivery.Broadcast, cancellationToken).ConfigureAwait(false);
+        await ChannelOverrunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Broadcast with overrun: the producer never waits; a subscriber that looks away is lapped, skips ahead,
+    // and is told exactly how many messages it missed.
+    private async Task ChannelOverrunAsync(CancellationToken cancellationToken)
+    {
+        string name = $"/unixipc_tour_{Environment.ProcessId}_overrun";
+        const int Count = 100_000;
+        Heading($"Shared-memory channel, broadcast with overrun: the producer never waits; a subscriber that looks away skips ahead and learns how many of {Count} messages it lost, over {name}");
+        try
+        {
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions
+            {
+                Capacity = 1 << 16,
+                Delivery = ChannelDelivery.Broadcast,
+                SlowSubscribers = SlowSubscriberPolicy.Overrun,
+            });
+            var lines = new List<string>();
+            await RunTogetherAsync("subscriber", 1, () => { }, ["channel-lagging-subscriber", name, Count.ToString(CultureInfo.InvariantCulture)], _ => StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), "1"), lines, cancellationToken).ConfigureAwait(false);
+
+            string? report = lines.LastOrDefault(l => l.Contains(" received ", StringComparison.Ordinal));
+            string[] words = report?.Split(' ') ?? [];
+            int at = Array.IndexOf(words, "received");
+            bool parsed = at >= 0 && words.Length > at + 6;
+            long received = parsed ? long.Parse(words[at + 1], CultureInfo.InvariantCulture) : -1;
+            long lost = parsed ? long.Parse(words[at + 6].TrimEnd(';'), CultureInfo.InvariantCulture) : -1;
+            Check(parsed && received + lost == Count && report!.EndsWith("yes", StringComparison.Ordinal), $"the subscriber received {received} and was told it lost {lost}: {Count} in all, every gap accounted for");
+            SharedMemoryChannelStatus status = channel.Stat();
+            Line("tour", Environment.ProcessId, $"channel counters: {status.MessagesWritten} written, {status.MessagesRead} read, {status.MessagesLost} lost (overrun {status.Overruns} time(s)), {status.Waits} sleeps");
+        }
+        finally
+        {
+            SharedMemoryChannel.TryUnlink(name);
+        }
     }
 
     private async Task ChannelAsync(ChannelDelivery delivery, CancellationToken cancellationToken)
@@ -268,7 +303,7 @@ internal sealed class TourRunner
                 }
             }
 
-            Line("tour", Environment.ProcessId, then is null ? $"{count} {role}s are waiting at the start gate; opening it" : $"{count} {role}s are registered and waiting");
+            Line("tour", Environment.ProcessId, then is null ? $"{count} {role}s are waiting at the start gate; opening it" : count == 1 ? $"the {role} is registered and waiting" : $"{count} {role}s are registered and waiting");
             go();
             Task alongside = then?.Invoke(processes) ?? Task.CompletedTask;
             foreach (Process process in processes)

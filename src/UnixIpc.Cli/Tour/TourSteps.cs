@@ -54,6 +54,9 @@ internal static class TourSteps
             case "channel-consumer":
                 ChannelConsumer(args[0], output);
                 return 0;
+            case "channel-lagging-subscriber":
+                ChannelLaggingSubscriber(args[0], int.Parse(args[1], CultureInfo.InvariantCulture), output);
+                return 0;
             default:
                 throw new UsageException($"unknown tour step '{role}'.");
         }
@@ -294,6 +297,54 @@ internal static class TourSteps
         }
 
         Say(output, clock, $"received {count} messages, ids summing to {sum}");
+    }
+
+    // Overrun: reads, looks away once (until the producer is four rings further on, watched through Stat,
+    // not a timer), then reads on until "stop". Checks that every gap in the ids is exactly what the channel
+    // said it lost, and reports how many it got and lost, so the tour can check they add up to COUNT.
+    private static void ChannelLaggingSubscriber(string name, int count, TextWriter output)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        output.WriteLine("0 ready");
+        output.Flush();
+        var clock = Stopwatch.StartNew();
+        var buffer = new byte[64];
+        long received = 0;
+        long lost = 0;
+        long last = -1;
+        bool gapsMatched = true;
+        bool lookedAway = false;
+        while (true)
+        {
+            int length = reader.Read(buffer);
+            long skipped = reader.MessagesLost - lost;
+            lost = reader.MessagesLost;
+            string text = System.Text.Encoding.ASCII.GetString(buffer, 0, length);
+            if (text == "stop")
+            {
+                gapsMatched &= last + 1 + skipped == count;
+                break;
+            }
+
+            long id = long.Parse(text.AsSpan("order #".Length), CultureInfo.InvariantCulture);
+            gapsMatched &= id == last + 1 + skipped;
+            last = id;
+            received++;
+            if (!lookedAway)
+            {
+                lookedAway = true;
+                long target = Math.Min(count, id + (4 * channel.Capacity / 64));
+                while (channel.Stat().MessagesWritten < target)
+                {
+                    Thread.Yield();
+                }
+
+                Say(output, clock, $"read message {id}, then looked away until the producer had written at least {target} (the ring holds about {channel.Capacity / 64})");
+            }
+        }
+
+        Say(output, clock, $"received {received} messages, told it lost {lost}; every gap in the ids matched what it was told: {(gapsMatched ? "yes" : "no")}");
     }
 
     private static string Stat(this MappedRegion region, SystemVSharedMemory segment)
