@@ -57,7 +57,8 @@ internal static class IpcBenchmark
 
         // The scaling curve (1, 2, 4 producer processes into one consumer) and broadcast to 2 subscribers,
         // for the channel alone, with the default wait strategy (more processes than cores here).
-        var scaling = new Dictionary<string, List<double>> { ["1 producer"] = [], ["2 producers"] = [], ["4 producers"] = [], ["broadcast to 2"] = [] };
+        var scaling = new Dictionary<string, List<double>> { ["1 producer"] = [], ["2 producers"] = [], ["4 producers"] = [], ["broadcast to 2"] = [], ["broadcast to 2, overrun"] = [] };
+        var overrunReceived = new List<double>();
         for (int round = 1; round <= rounds; round++)
         {
             Console.Error.WriteLine($"scaling round {round}/{rounds}");
@@ -66,7 +67,10 @@ internal static class IpcBenchmark
                 scaling[producers == 1 ? "1 producer" : $"{producers} producers"].Add(await ScalingAsync(producers, messages / 2));
             }
 
-            scaling["broadcast to 2"].Add(await BroadcastAsync(2, messages / 2));
+            scaling["broadcast to 2"].Add((await BroadcastAsync(2, messages / 2, overrun: false)).Rate);
+            (double rate, double received) = await BroadcastAsync(2, messages / 2, overrun: true);
+            scaling["broadcast to 2, overrun"].Add(rate);
+            overrunReceived.Add(received);
         }
 
         var report = new
@@ -88,6 +92,7 @@ internal static class IpcBenchmark
                 wake_p99_ns = wake.TryGetValue(m.Name, out var w2) ? Median(w2.Select(l => l.P99)) : (double?)null,
             }).ToArray(),
             channel_scaling_msgs_per_s_64B = scaling.ToDictionary(e => e.Key, e => Median(e.Value)),
+            overrun_share_received_by_subscribers = Median(overrunReceived),
             ratios = new
             {
                 channel_spin_p50_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P50),
@@ -150,13 +155,20 @@ internal static class IpcBenchmark
         }
     }
 
-    // This process writes 64-byte messages to a broadcast channel; each subscriber process reads them all.
-    private static Task<double> BroadcastAsync(int subscribers, int messages)
+    // This process writes 64-byte messages to a broadcast channel; each subscriber process reads them all
+    // (with overrun: reads or is told it lost them). The rate is the producer's, until every subscriber is
+    // done; with overrun, also the share of the messages the subscribers got.
+    private static Task<(double Rate, double Received)> BroadcastAsync(int subscribers, int messages, bool overrun)
     {
         string name = $"/unixipc_bench_{Environment.ProcessId}_bcast";
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 20, Delivery = ChannelDelivery.Broadcast });
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions
+            {
+                Capacity = 1 << 20,
+                Delivery = ChannelDelivery.Broadcast,
+                SlowSubscribers = overrun ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure,
+            });
             var peers = Enumerable.Range(0, subscribers).Select(_ => Peer.Start("channel-drain", name, nameof(ChannelWaitStrategy.SpinThenSleep), messages.ToString(CultureInfo.InvariantCulture), "64")).ToList();
             using SharedMemoryChannelWriter writer = channel.CreateWriter();
             var message = new byte[64];
@@ -166,9 +178,11 @@ internal static class IpcBenchmark
                 writer.Write(message);
             }
 
+            long received = 0;
             foreach (Process peer in peers)
             {
-                peer.StandardOutput.ReadLine(); // "done"
+                string[] done = (peer.StandardOutput.ReadLine() ?? string.Empty).Split(' '); // "done READ LOST"
+                received += long.Parse(done[1], CultureInfo.InvariantCulture);
             }
 
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -178,7 +192,7 @@ internal static class IpcBenchmark
                 peer.Dispose();
             }
 
-            return Task.FromResult(messages / seconds);
+            return Task.FromResult((messages / seconds, (double)received / ((long)messages * subscribers)));
         }
         finally
         {

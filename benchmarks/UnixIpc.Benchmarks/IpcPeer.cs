@@ -35,12 +35,13 @@ internal static class IpcPeer
                 using SharedMemoryChannelReader reader = channel.CreateReader();
                 Console.WriteLine("READY");
                 var buffer = new byte[Count(args[4])];
-                for (int i = 0, n = Count(args[3]); i < n; i++)
+                long read = 0;
+                for (int n = Count(args[3]); read + reader.MessagesLost < n; read++) // overrun: lost ones count too
                 {
                     reader.Read(buffer);
                 }
 
-                Console.WriteLine("done");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {read} {reader.MessagesLost}"));
                 return 0;
             }
 
