@@ -1,0 +1,152 @@
+/* A subscriber for a broadcast channel with overrun, written from docs/channel-protocol.md alone: opens the
+ * UnixIpc channel NAME, registers in a participant slot, and prints every message it gets as "TEXT LOST"
+ * (LOST: messages it missed just before this one, because producers lapped it) until a message "stop". */
+#include "peer.h"
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define U64(p, off) ((uint64_t *)((char *)(p) + (off)))
+#define U32(p, off) ((uint32_t *)((char *)(p) + (off)))
+#define I32(p, off) ((int32_t *)((char *)(p) + (off)))
+#define LOAD(x) __atomic_load_n((x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n((x), (v), __ATOMIC_RELEASE)
+
+static char *base, *data;
+static uint64_t capacity;
+
+static char *record(uint64_t p) { return data + (p & (capacity - 1)); }
+static uint64_t align32(uint64_t v) { return (v + 31) & ~(uint64_t)31; }
+
+static uint64_t start_time(void) {
+    char buffer[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f || !fgets(buffer, sizeof buffer, f)) FAIL("/proc/self/stat");
+    fclose(f);
+    char *p = strrchr(buffer, ')') + 2;
+    for (int field = 3; field < 22; field++) p = strchr(p, ' ') + 1;
+    return strtoull(p, NULL, 10);
+}
+
+/* The seqlock: what was read from position p on is intact if no producer has reserved a ring above it. */
+static int intact(uint64_t p, uint64_t slack) {
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return LOAD(U64(base, 128)) - p <= capacity - slack;
+}
+
+/* The frontier and the count of messages below it (stamped in its header), read until not lapped. */
+static void frontier(uint64_t *position, uint64_t *sequence) {
+    for (;;) {
+        uint64_t f = LOAD(U64(base, 256));
+        uint64_t s = LOAD(U64(record(f), 16));
+        if (intact(f, 32)) { *position = f; *sequence = s; return; }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: channel_subscribe NAME\n"); return 2; }
+    int fd = shm_open(argv[1], O_RDWR, 0);
+    if (fd < 0) FAIL("shm_open");
+    struct stat st;
+    if (fstat(fd, &st) < 0) FAIL("fstat");
+    base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) FAIL("mmap");
+    while (LOAD(U32(base, 40)) != 1) sched_yield();
+    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 3 || *U32(base, 12) != 2) {
+        fprintf(stderr, "not a version 3 broadcast channel with overrun\n");
+        return 1;
+    }
+    capacity = *U64(base, 16);
+    data = base + *U64(base, 32);
+    char *buffer = malloc(capacity);
+    if (!buffer) FAIL("malloc");
+
+    /* Take a participant slot as a subscriber. */
+    char *slot = NULL;
+    for (uint32_t i = 0; i < *U32(base, 28) && !slot; i++) {
+        int32_t free_state = 0;
+        char *candidate = base + 1024 + i * 128;
+        if (__atomic_compare_exchange_n(I32(candidate, 0), &free_state, -1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            memset(candidate + 4, 0, 124);
+            *U32(candidate, 4) = (uint32_t)getpid();
+            *U64(candidate, 8) = start_time();
+            *U64(candidate, 96) = LOAD(U64(base, 128));
+            STORE(I32(candidate, 0), 2);
+            slot = candidate;
+        }
+    }
+    if (!slot) { fprintf(stderr, "no free slot\n"); return 1; }
+
+    /* Start at the newest message: from the frontier, count the committed records up to the first that is not. */
+    uint64_t cursor, sequence;
+    for (;;) {
+        uint64_t f, s;
+        frontier(&f, &s);
+        uint64_t p = f, tail = LOAD(U64(base, 128));
+        while (p < tail) {
+            char *r = record(p);
+            uint64_t commit = LOAD(U64(r, 0));
+            uint32_t length = *U32(r, 8);
+            if (length > capacity) break;
+            if (commit == (p | 1)) { s++; p += align32(32 + length); }
+            else if (commit == (p | 3)) p += 32 + length;
+            else break;
+        }
+        if (intact(f, 32)) { cursor = p; sequence = s; break; }
+    }
+    STORE(U64(slot, 96), cursor);
+
+    uint64_t unreported = 0;
+    for (;;) {
+        char *r = record(cursor);
+        uint64_t commit = LOAD(U64(r, 0));
+        uint32_t length = *U32(r, 8);
+        if (commit == (cursor | 1) && length <= capacity / 2) {
+            memcpy(buffer, r + 32, length);
+            if (intact(cursor, 0)) {
+                sequence++;
+                cursor += align32(32 + length);
+                STORE(U64(slot, 96), cursor);
+                *U64(slot, 32) += 1;
+                *U64(slot, 40) += length;
+                printf("%.*s %lu\n", (int)length, buffer, (unsigned long)unreported);
+                fflush(stdout);
+                unreported = 0;
+                if (length == 4 && memcmp(buffer, "stop", 4) == 0) break;
+                continue;
+            }
+        } else if (commit == (cursor | 3) && length < capacity) {
+            if (intact(cursor, 0)) { cursor += 32 + length; STORE(U64(slot, 96), cursor); continue; }
+        } else if (intact(cursor, 0)) {
+            /* Nothing yet: flag ourselves asleep, re-check, sleep on the futex (sliced). */
+            __atomic_add_fetch(U32(base, 324), 1, __ATOMIC_SEQ_CST);
+            uint32_t seq = LOAD(U32(base, 320));
+            uint64_t again = LOAD(U64(record(cursor), 0));
+            if (again != (cursor | 1) && again != (cursor | 3) && intact(cursor, 0)) {
+                struct timespec slice = { 0, 20 * 1000 * 1000 };
+                syscall(SYS_futex, U32(base, 320), FUTEX_WAIT, seq, &slice, NULL, 0);
+            }
+            __atomic_sub_fetch(U32(base, 324), 1, __ATOMIC_SEQ_CST);
+            continue;
+        }
+
+        /* Lapped: drop what was read here and jump to the oldest message still in the ring. */
+        uint64_t f, s;
+        frontier(&f, &s);
+        unreported += s - sequence;
+        *U64(slot, 80) += s - sequence;
+        *U64(slot, 88) += 1;
+        sequence = s;
+        cursor = f;
+        STORE(U64(slot, 96), cursor);
+    }
+
+    STORE(I32(slot, 0), 0);
+    return 0;
+}
