@@ -1,6 +1,6 @@
 /* A consumer written from docs/channel-protocol.md alone: opens the UnixIpc channel NAME, registers in a
  * participant slot, receives COUNT messages (sleeping on the futex when empty) and prints each as text. */
-#include "peer.h"
+#include "channel_peer.h"
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -11,28 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define U64(p, off) ((uint64_t *)((char *)(p) + (off)))
-#define U32(p, off) ((uint32_t *)((char *)(p) + (off)))
-#define I32(p, off) ((int32_t *)((char *)(p) + (off)))
-#define LOAD(x) __atomic_load_n((x), __ATOMIC_ACQUIRE)
-#define STORE(x, v) __atomic_store_n((x), (v), __ATOMIC_RELEASE)
 #define CAS(x, expected, desired) __atomic_compare_exchange_n((x), &(uint64_t){expected}, (desired), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 
 static char *base, *data;
 static uint64_t mask;
 
 static char *record(uint64_t p) { return data + (p & mask); }
-static uint64_t align32(uint64_t v) { return (v + 31) & ~(uint64_t)31; }
-
-static uint64_t start_time(void) {
-    char buffer[1024];
-    FILE *f = fopen("/proc/self/stat", "r");
-    if (!f || !fgets(buffer, sizeof buffer, f)) FAIL("/proc/self/stat");
-    fclose(f);
-    char *p = strrchr(buffer, ')') + 2;
-    for (int field = 3; field < 22; field++) p = strchr(p, ' ') + 1;
-    return strtoull(p, NULL, 10);
-}
 
 static void advance_release(void) {
     int advanced = 0;

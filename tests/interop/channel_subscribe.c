@@ -1,7 +1,7 @@
 /* A subscriber for a broadcast channel with overrun, written from docs/channel-protocol.md alone: opens the
  * UnixIpc channel NAME, registers in a participant slot, and prints every message it gets as "TEXT LOST"
  * (LOST: messages it missed just before this one, because producers lapped it) until a message "stop". */
-#include "peer.h"
+#include "channel_peer.h"
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -12,27 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define U64(p, off) ((uint64_t *)((char *)(p) + (off)))
-#define U32(p, off) ((uint32_t *)((char *)(p) + (off)))
-#define I32(p, off) ((int32_t *)((char *)(p) + (off)))
-#define LOAD(x) __atomic_load_n((x), __ATOMIC_ACQUIRE)
-#define STORE(x, v) __atomic_store_n((x), (v), __ATOMIC_RELEASE)
-
 static char *base, *data;
 static uint64_t capacity;
 
 static char *record(uint64_t p) { return data + (p & (capacity - 1)); }
-static uint64_t align32(uint64_t v) { return (v + 31) & ~(uint64_t)31; }
-
-static uint64_t start_time(void) {
-    char buffer[1024];
-    FILE *f = fopen("/proc/self/stat", "r");
-    if (!f || !fgets(buffer, sizeof buffer, f)) FAIL("/proc/self/stat");
-    fclose(f);
-    char *p = strrchr(buffer, ')') + 2;
-    for (int field = 3; field < 22; field++) p = strchr(p, ' ') + 1;
-    return strtoull(p, NULL, 10);
-}
 
 /* The seqlock: what was read from position p on is intact if no producer has reserved a ring above it. */
 static int intact(uint64_t p, uint64_t slack) {
