@@ -17,6 +17,23 @@ static uint64_t capacity;
 
 static char *record(uint64_t p) { return data + (p & (capacity - 1)); }
 
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* A test peer must not hang its test: after 20 s without progress, say where it is stuck and fail. */
+static double last_progress;
+static void watchdog(const char *where, uint64_t position) {
+    if (now() - last_progress < 20) return;
+    char *r = record(position);
+    fprintf(stderr, "stuck in %s at %lu: tail %lu release %lu commit %lu length %u stamp %lu\n", where, (unsigned long)position,
+            (unsigned long)LOAD(U64(base, 128)), (unsigned long)LOAD(U64(base, 256)), (unsigned long)LOAD(U64(r, 0)), *U32(r, 8),
+            (unsigned long)LOAD(U64(r, 16)));
+    exit(3);
+}
+
 /* The seqlock: what was read from position p on is intact if no producer has reserved a ring above it. */
 static int intact(uint64_t p, uint64_t slack) {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -29,6 +46,7 @@ static void frontier(uint64_t *position, uint64_t *sequence) {
         uint64_t f = LOAD(U64(base, 256));
         uint64_t s = LOAD(U64(record(f), 16));
         if (intact(f, 32)) { *position = f; *sequence = s; return; }
+        watchdog("frontier", f);
     }
 }
 
@@ -50,8 +68,11 @@ int main(int argc, char **argv) {
     char *buffer = malloc(capacity);
     if (!buffer) FAIL("malloc");
 
-    /* Take a participant slot as a subscriber. */
+    /* Take a participant slot as a subscriber. Where it starts is fixed before the role is published:
+     * from the frontier, count the committed records up to the first that is not (the newest message). */
     char *slot = NULL;
+    uint64_t cursor = 0, sequence = 0;
+    last_progress = now();
     for (uint32_t i = 0; i < *U32(base, 28) && !slot; i++) {
         int32_t free_state = 0;
         char *candidate = base + 1024 + i * 128;
@@ -59,31 +80,28 @@ int main(int argc, char **argv) {
             memset(candidate + 4, 0, 124);
             *U32(candidate, 4) = (uint32_t)getpid();
             *U64(candidate, 8) = start_time();
-            *U64(candidate, 96) = LOAD(U64(base, 128));
+            for (;;) {
+                uint64_t f, s;
+                frontier(&f, &s);
+                uint64_t p = f, tail = LOAD(U64(base, 128));
+                while (p < tail) {
+                    char *r = record(p);
+                    uint64_t commit = LOAD(U64(r, 0));
+                    uint32_t length = *U32(r, 8);
+                    if (length > capacity) break;
+                    if (commit == (p | 1)) { s++; p += align32(32 + length); }
+                    else if (commit == (p | 3)) p += 32 + length;
+                    else break;
+                }
+                if (intact(f, 32)) { cursor = p; sequence = s; break; }
+                watchdog("start", f);
+            }
+            *U64(candidate, 96) = cursor;
             STORE(I32(candidate, 0), 2);
             slot = candidate;
         }
     }
     if (!slot) { fprintf(stderr, "no free slot\n"); return 1; }
-
-    /* Start at the newest message: from the frontier, count the committed records up to the first that is not. */
-    uint64_t cursor, sequence;
-    for (;;) {
-        uint64_t f, s;
-        frontier(&f, &s);
-        uint64_t p = f, tail = LOAD(U64(base, 128));
-        while (p < tail) {
-            char *r = record(p);
-            uint64_t commit = LOAD(U64(r, 0));
-            uint32_t length = *U32(r, 8);
-            if (length > capacity) break;
-            if (commit == (p | 1)) { s++; p += align32(32 + length); }
-            else if (commit == (p | 3)) p += 32 + length;
-            else break;
-        }
-        if (intact(f, 32)) { cursor = p; sequence = s; break; }
-    }
-    STORE(U64(slot, 96), cursor);
 
     uint64_t unreported = 0;
     for (;;) {
@@ -99,6 +117,7 @@ int main(int argc, char **argv) {
                 *U64(slot, 32) += 1;
                 *U64(slot, 40) += length;
                 printf("%.*s %lu\n", (int)length, buffer, (unsigned long)unreported);
+                last_progress = now();
                 fflush(stdout);
                 unreported = 0;
                 if (length == 4 && memcmp(buffer, "stop", 4) == 0) break;
@@ -116,10 +135,12 @@ int main(int argc, char **argv) {
                 syscall(SYS_futex, U32(base, 320), FUTEX_WAIT, seq, &slice, NULL, 0);
             }
             __atomic_sub_fetch(U32(base, 324), 1, __ATOMIC_SEQ_CST);
+            watchdog("wait", cursor);
             continue;
         }
 
         /* Lapped: drop what was read here and jump to the oldest message still in the ring. */
+        watchdog("lapped", cursor);
         uint64_t f, s;
         frontier(&f, &s);
         unreported += s - sequence;

@@ -161,13 +161,13 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     public static bool TryUnlink(string name) => PosixSharedMemory.TryUnlink(name);
 
     /// <summary>A producer: registers this process in a free participant slot. Use one per thread.</summary>
-    public SharedMemoryChannelWriter CreateWriter() => new(this, ClaimSlot(ChannelLayout.StateProducer));
+    public SharedMemoryChannelWriter CreateWriter() => new(this, ClaimSlot(ChannelLayout.StateProducer, out _));
 
     /// <summary>
     /// A consumer (queue mode) or subscriber (broadcast mode, starting at the newest message): registers this
     /// process in a free participant slot. Use one per thread.
     /// </summary>
-    public SharedMemoryChannelReader CreateReader() => new(this, ClaimSlot(ChannelLayout.StateConsumer));
+    public SharedMemoryChannelReader CreateReader() => new(this, ClaimSlot(ChannelLayout.StateConsumer, out ulong startSequence), startSequence);
 
     internal bool IsBroadcast { get; }
 
@@ -286,8 +286,10 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     // --- participants -----------------------------------------------------------------------------
 
-    private int ClaimSlot(int role)
+    // startSequence: overrun subscribers, the messages below where they start.
+    private int ClaimSlot(int role, out ulong startSequence)
     {
+        startSequence = 0;
         ThrowIfDisposed();
         for (int attempt = 0; attempt < 2; attempt++)
         {
@@ -300,7 +302,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                     new Span<byte>(slot + 4, ChannelLayout.SlotSize - 4).Clear();
                     *(int*)(slot + ChannelLayout.SlotPidOffset) = Environment.ProcessId;
                     *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = ProcessIdentity.SelfStartTime;
-                    if (IsBroadcast && role == ChannelLayout.StateConsumer)
+                    if (IsOverrun && role == ChannelLayout.StateConsumer)
+                    {
+                        // Fixed before the role is published: whoever sees this subscriber registered knows it
+                        // gets (or is told it lost) every message committed from then on.
+                        (long cursor, startSequence) = OverrunStart();
+                        *(ulong*)(slot + ChannelLayout.SlotCursorOffset) = (ulong)cursor;
+                    }
+                    else if (IsBroadcast && role == ChannelLayout.StateConsumer)
                     {
                         // A subscriber starts at the newest message; its cursor counts for back-pressure from now on.
                         *(ulong*)(slot + ChannelLayout.SlotCursorOffset) = Volatile.Read(ref U64(ChannelLayout.TailOffset));

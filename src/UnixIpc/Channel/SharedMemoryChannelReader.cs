@@ -24,17 +24,13 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     private long _lostUnreported; // skipped when no message followed yet: reported with the next one
     private bool _disposed;
 
-    internal SharedMemoryChannelReader(SharedMemoryChannel channel, int slot)
+    internal SharedMemoryChannelReader(SharedMemoryChannel channel, int slot, ulong startSequence)
     {
         _channel = channel;
         _slot = slot;
         _slotBase = channel.Slot(slot);
         _hasData = HasData;
-        if (channel.IsOverrun)
-        {
-            (long cursor, _sequence) = channel.OverrunStart();
-            Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset), (ulong)cursor);
-        }
+        _sequence = startSequence;
     }
 
     /// <summary>
