@@ -35,7 +35,9 @@ internal sealed class CliConsole
         Stream stdout = Console.OpenStandardOutput();
         var writer = new StreamWriter(stdout, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
         var error = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
-        return new CliConsole(writer, error, Console.OpenStandardInput(), stdout, !Console.IsOutputRedirected, !Console.IsErrorRedirected);
+        // Synchronized: the tour relays lines of several child processes from concurrent tasks, and a bare
+        // StreamWriter interleaves (or loses) characters of lines written at the same moment.
+        return new CliConsole(TextWriter.Synchronized(writer), TextWriter.Synchronized(error), Console.OpenStandardInput(), stdout, !Console.IsOutputRedirected, !Console.IsErrorRedirected);
     }
 
     /// <summary>Writes raw bytes to stdout, after any text already written.</summary>

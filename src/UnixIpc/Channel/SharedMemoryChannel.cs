@@ -187,9 +187,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* slot = Slot(i);
             int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
-            if (state == ChannelLayout.StateFree)
+            if (state is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer))
             {
-                continue;
+                continue; // free, or still being claimed (not registered yet)
             }
 
             int pid = *(int*)(slot + ChannelLayout.SlotPidOffset);
