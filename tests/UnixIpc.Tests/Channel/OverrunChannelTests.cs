@@ -214,6 +214,35 @@ public sealed class OverrunChannelTests : IDisposable
     }
 
     [Fact]
+    public void Writing_reading_overrunning_and_walking_the_frontier_allocate_nothing()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        var message = new byte[64];
+        var buffer = new byte[64];
+        for (int i = 0; i < 1000; i++)
+        {
+            writer.TryWrite(message);
+            subscriber.TryRead(buffer, out _, out _);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2000; i++)
+        {
+            for (int j = 0; j < 100; j++) // more than a ring: the subscriber is overrun, producers walk the frontier
+            {
+                Assert.True(writer.TryWrite(message));
+            }
+
+            Assert.True(subscriber.TryRead(buffer, out _, out long lost));
+            Assert.True(lost > 0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Zero_copy_reads_are_refused_and_overrun_is_for_broadcast_only()
     {
         using SharedMemoryChannel channel = NewChannel();
