@@ -165,6 +165,33 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_subscribers_producers_still_never_lap_a_record_another_producer_is_writing()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        int written = 0;
+        while (written < 1000 && writer.TryWrite(new byte[100]))
+        {
+            written++;
+        }
+
+        // Nobody subscribes, so nothing else holds the ring; but the hung producer's record (filled with 0xEE)
+        // must not be written over while it may still commit it.
+        Assert.True(written < 4096 / 160, $"{written} messages written over a ring held by an unfinished record");
+        hung.Kill();
+        await hung.WaitForExitAsync();
+        Assert.True(writer.TryWrite(new byte[100], TimeSpan.FromSeconds(30)), "the dead producer's record still held the ring");
+        Assert.Equal(1, channel.Stat().Abandoned);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(writer.TryWrite(new byte[100]), $"message {i}: the ring did not move on");
+        }
+
+        Assert.DoesNotContain(channel.Stat().Participants, p => !p.IsAlive);
+    }
+
+    [Fact]
     public async Task A_producer_killed_mid_record_does_not_wedge_subscribers()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
