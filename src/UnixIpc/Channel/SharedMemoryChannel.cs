@@ -164,6 +164,19 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     public SharedMemoryChannelWriter CreateWriter() => new(this, ClaimSlot(ChannelLayout.StateProducer, out _));
 
     /// <summary>
+    /// Each writer and reader keeps the mapping alive until it is disposed, so disposing the channel while
+    /// another thread is still inside a call (a wait, say) ends that call with ObjectDisposedException
+    /// instead of a read of unmapped memory.
+    /// </summary>
+    internal void AddMappingReference()
+    {
+        bool added = false;
+        _mapping.DangerousAddRef(ref added);
+    }
+
+    internal void ReleaseMappingReference() => _mapping.DangerousRelease();
+
+    /// <summary>
     /// A consumer (queue mode) or subscriber (broadcast mode, starting at the newest message): registers this
     /// process in a free participant slot. Use one per thread.
     /// </summary>
@@ -935,6 +948,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 if ((polls & 63) == 63)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    ThrowIfDisposed();
                     if (Stopwatch.GetTimestamp() >= limit)
                     {
                         break;
@@ -983,6 +997,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             }
 
             scope?.ThrowIfCanceledOrTimedOut();
+            ThrowIfDisposed(); // disposed by another thread while we slept
             if (ready())
             {
                 return true;

@@ -40,7 +40,8 @@ public enum SlowSubscriberPolicy
     /// Producers never wait for subscribers: they overwrite the oldest messages, and a subscriber that was
     /// lapped skips ahead to the oldest message still in the ring and is told exactly how many it lost
     /// (<see cref="SharedMemoryChannelReader.MessagesLost"/>). Reads copy and check the copy, so a torn
-    /// message is never returned; zero-copy read leases are not offered in this mode.
+    /// message is never returned; zero-copy read leases are not offered in this mode. Producers still wait
+    /// for each other: a record another producer has not finished a full ring back is never overwritten.
     /// </summary>
     Overrun = 1,
 }

@@ -29,6 +29,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _channel = channel;
         _slot = slot;
         _slotBase = channel.Slot(slot);
+        channel.AddMappingReference();
         _hasData = HasData;
         _sequence = startSequence;
     }
@@ -175,6 +176,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         {
             _disposed = true;
             _channel.ReleaseSlot(_slot);
+            _channel.ReleaseMappingReference();
         }
     }
 

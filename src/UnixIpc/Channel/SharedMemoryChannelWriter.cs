@@ -23,6 +23,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         _channel = channel;
         _slot = slot;
         _slotBase = channel.Slot(slot);
+        channel.AddMappingReference();
         _hasRoom = () => HasRoom(_needed);
     }
 
@@ -123,6 +124,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         {
             _disposed = true;
             _channel.ReleaseSlot(_slot);
+            _channel.ReleaseMappingReference();
         }
     }
 

