@@ -161,17 +161,30 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     public static bool TryUnlink(string name) => PosixSharedMemory.TryUnlink(name);
 
     /// <summary>A producer: registers this process in a free participant slot. Use one per thread.</summary>
-    public SharedMemoryChannelWriter CreateWriter() => new(this, ClaimSlot(ChannelLayout.StateProducer, out _));
+    public SharedMemoryChannelWriter CreateWriter()
+    {
+        AddMappingReference(); // handed to the writer, which releases it when disposed
+        try
+        {
+            return new(this, ClaimSlot(ChannelLayout.StateProducer, out _));
+        }
+        catch
+        {
+            ReleaseMappingReference();
+            throw;
+        }
+    }
 
     /// <summary>
-    /// Each writer and reader keeps the mapping alive until it is disposed, so disposing the channel while
-    /// another thread is still inside a call (a wait, say) ends that call with ObjectDisposedException
-    /// instead of a read of unmapped memory.
+    /// Each writer and reader keeps the mapping alive until it is disposed, and Stat holds it while it runs,
+    /// so disposing the channel while another thread is still inside a call (a wait, or a metrics listener's
+    /// Stat) ends that call with ObjectDisposedException instead of a read of unmapped memory.
     /// </summary>
-    internal void AddMappingReference()
+    private void AddMappingReference()
     {
+        ThrowIfDisposed();
         bool added = false;
-        _mapping.DangerousAddRef(ref added);
+        _mapping.DangerousAddRef(ref added); // ObjectDisposedException if Dispose won the race
     }
 
     internal void ReleaseMappingReference() => _mapping.DangerousRelease();
@@ -180,7 +193,19 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// A consumer (queue mode) or subscriber (broadcast mode, starting at the newest message): registers this
     /// process in a free participant slot. Use one per thread.
     /// </summary>
-    public SharedMemoryChannelReader CreateReader() => new(this, ClaimSlot(ChannelLayout.StateConsumer, out ulong startSequence), startSequence);
+    public SharedMemoryChannelReader CreateReader()
+    {
+        AddMappingReference(); // handed to the reader, which releases it when disposed
+        try
+        {
+            return new(this, ClaimSlot(ChannelLayout.StateConsumer, out ulong startSequence), startSequence);
+        }
+        catch
+        {
+            ReleaseMappingReference();
+            throw;
+        }
+    }
 
     internal bool IsBroadcast { get; }
 
@@ -192,7 +217,19 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>Reads positions, usage and every participant's counters; from any process.</summary>
     public SharedMemoryChannelStatus Stat()
     {
-        ThrowIfDisposed();
+        AddMappingReference();
+        try
+        {
+            return StatCore();
+        }
+        finally
+        {
+            ReleaseMappingReference();
+        }
+    }
+
+    private SharedMemoryChannelStatus StatCore()
+    {
         AdvanceRelease(-1); // consumers give space back lazily; count only what is really in use
 
         var participants = new List<ChannelParticipant>();

@@ -29,7 +29,6 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _channel = channel;
         _slot = slot;
         _slotBase = channel.Slot(slot);
-        channel.AddMappingReference();
         _hasData = HasData;
         _sequence = startSequence;
     }

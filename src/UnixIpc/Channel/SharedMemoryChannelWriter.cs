@@ -23,7 +23,6 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         _channel = channel;
         _slot = slot;
         _slotBase = channel.Slot(slot);
-        channel.AddMappingReference();
         _hasRoom = () => HasRoom(_needed);
     }
 

@@ -346,6 +346,35 @@ public sealed class SharedMemoryChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task Stat_racing_Dispose_on_another_thread_gets_a_status_or_ObjectDisposedException()
+    {
+        // What a metrics listener does: it calls Stat on every open channel of the process, whenever it likes.
+        for (int round = 0; round < 200; round++)
+        {
+            SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, UnlinkOnDispose = true });
+            using var started = new ManualResetEventSlim();
+            Task observer = Task.Run(() =>
+            {
+                started.Set();
+                for (int i = 0; i < 1000; i++)
+                {
+                    try
+                    {
+                        Assert.Equal(4096, channel.Stat().Capacity);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return;
+                    }
+                }
+            });
+            started.Wait(TimeSpan.FromSeconds(30));
+            channel.Dispose();
+            await observer.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
     public void The_Try_and_lease_paths_allocate_nothing_per_message()
     {
         using SharedMemoryChannel channel = NewChannel();
