@@ -30,6 +30,7 @@ try
         "channel-subscribe-and-hang" => ChannelSubscribeAndHang(args[1]),
         "channel-subscribe-overrun" => ChannelSubscribeOverrun(args[1], long.Parse(args[2], CultureInfo.InvariantCulture)),
         "channel-hold-walker" => ChannelHoldWalker(args[1]),
+        "channel-die-while-claiming" => ChannelDieWhileClaiming(args[1]),
         "as-user" => AsUser(uint.Parse(args[1], CultureInfo.InvariantCulture), uint.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]),
         _ => throw new ArgumentException($"unknown scenario {args[0]}"),
     };
@@ -696,6 +697,29 @@ static int ChannelHoldWalker(string name)
     Console.ReadLine(); // killed here
     GC.KeepAlive(writer);
     return 0;
+}
+
+// Claims a participant slot the way a subscriber does (state = -pid, identity, cursor at the tail) and
+// stops there, as if killed before publishing its role: the parent kills it and checks the slot is freed.
+static int ChannelDieWhileClaiming(string name)
+{
+    using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(name);
+    using MappedRegion region = shm.Map();
+    const int Slots = 1024, SlotSize = 128, Tail = 128, Cursor = 96; // docs/channel-protocol.md
+    for (int i = 0; i < 64; i++)
+    {
+        long slot = Slots + (i * SlotSize);
+        if (region.AtomicCompareExchangeInt32(slot, -Environment.ProcessId, 0) == 0)
+        {
+            region.Write(slot + 4, Environment.ProcessId);
+            region.Write(slot + Cursor, region.AtomicReadInt64(Tail));
+            Console.WriteLine("READY");
+            Console.ReadLine(); // killed here
+            return 0;
+        }
+    }
+
+    throw new InvalidOperationException("no free slot");
 }
 
 // Creates a channel with a writer and a reader registered, writes one message, and exits without cleaning up.

@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
     for (uint32_t i = 0; i < *U32(base, 28) && !slot; i++) {
         int32_t free_state = 0;
         char *candidate = base + 1024 + i * 128;
-        if (__atomic_compare_exchange_n(I32(candidate, 0), &free_state, -1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        if (__atomic_compare_exchange_n(I32(candidate, 0), &free_state, -(int32_t)getpid(), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
             memset(candidate + 4, 0, 124);
             *U32(candidate, 4) = (uint32_t)getpid();
             *U64(candidate, 8) = start_time();

@@ -346,9 +346,10 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             for (int i = 0; i < SlotCount; i++)
             {
                 byte* slot = Slot(i);
-                if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -1, ChannelLayout.StateFree) == ChannelLayout.StateFree)
+                if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -Environment.ProcessId, ChannelLayout.StateFree) == ChannelLayout.StateFree)
                 {
-                    // Held as -1 (busy) while the identity is written, so nobody judges a half-written slot.
+                    // Held as -pid while the identity is written: nobody judges a half-written slot, and if this
+                    // process dies before publishing its role, recovery sees whose claim it was and frees it.
                     new Span<byte>(slot + 4, ChannelLayout.SlotSize - 4).Clear();
                     *(int*)(slot + ChannelLayout.SlotPidOffset) = Environment.ProcessId;
                     *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = ProcessIdentity.SelfStartTime;
@@ -431,6 +432,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         }
 
         FreeDeadSlots();
+        FreeAbandonedClaims();
     }
 
     // The record at `read` (the queue's read position, or a subscriber's cursor) is not committed: skip it
@@ -498,7 +500,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         *(int*)(record + ChannelLayout.RecordProducerOffset) = owner;
         if (Interlocked.CompareExchange(ref RecordCommit(record), (ulong)read | ChannelLayout.Padding, commit) == commit)
         {
-            ReleaseSlot(owner);
+            TryFreeDeadSlot(owner, ChannelLayout.StateProducer);
             if (recoveringSlot >= 0)
             {
                 Interlocked.Increment(ref *(long*)(Slot(recoveringSlot) + ChannelLayout.SlotAbandonedOffset));
@@ -580,19 +582,46 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 || (state == ChannelLayout.StateProducer
                     ? (IsBroadcast ? IsReservationDone(pending, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset))) : pending < read)
                     : IsResolvedClaim(pending));
-            if (holdsNothing && Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -1, state) == state)
+            if (holdsNothing)
             {
-                // A producer that died walking the frontier leaves the walker word set: clear it before the slot can be reused.
-                ulong walker = Volatile.Read(ref U64(ChannelLayout.WalkerOffset));
-                if (walker != 0 && (int)(uint)walker == i + 1)
-                {
-                    Interlocked.CompareExchange(ref U64(ChannelLayout.WalkerOffset), 0, walker);
-                }
-
-                FoldCounters(slot, state);
-                Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
+                TryFreeDeadSlot(i, state);
             }
         }
+    }
+
+    // A process that died while claiming a slot (state -pid): nothing of it is in use yet, but a subscriber's
+    // cursor may already hold back-pressure. Freed once that pid no longer runs.
+    private void FreeAbandonedClaims()
+    {
+        for (int i = 0; i < SlotCount; i++)
+        {
+            int state = Volatile.Read(ref *(int*)(Slot(i) + ChannelLayout.SlotStateOffset));
+            if (state < 0 && state != ChannelLayout.StateFreeing && ProcessIdentity.StartTime(-state) is null)
+            {
+                TryFreeDeadSlot(i, state);
+            }
+        }
+    }
+
+    // Frees a dead participant's slot if it is still in STATE (one recoverer wins): its counters join the
+    // totals first, and a producer that died walking the frontier has its walker mark cleared.
+    private void TryFreeDeadSlot(int index, int state)
+    {
+        byte* slot = Slot(index);
+        if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFreeing, state) != state)
+        {
+            return;
+        }
+
+        ulong walker = Volatile.Read(ref U64(ChannelLayout.WalkerOffset));
+        if (walker != 0 && (int)(uint)walker == index + 1)
+        {
+            Interlocked.CompareExchange(ref U64(ChannelLayout.WalkerOffset), 0, walker);
+        }
+
+        FoldCounters(slot, state);
+        Volatile.Write(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset), 0);
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
     }
 
     // Whether every record of a producer's reservation (a padding record and its message, or the message
@@ -652,10 +681,10 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                     minimum = start; // announced-only marks (a CAS that may fail) count too: that errs on the safe side
                 }
             }
-            else if (state == ChannelLayout.StateConsumer || state == -1)
+            else if (state == ChannelLayout.StateConsumer || (state < 0 && state != ChannelLayout.StateFreeing))
             {
                 long cursor = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotCursorOffset));
-                if (state == -1 && cursor == 0)
+                if (state < 0 && cursor == 0)
                 {
                     continue; // still registering: it will start at the tail, which is above any release
                 }

@@ -192,6 +192,29 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_subscriber_killed_while_claiming_its_slot_stops_holding_producers_back()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Assert.True(writer.TryWrite(new byte[100])); // so the claimer's cursor (the tail) is not 0, which counts as "not set yet"
+        await using ChildProcess claimer = await ChildProcess.StartAsync("channel-die-while-claiming", _name);
+        int written = 0;
+        while (written < 1000 && writer.TryWrite(new byte[100]))
+        {
+            written++;
+        }
+
+        Assert.True(written <= 4096 / 160, $"{written} messages: the half-registered subscriber did not hold the ring"); // it may yet publish its role
+        claimer.Kill();
+        await claimer.WaitForExitAsync();
+        Assert.True(writer.TryWrite(new byte[100], TimeSpan.FromSeconds(30)), "a subscriber that died while claiming its slot still holds the producers");
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(writer.TryWrite(new byte[100]), $"message {i}");
+        }
+    }
+
+    [Fact]
     public async Task A_producer_killed_mid_record_does_not_wedge_subscribers()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
