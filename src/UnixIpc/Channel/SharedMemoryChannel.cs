@@ -992,9 +992,11 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>
     /// Waits until <paramref name="ready"/> holds: spins, then sleeps on the futex word in slices (between
     /// which it runs crash recovery). False when <paramref name="deadline"/> (a Stopwatch timestamp, or
-    /// long.MaxValue) passes. A cancellable token interrupts the sleep at once.
+    /// long.MaxValue) passes. A cancellable token interrupts the sleep at once. <paramref name="stalledAt"/>
+    /// says where this waiter is held up (a subscriber's cursor), for crash recovery; null: the channel's own
+    /// waiting point (a queue's read position, or the release position producers wait at).
     /// </summary>
-    internal bool WaitUntil(Func<bool> ready, int sequenceOffset, int sleepersOffset, int slot, long deadline, CancellationToken cancellationToken)
+    internal bool WaitUntil(Func<bool> ready, int sequenceOffset, int sleepersOffset, int slot, long deadline, CancellationToken cancellationToken, Func<long>? stalledAt = null)
     {
         ChannelWaitStrategy strategy = Options.WaitStrategy;
         if (strategy != ChannelWaitStrategy.Sleep)
@@ -1022,7 +1024,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
                     if (strategy == ChannelWaitStrategy.BusySpin && (polls & 0xFFFF) == 0xFFFF)
                     {
-                        Recover(recoveringSlot: slot);
+                        RecoverWhileWaiting(slot, stalledAt);
                     }
                 }
             }
@@ -1033,6 +1035,22 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             }
         }
 
+        // Held while asleep: a reader or writer disposed by another thread during its sleep (misuse, but a long
+        // window) ends the wait with ObjectDisposedException, never a read of unmapped memory. Not taken while
+        // spinning: two atomics per wait would show in the round-trip latency.
+        AddMappingReference();
+        try
+        {
+            return Sleep(ready, sequenceOffset, sleepersOffset, slot, deadline, stalledAt, cancellationToken);
+        }
+        finally
+        {
+            ReleaseMappingReference();
+        }
+    }
+
+    private bool Sleep(Func<bool> ready, int sequenceOffset, int sleepersOffset, int slot, long deadline, Func<long>? stalledAt, CancellationToken cancellationToken)
+    {
         using SignalInterrupter.Scope? scope = cancellationToken.CanBeCanceled ? SignalInterrupter.Begin(Timeout.InfiniteTimeSpan, cancellationToken) : null;
         int* word = (int*)(_base + sequenceOffset);
         while (true)
@@ -1069,7 +1087,20 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 return true;
             }
 
-            Recover(recoveringSlot: slot);
+            RecoverWhileWaiting(slot, stalledAt);
         }
+    }
+
+    // Once per sleep slice: the record this waiter is held up at is looked at every time (each subscriber
+    // waits at its own cursor, and the shared 20 ms limit could otherwise always go to someone else's
+    // position), the rest of recovery at most every 20 ms.
+    private void RecoverWhileWaiting(int slot, Func<long>? stalledAt)
+    {
+        if (stalledAt is not null)
+        {
+            AbandonStalledRecord(slot, stalledAt());
+        }
+
+        Recover(recoveringSlot: slot);
     }
 }

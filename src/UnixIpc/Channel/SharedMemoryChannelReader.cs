@@ -19,6 +19,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     private readonly int _slot;
     private readonly byte* _slotBase;
     private readonly Func<bool> _hasData;
+    private readonly Func<long>? _stalledAt; // broadcast: a subscriber waits at its own cursor
     private ulong _sequence; // overrun: messages below this subscriber's cursor
     private long _lost;
     private long _lostUnreported; // skipped when no message followed yet: reported with the next one
@@ -30,6 +31,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _slot = slot;
         _slotBase = channel.Slot(slot);
         _hasData = HasData;
+        _stalledAt = channel.IsBroadcast ? () => (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset)) : null;
         _sequence = startSequence;
     }
 
@@ -103,7 +105,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            if (!_channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, CancellationToken.None))
+            if (!_channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, CancellationToken.None, _stalledAt))
             {
                 return false;
             }
@@ -123,7 +125,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        return _channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, cancellationToken);
+        return _channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, cancellationToken, _stalledAt);
     }
 
     /// <summary>As <see cref="WaitToRead"/>, on a dedicated waiter thread when it has to wait.</summary>
@@ -139,7 +141,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         int length;
         while (!TryRead(buffer, out length))
         {
-            _channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, long.MaxValue, cancellationToken);
+            _channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, long.MaxValue, cancellationToken, _stalledAt);
         }
 
         return length;
@@ -203,6 +205,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 
     private bool HasData()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this); // ends a wait another thread's Dispose cut short
         if (_channel.IsBroadcast)
         {
             long cursor = (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset));

@@ -158,6 +158,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     // for a queue on every 16th look only, since that walks records the consumers are busy with.
     private bool HasRoom(int length)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this); // ends a wait another thread's Dispose cut short
         if (RoomFor(length))
         {
             return true;

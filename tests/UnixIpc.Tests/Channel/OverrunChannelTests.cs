@@ -544,6 +544,39 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_subscriber_asleep_at_a_dead_producers_record_skips_it_although_the_frontier_is_further_back()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions
+        {
+            Capacity = 65536,
+            Delivery = ChannelDelivery.Broadcast,
+            SlowSubscribers = SlowSubscriberPolicy.Overrun,
+            WaitStrategy = ChannelWaitStrategy.Sleep,
+        });
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        var buffer = new byte[200];
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(writer.TryWrite(BitConverter.GetBytes(i)));
+            Assert.True(subscriber.TryRead(buffer, out _));
+        }
+
+        // The frontier is still at 0 (producers move it only when they need room); the subscriber is at the
+        // 11th record, which a producer reserves and never commits; one more message follows it.
+        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        Assert.True(writer.TryWrite("after"u8));
+        Assert.Equal(0, channel.Stat().Positions.Release);
+        Task<int> reading = Task.Run(() => subscriber.Read(buffer));
+        Assert.True(SpinWait.SpinUntil(() => channel.Stat().Waits > 0, TimeSpan.FromSeconds(30)), "the subscriber never slept");
+        hung.Kill();
+        await hung.WaitForExitAsync();
+        int length = await reading.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("after"u8.ToArray(), buffer[..length]);
+        Assert.Equal(1, channel.Stat().Abandoned);
+    }
+
+    [Fact]
     public async Task A_frontier_walker_killed_mid_walk_is_taken_over()
     {
         using SharedMemoryChannel channel = NewChannel(4096);
