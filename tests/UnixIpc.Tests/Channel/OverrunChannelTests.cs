@@ -230,8 +230,9 @@ public sealed class OverrunChannelTests : IDisposable
             subscriber.TryRead(buffer, out _, out _);
         }
 
+        const int Messages = 2000; // reads, each after 100 writes: the rarer operation sets the bar
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2000; i++)
+        for (int i = 0; i < Messages; i++)
         {
             for (int j = 0; j < 100; j++) // more than a ring: the subscriber is overrun, producers walk the frontier
             {
@@ -242,7 +243,11 @@ public sealed class OverrunChannelTests : IDisposable
             Assert.True(lost > 0);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Less than a byte per message: a single object per message would be 24 bytes or more each time. A
+        // one-off allocation by the runtime on this thread (a method compiled on the fly under load) is not
+        // the code's, and once made the suite fail here.
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Messages, $"{allocated} bytes allocated over {Messages} messages");
     }
 
     [Fact]

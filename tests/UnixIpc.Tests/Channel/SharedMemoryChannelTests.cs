@@ -388,8 +388,9 @@ public sealed class SharedMemoryChannelTests : IDisposable
             reader.TryRead(buffer, out _);
         }
 
+        const int Messages = 20_000;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        for (int i = 0; i < Messages / 2; i++)
         {
             Assert.True(writer.TryWrite(message));
             Assert.True(reader.TryRead(buffer, out _));
@@ -400,7 +401,11 @@ public sealed class SharedMemoryChannelTests : IDisposable
             read.Release();
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Less than a byte per message: a single object per message would be 24 bytes or more each time. A
+        // one-off allocation by the runtime on this thread (a method compiled on the fly under load) is not
+        // the code's, and once made the suite fail here.
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Messages, $"{allocated} bytes allocated over {Messages} messages");
     }
 
     [Fact]

@@ -436,8 +436,9 @@ public sealed class PosixMessageQueueTests : IDisposable
             scope.Queue.TryReceive(buffer, out _);
         }
 
+        const int Messages = 10_000;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        for (int i = 0; i < Messages / 4; i++)
         {
             Assert.True(queue.TrySend(message, 3));
             Assert.True(queue.TryReceive(buffer, out _));
@@ -445,6 +446,10 @@ public sealed class PosixMessageQueueTests : IDisposable
             Assert.True(scope.Queue.TryReceive(buffer, out _));
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Less than a byte per message: a single object per message would be 24 bytes or more each time. A
+        // one-off allocation by the runtime on this thread (a method compiled on the fly under load) is not
+        // the code's, and once made the suite fail here.
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Messages, $"{allocated} bytes allocated over {Messages} messages");
     }
 }
