@@ -76,7 +76,8 @@ public sealed class SystemVSharedMemoryTests
     [Trait("conformance", "SVSHM-03")]
     public void Stat_reports_the_requested_size_the_creator_and_the_owner()
     {
-        DateTimeOffset before = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        // The kernel stamps IPC times from its coarse clock, which can trail ours by a tick across a second boundary.
+        DateTimeOffset before = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1);
         SystemVSharedMemory segment = SystemVSharedMemory.CreateNew(IpcKey.Private, 2048, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         try
         {
