@@ -1,15 +1,9 @@
 /* A consumer written from docs/channel-protocol.md alone: opens the UnixIpc channel NAME, registers in a
  * participant slot, receives COUNT messages (sleeping on the futex when empty) and prints each as text. */
 #include "channel_peer.h"
-#include <fcntl.h>
 #include <linux/futex.h>
-#include <sched.h>
-#include <stdint.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #define CAS(x, expected, desired) __atomic_compare_exchange_n((x), &(uint64_t){expected}, (desired), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 
@@ -40,33 +34,14 @@ static void advance_release(void) {
 
 int main(int argc, char **argv) {
     if (argc != 3) { fprintf(stderr, "usage: channel_consume NAME COUNT\n"); return 2; }
-    int fd = shm_open(argv[1], O_RDWR, 0);
-    if (fd < 0) FAIL("shm_open");
-    struct stat st;
-    if (fstat(fd, &st) < 0) FAIL("fstat");
-    base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) FAIL("mmap");
-    while (LOAD(U32(base, 40)) != 1) sched_yield();
-    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 3) { fprintf(stderr, "not a version 3 channel\n"); return 1; }
+    base = open_channel(argv[1]);
     mask = *U64(base, 16) - 1;
     data = base + *U64(base, 32);
 
     /* Take a participant slot as a consumer. */
-    char *slot = NULL;
-    uint32_t slot_index = 0;
-    for (uint32_t i = 0; i < *U32(base, 28) && !slot; i++) {
-        int32_t free_state = 0;
-        char *candidate = base + 1024 + i * 128;
-        if (__atomic_compare_exchange_n(I32(candidate, 0), &free_state, -(int32_t)getpid(), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-            memset(candidate + 4, 0, 124);
-            *U32(candidate, 4) = (uint32_t)getpid();
-            *U64(candidate, 8) = start_time();
-            STORE(I32(candidate, 0), 2);
-            slot = candidate;
-            slot_index = i;
-        }
-    }
-    if (!slot) { fprintf(stderr, "no free slot\n"); return 1; }
+    uint32_t slot_index;
+    char *slot = claim_slot(base, &slot_index);
+    STORE(I32(slot, 0), 2);
 
     long count = parse_long(argv[2]);
     for (long received = 0; received < count;) {

@@ -2,15 +2,9 @@
  * UnixIpc channel NAME, registers in a participant slot, and prints every message it gets as "TEXT LOST"
  * (LOST: messages it missed just before this one, because producers lapped it) until a message "stop". */
 #include "channel_peer.h"
-#include <fcntl.h>
 #include <linux/futex.h>
-#include <sched.h>
-#include <stdint.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 static char *base, *data;
 static uint64_t capacity;
@@ -52,17 +46,8 @@ static void frontier(uint64_t *position, uint64_t *sequence) {
 
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: channel_subscribe NAME\n"); return 2; }
-    int fd = shm_open(argv[1], O_RDWR, 0);
-    if (fd < 0) FAIL("shm_open");
-    struct stat st;
-    if (fstat(fd, &st) < 0) FAIL("fstat");
-    base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) FAIL("mmap");
-    while (LOAD(U32(base, 40)) != 1) sched_yield();
-    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 3 || *U32(base, 12) != 2) {
-        fprintf(stderr, "not a version 3 broadcast channel with overrun\n");
-        return 1;
-    }
+    base = open_channel(argv[1]);
+    if (*U32(base, 12) != 2) { fprintf(stderr, "not a broadcast channel with overrun\n"); return 1; }
     capacity = *U64(base, 16);
     data = base + *U64(base, 32);
     char *buffer = malloc(capacity);
@@ -70,38 +55,27 @@ int main(int argc, char **argv) {
 
     /* Take a participant slot as a subscriber. Where it starts is fixed before the role is published:
      * from the frontier, count the committed records up to the first that is not (the newest message). */
-    char *slot = NULL;
+    char *slot = claim_slot(base, NULL);
     uint64_t cursor = 0, sequence = 0;
     last_progress = now();
-    for (uint32_t i = 0; i < *U32(base, 28) && !slot; i++) {
-        int32_t free_state = 0;
-        char *candidate = base + 1024 + i * 128;
-        if (__atomic_compare_exchange_n(I32(candidate, 0), &free_state, -(int32_t)getpid(), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-            memset(candidate + 4, 0, 124);
-            *U32(candidate, 4) = (uint32_t)getpid();
-            *U64(candidate, 8) = start_time();
-            for (;;) {
-                uint64_t f, s;
-                frontier(&f, &s);
-                uint64_t p = f, tail = LOAD(U64(base, 128));
-                while (p < tail) {
-                    char *r = record(p);
-                    uint64_t commit = LOAD(U64(r, 0));
-                    uint32_t length = *U32(r, 8);
-                    if (length > capacity) break;
-                    if (commit == (p | 1)) { s++; p += align32(32 + length); }
-                    else if (commit == (p | 3)) p += 32 + length;
-                    else break;
-                }
-                if (intact(f, 32)) { cursor = p; sequence = s; break; }
-                watchdog("start", f);
-            }
-            *U64(candidate, 96) = cursor;
-            STORE(I32(candidate, 0), 2);
-            slot = candidate;
+    for (;;) {
+        uint64_t f, s;
+        frontier(&f, &s);
+        uint64_t p = f, tail = LOAD(U64(base, 128));
+        while (p < tail) {
+            char *r = record(p);
+            uint64_t commit = LOAD(U64(r, 0));
+            uint32_t length = *U32(r, 8);
+            if (length > capacity) break;
+            if (commit == (p | 1)) { s++; p += align32(32 + length); }
+            else if (commit == (p | 3)) p += 32 + length;
+            else break;
         }
+        if (intact(f, 32)) { cursor = p; sequence = s; break; }
+        watchdog("start", f);
     }
-    if (!slot) { fprintf(stderr, "no free slot\n"); return 1; }
+    *U64(slot, 96) = cursor;
+    STORE(I32(slot, 0), 2);
 
     uint64_t unreported = 0;
     for (;;) {

@@ -48,6 +48,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         SlowSubscribers = mode == ChannelLayout.ModeBroadcastOverrun ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure;
         IsBroadcast = Delivery == ChannelDelivery.Broadcast;
         IsOverrun = SlowSubscribers == SlowSubscriberPolicy.Overrun;
+        Headroom = IsOverrun ? ChannelLayout.RecordHeaderSize : 0;
         Options = options;
         _unlinkOnDispose = unlinkOnDispose;
         ChannelMetrics.Track(this);
@@ -187,7 +188,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         _mapping.DangerousAddRef(ref added); // ObjectDisposedException if Dispose won the race
     }
 
-    internal void ReleaseMappingReference() => _mapping.DangerousRelease();
+    private void ReleaseMappingReference() => _mapping.DangerousRelease();
 
     /// <summary>
     /// A consumer (queue mode) or subscriber (broadcast mode, starting at the newest message): registers this
@@ -212,7 +213,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     internal bool IsOverrun { get; }
 
     /// <summary>Bytes producers leave free before the release position: overrun mode keeps one record header's worth, so the sequence stamped at the frontier is never overwritten while it is the frontier.</summary>
-    internal long Headroom => IsOverrun ? ChannelLayout.RecordHeaderSize : 0;
+    internal long Headroom { get; }
 
     /// <summary>Reads positions, usage and every participant's counters; from any process.</summary>
     public SharedMemoryChannelStatus Stat()
@@ -377,12 +378,11 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         throw new InvalidOperationException($"All {SlotCount} participant slots of {Name} are taken by live processes: dispose unused readers and writers.");
     }
 
-    internal void ReleaseSlot(int index)
+    /// <summary>A writer or reader leaves: its slot is freed and its hold on the mapping given back.</summary>
+    internal void Leave(int index)
     {
-        byte* slot = Slot(index);
-        FoldCounters(slot, Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)));
-        Volatile.Write(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset), 0);
-        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
+        Vacate(index, Volatile.Read(ref *(int*)(Slot(index) + ChannelLayout.SlotStateOffset)));
+        ReleaseMappingReference();
     }
 
     // A leaving participant's counters join the channel's totals, so Stat still counts its work.
@@ -607,12 +607,17 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     // totals first, and a producer that died walking the frontier has its walker mark cleared.
     private void TryFreeDeadSlot(int index, int state)
     {
-        byte* slot = Slot(index);
-        if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFreeing, state) != state)
+        if (Interlocked.CompareExchange(ref *(int*)(Slot(index) + ChannelLayout.SlotStateOffset), ChannelLayout.StateFreeing, state) == state)
         {
-            return;
+            Vacate(index, state);
         }
+    }
 
+    // Frees a slot held in STATE (by its owner leaving, or by the recoverer that won it): counters into the
+    // totals, a walker mark naming it cleared, no pending claim or reservation, then free.
+    private void Vacate(int index, int state)
+    {
+        byte* slot = Slot(index);
         ulong walker = Volatile.Read(ref U64(ChannelLayout.WalkerOffset));
         if (walker != 0 && (int)(uint)walker == index + 1)
         {
@@ -829,10 +834,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     {
         while (true)
         {
-            long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
-            ulong sequence = Volatile.Read(ref RecordSequence(Record(release)));
-            long position = WalkCommitted(release, ref sequence);
-            if (IsIntactSince(release, ChannelLayout.RecordHeaderSize))
+            (long frontier, ulong sequence) = OverrunFrontier();
+            long position = WalkCommitted(frontier, ref sequence);
+            if (IsIntactSince(frontier, ChannelLayout.RecordHeaderSize))
             {
                 return (position, sequence);
             }

@@ -176,8 +176,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            _channel.ReleaseSlot(_slot);
-            _channel.ReleaseMappingReference();
+            _channel.Leave(_slot);
         }
     }
 

@@ -122,8 +122,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            _channel.ReleaseSlot(_slot);
-            _channel.ReleaseMappingReference();
+            _channel.Leave(_slot);
         }
     }
 

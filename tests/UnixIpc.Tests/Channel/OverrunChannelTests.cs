@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 
 namespace UnixIpc.Tests;
@@ -274,27 +273,17 @@ public sealed class OverrunChannelTests : IDisposable
         Assert.Equal(100, length);
     }
 
-    // id, then filler derived from it, so a torn or misplaced message is caught.
+    // The shared self-checking format (ChannelMessages: sequence, filler, checksum), at least 12 bytes.
     private static byte[] Message(int id, int size)
     {
-        var message = new byte[Math.Max(4, size)];
-        BinaryPrimitives.WriteInt32LittleEndian(message, id);
-        for (int i = 4; i < message.Length; i++)
-        {
-            message[i] = (byte)((id * 7) + i);
-        }
-
+        var message = new byte[Math.Max(12, size)];
+        ChannelMessages.Fill(message, 0, id);
         return message;
     }
 
     private static int Check(ReadOnlySpan<byte> message)
     {
-        int id = BinaryPrimitives.ReadInt32LittleEndian(message);
-        for (int i = 4; i < message.Length; i++)
-        {
-            Assert.True(message[i] == (byte)((id * 7) + i), string.Create(CultureInfo.InvariantCulture, $"message {id} torn at byte {i}"));
-        }
-
+        Assert.True(ChannelMessages.TryCheck(message, out _, out int id), "a torn message was returned");
         return id;
     }
 }
