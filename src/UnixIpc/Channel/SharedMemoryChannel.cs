@@ -445,12 +445,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             return;
         }
 
-        byte* record = Record(read);
-        ulong commit = Volatile.Read(ref RecordCommit(record));
-        if (commit == ((ulong)read | ChannelLayout.Committed) || commit == ((ulong)read | ChannelLayout.Padding))
+        ref ulong commitWord = ref RecordCommit(Record(read));
+        ulong commit = Volatile.Read(ref commitWord);
+        if (IsDone(commit, read))
         {
             return; // not stalled
         }
+
+        AfterStallSeen?.Invoke();
 
         // Which producer reserved the range holding this position? Its slot says, from before its CAS.
         // A live one may still commit: wait. Among dead ones, a confirmed reservation is surely real; an
@@ -458,12 +460,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         bool anyAlive = false;
         long end = -1;
         int owner = -1;
+        int ownerPid = 0;
         bool ownerConfirmed = false;
         int candidates = 0;
         for (int i = 0; i < SlotCount; i++)
         {
             byte* slot = Slot(i);
-            if (Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)) != ChannelLayout.StateProducer)
+            int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
+            if (state != ChannelLayout.StateProducer && !(state < 0 && state != ChannelLayout.StateFreeing))
             {
                 continue;
             }
@@ -476,7 +480,13 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 continue;
             }
 
-            if (IsSlotAlive(slot))
+            if (state != ChannelLayout.StateProducer)
+            {
+                return; // held: another recoverer is padding this reservation (if it dies, its hold is undone)
+            }
+
+            int pid = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotPidOffset));
+            if (ProcessIdentity.IsAlive(pid, Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset))))
             {
                 anyAlive = true;
                 continue;
@@ -486,7 +496,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             candidates++;
             if (owner < 0 || (confirmed && !ownerConfirmed))
             {
-                (end, owner, ownerConfirmed) = (start + size, i, confirmed);
+                (end, owner, ownerPid, ownerConfirmed) = (start + size, i, pid, confirmed);
             }
         }
 
@@ -495,20 +505,49 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             return; // someone may still commit it, or the dead candidates cannot be told apart yet
         }
 
-        // Skip the rest of the dead producer's reservation as one padding record.
+        // Hold the dead owner's slot (producer -> our -pid, checked with its pid so a slot that changed hands is
+        // left alone): one recoverer at a time pads a reservation, and nobody writes into a record it no longer
+        // owns. Under the hold, look again: the record may have been committed after all (the announcement we
+        // went by was a CAS that failed, and the real owner committed and cleared its mark while we looked),
+        // and then its header must not be touched. While it stays uncommitted the ring cannot pass it, so the
+        // writes below land in this lap's record.
+        byte* ownerSlot = Slot(owner);
+        if (!TryChangeSlot(ownerSlot, ChannelLayout.StateProducer, -Environment.ProcessId, ownerPid))
+        {
+            return;
+        }
+
+        commit = Volatile.Read(ref commitWord);
+        if (IsDone(commit, read) || (long)Volatile.Read(ref U64(ChannelLayout.TailOffset)) - read > Capacity)
+        {
+            Volatile.Write(ref *(int*)(ownerSlot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer); // not ours to skip
+            return;
+        }
+
+        // Skip the rest of the dead producer's reservation as one padding record, then free its slot.
+        byte* record = Record(read);
         *(int*)(record + ChannelLayout.RecordLengthOffset) = (int)(end - read - ChannelLayout.RecordHeaderSize);
         *(int*)(record + ChannelLayout.RecordProducerOffset) = owner;
-        if (Interlocked.CompareExchange(ref RecordCommit(record), (ulong)read | ChannelLayout.Padding, commit) == commit)
+        Volatile.Write(ref commitWord, (ulong)read | ChannelLayout.Padding);
+        Vacate(owner, ChannelLayout.StateProducer);
+        if (recoveringSlot >= 0)
         {
-            TryFreeDeadSlot(owner, ChannelLayout.StateProducer);
-            if (recoveringSlot >= 0)
-            {
-                Interlocked.Increment(ref *(long*)(Slot(recoveringSlot) + ChannelLayout.SlotAbandonedOffset));
-            }
-
-            WakeAll(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, -1);
+            Interlocked.Increment(ref *(long*)(Slot(recoveringSlot) + ChannelLayout.SlotAbandonedOffset));
         }
+
+        WakeAll(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, -1);
     }
+
+    /// <summary>Tests: runs in crash recovery between seeing a stalled record and looking for its producer.</summary>
+    internal Action? AfterStallSeen { get; set; }
+
+    private static bool IsDone(ulong commit, long position)
+        => commit == ((ulong)position | ChannelLayout.Committed) || commit == ((ulong)position | ChannelLayout.Padding);
+
+    // State -pid with a pending reservation: a recoverer (process pid) holds a dead producer's slot while it pads
+    // the record that producer left. (A slot being claimed, also -pid, has pending 0: frees clear it.)
+    private bool IsHeldForAbandon(int state, byte* slot)
+        => state < 0 && state != ChannelLayout.StateFreeing && Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) != 0;
 
     private void OrphanDeadClaims()
     {
@@ -569,7 +608,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* slot = Slot(i);
             int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
-            if (state is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer) || IsSlotAlive(slot))
+            int pid = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotPidOffset));
+            if (state is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer)
+                || ProcessIdentity.IsAlive(pid, Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset))))
             {
                 continue;
             }
@@ -582,35 +623,46 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 || (state == ChannelLayout.StateProducer
                     ? (IsBroadcast ? IsReservationDone(pending, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset))) : pending < read)
                     : IsResolvedClaim(pending));
-            if (holdsNothing)
+            if (holdsNothing && TryChangeSlot(slot, state, ChannelLayout.StateFreeing, pid))
             {
-                TryFreeDeadSlot(i, state);
+                Vacate(i, state);
             }
         }
     }
 
-    // A process that died while claiming a slot (state -pid): nothing of it is in use yet, but a subscriber's
-    // cursor may already hold back-pressure. Freed once that pid no longer runs.
+    // State -pid whose process no longer runs. With no pending mark, it died claiming the slot: nothing of it
+    // is in use yet, but a subscriber's cursor may already hold back-pressure, so the slot is freed. With one,
+    // it died holding a dead producer's slot to pad that producer's record: the slot goes back to being a
+    // dead producer's, and the padding is done again by whoever comes next.
     private void FreeAbandonedClaims()
     {
         for (int i = 0; i < SlotCount; i++)
         {
-            int state = Volatile.Read(ref *(int*)(Slot(i) + ChannelLayout.SlotStateOffset));
-            if (state < 0 && state != ChannelLayout.StateFreeing && ProcessIdentity.StartTime(-state) is null)
+            byte* slot = Slot(i);
+            int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
+            if (state >= 0 || state == ChannelLayout.StateFreeing || ProcessIdentity.StartTime(-state) is not null)
             {
-                TryFreeDeadSlot(i, state);
+                continue;
+            }
+
+            ref int stateWord = ref *(int*)(slot + ChannelLayout.SlotStateOffset);
+            if (IsHeldForAbandon(state, slot))
+            {
+                Interlocked.CompareExchange(ref stateWord, ChannelLayout.StateProducer, state);
+            }
+            else if (Interlocked.CompareExchange(ref stateWord, ChannelLayout.StateFreeing, state) == state)
+            {
+                Vacate(i, state);
             }
         }
     }
 
-    // Frees a dead participant's slot if it is still in STATE (one recoverer wins): its counters join the
-    // totals first, and a producer that died walking the frontier has its walker mark cleared.
-    private void TryFreeDeadSlot(int index, int state)
+    // Moves a slot from one state to another only if it still belongs to process PID: state and pid sit side by
+    // side, so one 64-bit CAS fails if the slot was freed and taken by another process since it was judged.
+    private static bool TryChangeSlot(byte* slot, int from, int to, int pid)
     {
-        if (Interlocked.CompareExchange(ref *(int*)(Slot(index) + ChannelLayout.SlotStateOffset), ChannelLayout.StateFreeing, state) == state)
-        {
-            Vacate(index, state);
-        }
+        ulong identity = (ulong)(uint)pid << 32;
+        return Interlocked.CompareExchange(ref *(ulong*)(slot + ChannelLayout.SlotStateOffset), identity | (uint)to, identity | (uint)from) == (identity | (uint)from);
     }
 
     // Frees a slot held in STATE (by its owner leaving, or by the recoverer that won it): counters into the
@@ -677,7 +729,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* slot = Slot(i);
             int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
-            if (state == ChannelLayout.StateProducer)
+            if (state == ChannelLayout.StateProducer || IsHeldForAbandon(state, slot))
             {
                 ulong raw = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset));
                 long start = (long)(raw & ~ChannelLayout.PendingFlags);

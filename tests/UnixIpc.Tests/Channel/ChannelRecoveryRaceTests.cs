@@ -1,0 +1,123 @@
+namespace UnixIpc.Tests;
+
+/// <summary>
+/// Crash recovery at its awkward moments, made deterministic: a participant's slot is given an identity that
+/// cannot be alive (a pid no process has), and a test hook runs at the point a race would strike. The same
+/// paths are exercised with real kill -9 in the cross-process and chaos tests; these pin the interleavings.
+/// </summary>
+public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
+{
+    private const int NoSuchPid = int.MaxValue - 1; // above any pid_max: never a running process
+    private readonly string _name = TestNames.Unique("chrec");
+
+    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+
+    [Fact]
+    public void A_dead_producers_failed_announcement_never_rewrites_a_record_the_real_owner_committed()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        byte[] message = Enumerable.Range(0, 100).Select(i => (byte)(i + 1)).ToArray();
+        Assert.True(writer.TryReserve(message.Length, out WriteLease lease));
+        message.CopyTo(lease.Span);
+
+        // A dead producer announced position 0 too (its CAS lost to the writer's), with a larger size.
+        ForgeDeadProducer(channel, start: 0, size: 1024, confirmed: false);
+
+        // Recovery sees the record uncommitted; before it looks at the slots, the writer commits and clears
+        // its mark, so the dead announcement is the only one left that covers position 0.
+        channel.AfterStallSeen = () =>
+        {
+            channel.AfterStallSeen = null;
+            writer.Commit(position: 0, length: message.Length, reservationStart: 0);
+        };
+        channel.Recover(force: true);
+
+        var buffer = new byte[channel.MaxMessageSize];
+        Assert.True(reader.TryRead(buffer, out int length));
+        Assert.Equal(message, buffer[..length]); // recovery used to write the dead one's padding length into it first
+        Assert.Equal(0, channel.Stat().Abandoned);
+    }
+
+    [Fact]
+    public void A_recoverer_that_dies_while_padding_a_dead_producers_record_is_undone_and_the_padding_redone()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelWriter dying = channel.CreateWriter();
+        Assert.True(dying.TryReserve(100, out _)); // never committed
+        Assert.True(writer.TryWrite("after"u8));
+
+        // The producer dies, and so does a recoverer that had taken its slot to pad its record (state -pid).
+        byte* slot = channel.Slot(SlotOf(channel, Environment.ProcessId, ChannelLayout.StateProducer, pendingAt: 0));
+        *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) += 1; // not this process any more: dead
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -NoSuchPid);
+
+        var buffer = new byte[64];
+        Assert.False(reader.TryRead(buffer, out _)); // held by the dead recoverer: nobody else pads it meanwhile
+        Assert.True(reader.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead recoverer's hold wedged the channel");
+        Assert.Equal("after"u8.ToArray(), buffer[..length]);
+        Assert.Equal(1, channel.Stat().Abandoned);
+    }
+
+    [Fact]
+    public void A_back_pressure_broadcast_without_subscribers_does_not_pass_a_record_being_padded()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelWriter dying = channel.CreateWriter();
+        Assert.True(dying.TryReserve(100, out _)); // [0, 160), never committed
+        byte* slot = channel.Slot(SlotOf(channel, Environment.ProcessId, ChannelLayout.StateProducer, pendingAt: 0));
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -Environment.ProcessId); // held by a live recoverer (us)
+
+        // With nobody subscribed, the release position may run up to the tail, but not past a reservation
+        // someone is padding: its header is still to be written.
+        int written = 0;
+        while (written < 100 && writer.TryWrite(new byte[100])) // unbounded if the release position ran past the held record
+        {
+            written++;
+        }
+
+        Assert.Equal(0, channel.Stat().Positions.Release);
+        Assert.InRange(written, 1, (4096 / 160) - 1);
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer);
+    }
+
+    // Puts a producer that cannot be alive into a free slot, with a pending reservation.
+    private static void ForgeDeadProducer(SharedMemoryChannel channel, long start, long size, bool confirmed)
+    {
+        for (int i = 0; i < channel.SlotCount; i++)
+        {
+            byte* slot = channel.Slot(i);
+            if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -Environment.ProcessId, ChannelLayout.StateFree) == ChannelLayout.StateFree)
+            {
+                *(int*)(slot + ChannelLayout.SlotPidOffset) = NoSuchPid;
+                *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = 1;
+                *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset) = (ulong)size;
+                *(ulong*)(slot + ChannelLayout.SlotPendingOffset) = (ulong)start | (confirmed ? ChannelLayout.Confirmed : ChannelLayout.Announced);
+                Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer);
+                return;
+            }
+        }
+
+        throw new InvalidOperationException("no free slot");
+    }
+
+    private static int SlotOf(SharedMemoryChannel channel, int pid, int state, long pendingAt)
+    {
+        for (int i = 0; i < channel.SlotCount; i++)
+        {
+            byte* slot = channel.Slot(i);
+            if (*(int*)(slot + ChannelLayout.SlotStateOffset) == state && *(int*)(slot + ChannelLayout.SlotPidOffset) == pid
+                && *(ulong*)(slot + ChannelLayout.SlotPendingOffset) != 0
+                && (long)(*(ulong*)(slot + ChannelLayout.SlotPendingOffset) & ~ChannelLayout.PendingFlags) == pendingAt)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException("no such slot");
+    }
+}
