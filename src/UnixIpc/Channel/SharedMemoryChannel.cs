@@ -541,6 +541,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>Tests: runs in crash recovery between seeing a stalled record and looking for its producer.</summary>
     internal Action? AfterStallSeen { get; set; }
 
+    /// <summary>Tests: runs in crash recovery between judging a slot's participant dead and freeing the slot.</summary>
+    internal Action<int>? AfterDeadSlotSeen { get; set; }
+
     private static bool IsDone(ulong commit, long position)
         => commit == ((ulong)position | ChannelLayout.Committed) || commit == ((ulong)position | ChannelLayout.Padding);
 
@@ -623,7 +626,13 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 || (state == ChannelLayout.StateProducer
                     ? (IsBroadcast ? IsReservationDone(pending, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset))) : pending < read)
                     : IsResolvedClaim(pending));
-            if (holdsNothing && TryChangeSlot(slot, state, ChannelLayout.StateFreeing, pid))
+            if (!holdsNothing)
+            {
+                continue;
+            }
+
+            AfterDeadSlotSeen?.Invoke(i);
+            if (TryChangeSlot(slot, state, ChannelLayout.StateFreeing, pid))
             {
                 Vacate(i, state);
             }

@@ -63,6 +63,42 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     }
 
     [Fact]
+    public void A_slot_judged_dead_is_not_freed_once_another_process_has_taken_it()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        int dead = ForgeDeadProducer(channel, start: 0, size: 0, confirmed: false, pending: false); // slot 0, holds nothing
+
+        // Between recovery's verdict on slot 0 and its free, the slot is freed by someone else and taken by a
+        // live writer (this process): recovery must leave the new owner's slot alone.
+        SharedMemoryChannelWriter? successor = null;
+        channel.AfterDeadSlotSeen = index =>
+        {
+            channel.AfterDeadSlotSeen = null;
+            Assert.Equal(dead, index);
+            Volatile.Write(ref *(int*)(channel.Slot(dead) + ChannelLayout.SlotStateOffset), ChannelLayout.StateFree);
+            successor = channel.CreateWriter();
+        };
+        try
+        {
+            channel.Recover(force: true);
+            Assert.NotNull(successor);
+            ChannelParticipant producer = Assert.Single(channel.Stat().Participants);
+            Assert.Equal((dead, "producer", Environment.ProcessId, true), (producer.Slot, producer.Role, producer.ProcessId, producer.IsAlive));
+
+            using SharedMemoryChannelReader reader = channel.CreateReader(); // takes the next free slot, not the writer's
+            Assert.True(successor.TryWrite("still mine"u8));
+            var buffer = new byte[64];
+            Assert.True(reader.TryRead(buffer, out int length));
+            Assert.Equal("still mine"u8.ToArray(), buffer[..length]);
+            Assert.Equal(2, channel.Stat().Participants.Count);
+        }
+        finally
+        {
+            successor?.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_back_pressure_broadcast_without_subscribers_does_not_pass_a_record_being_padded()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
@@ -85,8 +121,8 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
         Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer);
     }
 
-    // Puts a producer that cannot be alive into a free slot, with a pending reservation.
-    private static void ForgeDeadProducer(SharedMemoryChannel channel, long start, long size, bool confirmed)
+    // Puts a producer that cannot be alive into the first free slot, with a pending reservation (or none).
+    private static int ForgeDeadProducer(SharedMemoryChannel channel, long start, long size, bool confirmed, bool pending = true)
     {
         for (int i = 0; i < channel.SlotCount; i++)
         {
@@ -96,9 +132,9 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
                 *(int*)(slot + ChannelLayout.SlotPidOffset) = NoSuchPid;
                 *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = 1;
                 *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset) = (ulong)size;
-                *(ulong*)(slot + ChannelLayout.SlotPendingOffset) = (ulong)start | (confirmed ? ChannelLayout.Confirmed : ChannelLayout.Announced);
+                *(ulong*)(slot + ChannelLayout.SlotPendingOffset) = pending ? (ulong)start | (confirmed ? ChannelLayout.Confirmed : ChannelLayout.Announced) : 0;
                 Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer);
-                return;
+                return i;
             }
         }
 
