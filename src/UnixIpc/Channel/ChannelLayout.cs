@@ -35,7 +35,7 @@ internal static class ChannelLayout
     public const int SlotsOffset = 1024;
     public const int SlotSize = 128;
     public const int DefaultSlotCount = 64;
-    public const int SlotStateOffset = 0;        // i32: 0 free, 1 producer, 2 consumer, -pid being claimed by pid (or, pending set: a dead producer's slot held by recoverer pid), int.MinValue being freed
+    public const int SlotStateOffset = 0;        // i32: 0 free, 1 producer, 2 consumer, -pid being claimed by pid (or, pending set: a dead producer's slot held by recoverer pid), int.MinValue + role being freed
     public const int SlotPidOffset = 4;          // u32
     public const int SlotStartTimeOffset = 8;    // u64: the process's start time (clock ticks since boot), with the pid its identity
     public const int SlotPendingOffset = 16;     // u64: position of the reservation or claim in progress | Announced or Confirmed; 0 when none
@@ -57,7 +57,13 @@ internal static class ChannelLayout
     public const int StateFree = 0;
     public const int StateProducer = 1;
     public const int StateConsumer = 2;
-    public const int StateFreeing = int.MinValue; // a recoverer is folding a dead participant's counters
+    public const int StateFreeing = int.MinValue; // + the freed slot's role (0 none, 1, 2): a recoverer, whose pid is in the pid field, folds its counters and frees it
+
+    /// <summary>A recoverer is freeing the slot (state StateFreeing + role).</summary>
+    public static bool IsFreeing(int state) => state <= StateFreeing + StateConsumer;
+
+    /// <summary>State -pid: being claimed by that process, or (with a pending mark) a dead producer's slot it holds.</summary>
+    public static bool IsClaimedOrHeld(int state) => state < 0 && !IsFreeing(state);
 
     // Records: a 32-byte header, then the payload; every record starts on a 32-byte boundary (a 64-byte
     // message takes 96 bytes, not 128: ~20% more small-message throughput, measured).

@@ -467,7 +467,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* slot = Slot(i);
             int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
-            if (state != ChannelLayout.StateProducer && !(state < 0 && state != ChannelLayout.StateFreeing))
+            if (state != ChannelLayout.StateProducer && !ChannelLayout.IsClaimedOrHeld(state))
             {
                 continue;
             }
@@ -550,7 +550,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     // State -pid with a pending reservation: a recoverer (process pid) holds a dead producer's slot while it pads
     // the record that producer left. (A slot being claimed, also -pid, has pending 0: frees clear it.)
     private bool IsHeldForAbandon(int state, byte* slot)
-        => state < 0 && state != ChannelLayout.StateFreeing && Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) != 0;
+        => ChannelLayout.IsClaimedOrHeld(state) && Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) != 0;
 
     private void OrphanDeadClaims()
     {
@@ -632,47 +632,61 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             }
 
             AfterDeadSlotSeen?.Invoke(i);
-            if (TryChangeSlot(slot, state, ChannelLayout.StateFreeing, pid))
+            if (TrySwapSlot(slot, state, pid, ChannelLayout.StateFreeing + state, Environment.ProcessId))
             {
                 Vacate(i, state);
             }
         }
     }
 
-    // State -pid whose process no longer runs. With no pending mark, it died claiming the slot: nothing of it
-    // is in use yet, but a subscriber's cursor may already hold back-pressure, so the slot is freed. With one,
-    // it died holding a dead producer's slot to pad that producer's record: the slot goes back to being a
-    // dead producer's, and the padding is done again by whoever comes next.
+    // Slots whose owner process no longer runs, though no role says so (a pid alone is trusted here in the safe
+    // direction only: a reused pid keeps the slot, it never frees a live one's):
+    // - state -pid, no pending mark: it died claiming the slot. Nothing of it is in use yet, but a subscriber's
+    //   cursor may already hold back-pressure: freed.
+    // - state -pid with a pending mark: it died holding a dead producer's slot to pad that producer's record. The
+    //   slot goes back to being the dead producer's, and the next recovery pads the record again.
+    // - state "freeing": the recoverer freeing it died. Another takes the slot over and finishes (folding is
+    //   an exchange per counter, so nothing is counted twice).
     private void FreeAbandonedClaims()
     {
         for (int i = 0; i < SlotCount; i++)
         {
             byte* slot = Slot(i);
-            int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
-            if (state >= 0 || state == ChannelLayout.StateFreeing || ProcessIdentity.StartTime(-state) is not null)
+            ulong word = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotStateOffset));
+            int state = (int)(uint)word;
+            int pid = (int)(word >> 32);
+            if (state >= 0 || ProcessIdentity.StartTime(ChannelLayout.IsFreeing(state) ? pid : -state) is not null)
             {
                 continue;
             }
 
-            ref int stateWord = ref *(int*)(slot + ChannelLayout.SlotStateOffset);
-            if (IsHeldForAbandon(state, slot))
+            if (ChannelLayout.IsFreeing(state))
             {
-                Interlocked.CompareExchange(ref stateWord, ChannelLayout.StateProducer, state);
+                if (TrySwapSlot(slot, state, pid, state, Environment.ProcessId))
+                {
+                    Vacate(i, state - ChannelLayout.StateFreeing);
+                }
             }
-            else if (Interlocked.CompareExchange(ref stateWord, ChannelLayout.StateFreeing, state) == state)
+            else if (IsHeldForAbandon(state, slot))
             {
-                Vacate(i, state);
+                Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer, state);
+            }
+            else if (TrySwapSlot(slot, state, pid, ChannelLayout.StateFreeing, Environment.ProcessId))
+            {
+                Vacate(i, ChannelLayout.StateFree); // nothing to fold: it never had a role
             }
         }
     }
 
-    // Moves a slot from one state to another only if it still belongs to process PID: state and pid sit side by
-    // side, so one 64-bit CAS fails if the slot was freed and taken by another process since it was judged.
-    private static bool TryChangeSlot(byte* slot, int from, int to, int pid)
+    // Moves a slot from (state, pid) to (state, pid) in one 64-bit CAS (the two fields sit side by side): it
+    // fails if the slot was freed and taken by another process since it was judged.
+    private static bool TrySwapSlot(byte* slot, int fromState, int fromPid, int toState, int toPid)
     {
-        ulong identity = (ulong)(uint)pid << 32;
-        return Interlocked.CompareExchange(ref *(ulong*)(slot + ChannelLayout.SlotStateOffset), identity | (uint)to, identity | (uint)from) == (identity | (uint)from);
+        ulong from = ((ulong)(uint)fromPid << 32) | (uint)fromState;
+        return Interlocked.CompareExchange(ref *(ulong*)(slot + ChannelLayout.SlotStateOffset), ((ulong)(uint)toPid << 32) | (uint)toState, from) == from;
     }
+
+    private static bool TryChangeSlot(byte* slot, int from, int to, int pid) => TrySwapSlot(slot, from, pid, to, pid);
 
     // Frees a slot held in STATE (by its owner leaving, or by the recoverer that won it): counters into the
     // totals, a walker mark naming it cleared, no pending claim or reservation, then free.
@@ -747,7 +761,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                     minimum = start; // announced-only marks (a CAS that may fail) count too: that errs on the safe side
                 }
             }
-            else if (state == ChannelLayout.StateConsumer || (state < 0 && state != ChannelLayout.StateFreeing))
+            else if (state == ChannelLayout.StateConsumer || ChannelLayout.IsClaimedOrHeld(state))
             {
                 long cursor = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotCursorOffset));
                 if (state < 0 && cursor == 0)

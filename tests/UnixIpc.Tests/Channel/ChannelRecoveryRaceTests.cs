@@ -7,7 +7,7 @@ namespace UnixIpc.Tests;
 /// </summary>
 public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
 {
-    private const int NoSuchPid = int.MaxValue - 1; // above any pid_max: never a running process
+    private const int NoSuchPid = 1 << 30; // above PID_MAX_LIMIT (2^22): never a running process
     private readonly string _name = TestNames.Unique("chrec");
 
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
@@ -96,6 +96,27 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
         {
             successor?.Dispose();
         }
+    }
+
+    [Fact]
+    public void A_recoverer_that_dies_while_freeing_a_slot_is_taken_over_and_the_slot_counted_and_freed()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        int index = ForgeDeadProducer(channel, start: 0, size: 0, confirmed: false, pending: false);
+        byte* slot = channel.Slot(index);
+        *(long*)(slot + ChannelLayout.SlotMessagesOffset) = 5; // what the dead producer wrote
+        *(long*)(slot + ChannelLayout.SlotBytesOffset) = 500;
+
+        // A recoverer took it for freeing (state "freeing" + role, its own pid in the pid field) and died there.
+        *(int*)(slot + ChannelLayout.SlotPidOffset) = NoSuchPid;
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFreeing + ChannelLayout.StateProducer);
+
+        channel.Recover(force: true);
+        Assert.Equal(ChannelLayout.StateFree, Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)));
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal((5, 500), (status.MessagesWritten, status.BytesWritten)); // counted once, with the producers
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Assert.Equal(index, Assert.Single(channel.Stat().Participants).Slot); // and free to take again
     }
 
     [Fact]
