@@ -6,6 +6,7 @@ namespace UnixIpc.Tests;
 internal static partial class TestNative
 {
     public const int F_GETFD = 1;
+    public const int F_DUPFD_CLOEXEC = 1030;
     public const int FD_CLOEXEC = 1;
 
     [LibraryImport("libc.so.6", EntryPoint = "geteuid")]
@@ -19,4 +20,11 @@ internal static partial class TestNative
 
     [LibraryImport("libc.so.6", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
+
+    /// <summary>This process's soft RLIMIT_NOFILE (descriptors are numbered below it).</summary>
+    public static int OpenFilesLimit()
+    {
+        string line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        return int.Parse(line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -404,13 +404,24 @@ public sealed class PosixMessageQueueTests : IDisposable
     public unsafe void A_closed_handle_throws_ObjectDisposedException_and_the_kernel_says_EBADF()
     {
         PosixMessageQueue queue = NewQueue();
-        int fd = queue.Handle.Fd;
+        string name = queue.Name;
         queue.Dispose();
         queue.Dispose();
         Assert.Throws<ObjectDisposedException>(() => queue.TrySend("x"u8));
         Assert.Throws<ObjectDisposedException>(() => queue.TryReceive(new byte[64], out _));
         Assert.Throws<ObjectDisposedException>(() => queue.Attributes);
-        Assert.Equal(-1, Interop.MqClose(fd));
+
+        // The disposed queue's descriptor number is free now, so another test's thread may be given it at any
+        // moment: closing it again by number would close that file (it once closed glibc's mq_notify netlink
+        // socket, and every SIGEV_THREAD notification in the test process failed with ENOTSOCK after). So the
+        // second close is shown on a descriptor moved far above the lowest free number, where nobody else is
+        // given one: closed once, then EBADF.
+        using PosixMessageQueue open = PosixMessageQueue.OpenExisting(name);
+        int floor = TestNative.OpenFilesLimit() - 64;
+        int high = TestNative.Fcntl(open.Handle.Fd, TestNative.F_DUPFD_CLOEXEC, floor);
+        Assert.True(high >= floor, $"F_DUPFD_CLOEXEC above {floor} failed: {Interop.LastErrno}");
+        Assert.Equal(0, Interop.MqClose(high));
+        Assert.Equal(-1, Interop.MqClose(high));
         Assert.Equal(Errno.EBADF, Interop.LastErrno);
 
         // A descriptor that is not a queue.
