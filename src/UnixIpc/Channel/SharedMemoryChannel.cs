@@ -445,9 +445,10 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             return;
         }
 
-        ref ulong commitWord = ref RecordCommit(Record(read));
+        byte* record = Record(read);
+        ref ulong commitWord = ref RecordCommit(record);
         ulong commit = Volatile.Read(ref commitWord);
-        if (IsDone(commit, read))
+        if (IsComplete(commit, read))
         {
             return; // not stalled
         }
@@ -512,20 +513,19 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         // and then its header must not be touched. While it stays uncommitted the ring cannot pass it, so the
         // writes below land in this lap's record.
         byte* ownerSlot = Slot(owner);
-        if (!TryChangeSlot(ownerSlot, ChannelLayout.StateProducer, -Environment.ProcessId, ownerPid))
+        if (!TrySwapSlot(ownerSlot, ChannelLayout.StateProducer, ownerPid, -Environment.ProcessId, ownerPid))
         {
             return;
         }
 
         commit = Volatile.Read(ref commitWord);
-        if (IsDone(commit, read) || (long)Volatile.Read(ref U64(ChannelLayout.TailOffset)) - read > Capacity)
+        if (IsComplete(commit, read) || (long)Volatile.Read(ref U64(ChannelLayout.TailOffset)) - read > Capacity)
         {
             Volatile.Write(ref *(int*)(ownerSlot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer); // not ours to skip
             return;
         }
 
         // Skip the rest of the dead producer's reservation as one padding record, then free its slot.
-        byte* record = Record(read);
         *(int*)(record + ChannelLayout.RecordLengthOffset) = (int)(end - read - ChannelLayout.RecordHeaderSize);
         *(int*)(record + ChannelLayout.RecordProducerOffset) = owner;
         Volatile.Write(ref commitWord, (ulong)read | ChannelLayout.Padding);
@@ -544,7 +544,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>Tests: runs in crash recovery between judging a slot's participant dead and freeing the slot.</summary>
     internal Action<int>? AfterDeadSlotSeen { get; set; }
 
-    private static bool IsDone(ulong commit, long position)
+    /// <summary>Whether the record at <paramref name="position"/> is complete: a committed message, or padding to skip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsComplete(ulong commit, long position)
         => commit == ((ulong)position | ChannelLayout.Committed) || commit == ((ulong)position | ChannelLayout.Padding);
 
     // State -pid with a pending reservation: a recoverer (process pid) holds a dead producer's slot while it pads
@@ -561,7 +563,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* record = Record(position);
             ulong commit = Volatile.Read(ref RecordCommit(record));
-            if (commit != ((ulong)position | ChannelLayout.Committed) && commit != ((ulong)position | ChannelLayout.Padding))
+            if (!IsComplete(commit, position))
             {
                 break; // the ring moved under us; try again next time
             }
@@ -686,8 +688,6 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         return Interlocked.CompareExchange(ref *(ulong*)(slot + ChannelLayout.SlotStateOffset), ((ulong)(uint)toPid << 32) | (uint)toState, from) == from;
     }
 
-    private static bool TryChangeSlot(byte* slot, int from, int to, int pid) => TrySwapSlot(slot, from, pid, to, pid);
-
     // Frees a slot held in STATE (by its owner leaving, or by the recoverer that won it): counters into the
     // totals, a walker mark naming it cleared, no pending claim or reservation, then free.
     private void Vacate(int index, int state)
@@ -712,7 +712,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         {
             byte* record = Record(position);
             ulong commit = Volatile.Read(ref RecordCommit(record));
-            if (commit != ((ulong)position | ChannelLayout.Committed) && commit != ((ulong)position | ChannelLayout.Padding))
+            if (!IsComplete(commit, position))
             {
                 return (long)Volatile.Read(ref U64(ChannelLayout.TailOffset)) - position > Capacity; // in flight, unless a later lap overwrote it
             }
@@ -983,7 +983,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
             byte* record = Record(release);
             ulong commit = Volatile.Read(ref RecordCommit(record));
-            if ((commit != ((ulong)release | ChannelLayout.Committed) && commit != ((ulong)release | ChannelLayout.Padding))
+            if (!IsComplete(commit, release)
                 || Volatile.Read(ref RecordClaim(record)) != ((ulong)release | ChannelLayout.Released))
             {
                 break;

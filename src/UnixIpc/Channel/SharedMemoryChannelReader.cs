@@ -209,7 +209,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         {
             long cursor = (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset));
             ulong at = Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(cursor)));
-            return at == ((ulong)cursor | ChannelLayout.Committed) || at == ((ulong)cursor | ChannelLayout.Padding)
+            return SharedMemoryChannel.IsComplete(at, cursor)
                 || (_channel.IsOverrun && !_channel.IsIntactSince(cursor)); // lapped: the read skips ahead
         }
 
@@ -220,7 +220,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 
         long read = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReadOffset));
         ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(read)));
-        return commit == ((ulong)read | ChannelLayout.Committed) || commit == ((ulong)read | ChannelLayout.Padding);
+        return SharedMemoryChannel.IsComplete(commit, read);
     }
 
     private bool TryClaim(int bufferLength, out long position, out int length)
@@ -411,7 +411,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         {
             byte* record = _channel.Record(p);
             ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
-            if (commit != ((ulong)p | ChannelLayout.Committed) && commit != ((ulong)p | ChannelLayout.Padding))
+            if (!SharedMemoryChannel.IsComplete(commit, p))
             {
                 break;
             }
