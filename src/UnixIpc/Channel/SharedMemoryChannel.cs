@@ -541,6 +541,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>Tests: runs in crash recovery between seeing a stalled record and looking for its producer.</summary>
     internal Action? AfterStallSeen { get; set; }
 
+    /// <summary>Tests: runs in crash recovery between looking at a claimed record and deciding whether its consumer died.</summary>
+    internal Action<long>? AfterDeadClaimSeen { get; set; }
+
     /// <summary>Tests: runs in crash recovery between judging a slot's participant dead and freeing the slot.</summary>
     internal Action<int>? AfterDeadSlotSeen { get; set; }
 
@@ -570,6 +573,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
             long span = RecordSpan(record, commit);
             ulong claim = Volatile.Read(ref RecordClaim(record));
+            AfterDeadClaimSeen?.Invoke(position);
             if ((commit & 3) == ChannelLayout.Committed
                 && claim != ((ulong)position | ChannelLayout.Released)
                 && claim != ((ulong)position | ChannelLayout.Orphaned)
