@@ -67,7 +67,8 @@ int main(int argc, char **argv) {
         }
         uint32_t length = *U32(rec, 8);
         STORE(U64(slot, 16), r | 1);
-        if (!CAS(U64(base, 192), r, r + align32(32 + length))) continue;
+        if (!CAS(U64(base, 192), r, r + align32(32 + length))) { STORE(U64(slot, 16), 0); continue; }
+        STORE(U64(slot, 16), r | 2); /* confirmed: the claim is surely ours */
         *U32(rec, 24) = slot_index;
         STORE(U64(rec, 16), r | 1);
         printf("%.*s\n", (int)length, rec + 32);

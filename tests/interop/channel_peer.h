@@ -28,7 +28,7 @@ static inline uint64_t start_time(void) {
     return strtoull(p, NULL, 10);
 }
 
-/* Maps the channel NAME and waits for its creator to finish the header; exits unless it is version 3. */
+/* Maps the channel NAME and waits for its creator to finish the header; exits unless it is version 4. */
 static inline char *open_channel(const char *name) {
     int fd = shm_open(name, O_RDWR, 0);
     if (fd < 0) FAIL("shm_open");
@@ -37,7 +37,7 @@ static inline char *open_channel(const char *name) {
     char *base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) FAIL("mmap");
     while (LOAD(U32(base, 40)) != 1) sched_yield();
-    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 3) { fprintf(stderr, "not a version 3 channel\n"); exit(1); }
+    if (*U64(base, 0) != 0x314E484343504955ull || *U32(base, 8) != 4) { fprintf(stderr, "not a version 4 channel\n"); exit(1); }
     return base;
 }
 

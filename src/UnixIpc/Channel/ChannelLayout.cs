@@ -1,14 +1,14 @@
 namespace UnixIpc;
 
 /// <summary>
-/// The byte layout of a shared-memory channel, version 3 (docs/channel-protocol.md is the normative text).
+/// The byte layout of a shared-memory channel, version 4 (docs/channel-protocol.md is the normative text).
 /// All integers little-endian; positions are 64-bit byte counts that only grow, and a record lives at
 /// position % capacity of the data ring.
 /// </summary>
 internal static class ChannelLayout
 {
     public const ulong Magic = 0x314E_4843_4350_4955; // "UIPCCHN1"
-    public const int Version = 3; // 3: broadcast with overrun, lost/overrun counters; 2: records aligned to 32 bytes (1 had 64)
+    public const int Version = 4; // 4: a dead consumer's message is kept by its slot (orphan, adopted), claim words start at the position; 3: broadcast with overrun; 2: records aligned to 32 bytes (1 had 64)
 
     // Header (first 1024 bytes). Hot words sit on cache lines of their own.
     public const int MagicOffset = 0;            // u64
@@ -26,7 +26,7 @@ internal static class ChannelLayout
     public const int DataSleepersOffset = 324;   // u32: consumers asleep (or about to be) on DataSeq
     public const int SpaceSeqOffset = 384;       // u32 futex word: bumped when space is released and producers sleep
     public const int SpaceSleepersOffset = 388;  // u32
-    public const int OrphansOffset = 448;        // u32: records returned by dead consumers, waiting for redelivery
+    public const int OrphansOffset = 448;        // i32: a hint: > 0 when a slot may be an orphan waiting for a consumer (a reader that finds none resets it)
     public const int TotalsOffset = 512;         // u64 × 16: counters of participants that have left, by role
     public const int TotalsPerRole = 8;          // messages, bytes, waits, wake-ups, abandoned, redelivered, lost, overruns (slot counter order)
     public const int WalkerOffset = 640;         // u64 (overrun mode): pid << 32 | slot + 1 of the producer walking the frontier; 0 when none
@@ -57,6 +57,8 @@ internal static class ChannelLayout
     public const int StateFree = 0;
     public const int StateProducer = 1;
     public const int StateConsumer = 2;
+    public const int StateOrphan = 3;             // queue: a dead consumer's slot keeping the message it claimed (pending) until another consumer adopts it
+    public const int StateAdopted = 4;            // queue: an orphan being redelivered by the consumer whose pid is in the pid field
     public const int StateFreeing = int.MinValue; // + the freed slot's role (0 none, 1, 2): a recoverer, whose pid is in the pid field, folds its counters and frees it
 
     /// <summary>A recoverer is freeing the slot (state StateFreeing + role).</summary>
@@ -72,20 +74,19 @@ internal static class ChannelLayout
     public const int RecordCommitOffset = 0;     // u64: position|1 committed, position|3 padding (skip), anything else: not yet
     public const int RecordLengthOffset = 8;     // u32: payload bytes (for padding: bytes after the header)
     public const int RecordProducerOffset = 12;  // u32: producer slot
-    public const int RecordClaimOffset = 16;     // u64: position|1 claimed, position|2 released, position|4 orphaned (its consumer died)
+    public const int RecordClaimOffset = 16;     // u64 (queue): position (written by the producer: not released yet), position|2 released; position|1 claimed (optional)
     public const int RecordSequenceOffset = 16;  // u64 (overrun mode, same bytes as claim): messages before this position, stamped at the frontier
     public const int RecordConsumerOffset = 24;  // u32: consumer slot that claimed it
 
     // Low bits of a slot's pending word (positions are multiples of 32, so the low 5 bits are free).
     public const ulong Announced = 1;            // written before the CAS that makes the reservation or claim
-    public const ulong Confirmed = 2;            // a producer's CAS succeeded: the reservation is surely its own
+    public const ulong Confirmed = 2;            // the CAS succeeded: the reservation or claim is surely this slot's own
     public const ulong PendingFlags = RecordAlignment - 1;
 
     public const ulong Committed = 1;
     public const ulong Padding = 3;
     public const ulong Claimed = 1;
     public const ulong Released = 2;
-    public const ulong Orphaned = 4;
 
     public static int DataOffset(int slotCount) => AlignUp(SlotsOffset + (slotCount * SlotSize), 4096);
 

@@ -327,6 +327,18 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     internal static int RecordLength(byte* record) => *(int*)(record + ChannelLayout.RecordLengthOffset);
 
+    /// <summary>
+    /// Queue: before a record is committed its claim word is set to its position (not released), so no byte left
+    /// from an earlier lap can pass for this lap's release. (Overrun keeps its sequence stamp in these bytes.)
+    /// </summary>
+    internal void InitializeClaim(byte* record, long position)
+    {
+        if (!IsBroadcast)
+        {
+            RecordClaim(record) = (ulong)position;
+        }
+    }
+
     /// <summary>Bytes the record at <paramref name="record"/> (committed or padding) occupies.</summary>
     internal static long RecordSpan(byte* record, ulong commit)
         => (commit & 3) == ChannelLayout.Padding
@@ -426,13 +438,25 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         // Where a record may stall: a queue's read position; in broadcast, the release position producers wait at
         // (subscribers pass their own cursor).
         AbandonStalledRecord(recoveringSlot, stalledAt >= 0 ? stalledAt : (long)Volatile.Read(ref U64(IsBroadcast ? ChannelLayout.ReleaseOffset : ChannelLayout.ReadOffset)));
-        if (!IsBroadcast)
-        {
-            OrphanDeadClaims();
-        }
-
         FreeDeadSlots();
         FreeAbandonedClaims();
+        if (!IsBroadcast && Volatile.Read(ref I32(ChannelLayout.OrphansOffset)) <= 0 && AnyOrphanSlot())
+        {
+            Interlocked.Increment(ref I32(ChannelLayout.OrphansOffset)); // its maker died before raising the hint
+        }
+    }
+
+    private bool AnyOrphanSlot()
+    {
+        for (int i = 0; i < SlotCount; i++)
+        {
+            if (Volatile.Read(ref *(int*)(Slot(i) + ChannelLayout.SlotStateOffset)) == ChannelLayout.StateOrphan)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The record at `read` (the queue's read position, or a subscriber's cursor) is not committed: skip it
@@ -528,6 +552,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         // Skip the rest of the dead producer's reservation as one padding record, then free its slot.
         *(int*)(record + ChannelLayout.RecordLengthOffset) = (int)(end - read - ChannelLayout.RecordHeaderSize);
         *(int*)(record + ChannelLayout.RecordProducerOffset) = owner;
+        InitializeClaim(record, read);
         Volatile.Write(ref commitWord, (ulong)read | ChannelLayout.Padding);
         Vacate(owner, ChannelLayout.StateProducer);
         if (recoveringSlot >= 0)
@@ -541,7 +566,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// <summary>Tests: runs in crash recovery between seeing a stalled record and looking for its producer.</summary>
     internal Action? AfterStallSeen { get; set; }
 
-    /// <summary>Tests: runs in crash recovery between looking at a claimed record and deciding whether its consumer died.</summary>
+    /// <summary>Tests: runs in crash recovery between reading a dead consumer's claim and deciding who owns that message.</summary>
     internal Action<long>? AfterDeadClaimSeen { get; set; }
 
     /// <summary>Tests: runs in crash recovery between judging a slot's participant dead and freeing the slot.</summary>
@@ -557,57 +582,169 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     private bool IsHeldForAbandon(int state, byte* slot)
         => ChannelLayout.IsClaimedOrHeld(state) && Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) != 0;
 
-    private void OrphanDeadClaims()
+    // Queue: a dead consumer's slot that still names a claim (state consumer, pending p). Decides from the slots
+    // alone who owned the message at p, then from the record whether it was released:
+    // - it was the slot's own (confirmed, or among announced-only claimers that are all dead the lowest slot)
+    //   and unreleased: the slot becomes an orphan (one CAS of state and pid), which another consumer adopts;
+    // - someone else owns it, it was released, or the claim was never made: the slot holds nothing and is freed;
+    // - a live process may still own it (announced, not yet confirmed): left for a later look.
+    // Nothing is written into the ring. The record cannot change under these checks once its owner is known to
+    // be dead: only the owner (or the consumer that adopts its orphan) releases it, and the release position
+    // cannot pass an unreleased record, so the space is not reused.
+    private void ResolveDeadClaim(int index, int pid, ulong raw)
     {
-        long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
-        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
-        bool orphaned = false;
-        for (long position = release; position < read;)
+        byte* slot = Slot(index);
+        long position = (long)(raw & ~ChannelLayout.PendingFlags);
+        bool confirmed = (raw & ChannelLayout.Confirmed) != 0;
+        AfterDeadClaimSeen?.Invoke(position);
+
+        bool someoneElseOwns = false;
+        bool liveClaimer = false;
+        bool lowestDead = true;
+        for (int i = 0; i < SlotCount && !confirmed; i++)
         {
-            byte* record = Record(position);
-            ulong commit = Volatile.Read(ref RecordCommit(record));
-            if (!IsComplete(commit, position))
+            byte* other = Slot(i);
+            int state = Volatile.Read(ref *(int*)(other + ChannelLayout.SlotStateOffset));
+            ulong pending = Volatile.Read(ref *(ulong*)(other + ChannelLayout.SlotPendingOffset));
+            if (i == index || pending == 0 || (long)(pending & ~ChannelLayout.PendingFlags) != position)
             {
-                break; // the ring moved under us; try again next time
+                continue;
             }
 
-            long span = RecordSpan(record, commit);
-            ulong claim = Volatile.Read(ref RecordClaim(record));
-            AfterDeadClaimSeen?.Invoke(position);
-            if ((commit & 3) == ChannelLayout.Committed
-                && claim != ((ulong)position | ChannelLayout.Released)
-                && claim != ((ulong)position | ChannelLayout.Orphaned)
-                && !ClaimedByLiveConsumer(position)
-                && Interlocked.CompareExchange(ref RecordClaim(record), (ulong)position | ChannelLayout.Orphaned, claim) == claim)
+            if (state is ChannelLayout.StateOrphan or ChannelLayout.StateAdopted
+                || (state == ChannelLayout.StateConsumer && (pending & ChannelLayout.Confirmed) != 0))
             {
-                Interlocked.Increment(ref I32(ChannelLayout.OrphansOffset));
-                orphaned = true;
+                someoneElseOwns = true;
             }
-
-            position += span;
+            else if (state == ChannelLayout.StateConsumer)
+            {
+                liveClaimer |= IsSlotAlive(other); // announced, and still between its CAS and its confirmation (or about to retry)
+                lowestDead &= i > index;
+            }
         }
 
-        if (orphaned)
+        // The release is stored before the claimer's mark is cleared: a claimer gone from the slots above shows here.
+        byte* record = Record(position);
+        ulong commit = Volatile.Read(ref RecordCommit(record));
+        ulong claim = Volatile.Read(ref RecordClaim(record));
+        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
+        Interlocked.MemoryBarrier();
+        bool settled = someoneElseOwns
+            || (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset)) > position // released and passed (what was read above may be a later lap's)
+            || read <= position                                                     // the claim was never made
+            || commit != ((ulong)position | ChannelLayout.Committed)
+            || claim == ((ulong)position | ChannelLayout.Released);
+        if (settled)
         {
+            if (TrySwapSlot(slot, ChannelLayout.StateConsumer, pid, ChannelLayout.StateFreeing + ChannelLayout.StateConsumer, Environment.ProcessId))
+            {
+                Vacate(index, ChannelLayout.StateConsumer);
+            }
+
+            return;
+        }
+
+        if (!confirmed && (liveClaimer || !lowestDead))
+        {
+            return; // a live claimer may own it; or the lowest of the dead claimers becomes the orphan (one, whoever recovers)
+        }
+
+        MakeOrphan(slot, ChannelLayout.StateConsumer, pid);
+    }
+
+    // A dead consumer's (or adopter's) unreleased message is put up for adoption: its slot becomes an orphan.
+    private void MakeOrphan(byte* slot, int fromState, int pid)
+    {
+        if (TrySwapSlot(slot, fromState, pid, ChannelLayout.StateOrphan, pid))
+        {
+            FoldCounters(slot, ChannelLayout.StateConsumer);
+            Interlocked.Increment(ref I32(ChannelLayout.OrphansOffset)); // after the state: a reader that sees the hint finds the orphan
             WakeAll(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, -1);
         }
     }
 
-    private bool ClaimedByLiveConsumer(long position)
+    // An adopter (state adopted, its pid in the pid field) that no longer runs: if it released the message, the
+    // slot is freed; otherwise the message is an orphan again. (A pid alone is trusted in the safe direction:
+    // a reused pid keeps the slot.)
+    private void ResolveDeadAdopter(int index, int pid)
     {
+        byte* slot = Slot(index);
+        long position = (long)(Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) & ~ChannelLayout.PendingFlags);
+        ulong claim = Volatile.Read(ref RecordClaim(Record(position)));
+        Interlocked.MemoryBarrier();
+        if (claim == ((ulong)position | ChannelLayout.Released) || (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset)) > position)
+        {
+            if (TrySwapSlot(slot, ChannelLayout.StateAdopted, pid, ChannelLayout.StateFreeing, Environment.ProcessId))
+            {
+                Vacate(index, ChannelLayout.StateFree);
+            }
+
+            return;
+        }
+
+        MakeOrphan(slot, ChannelLayout.StateAdopted, pid);
+    }
+
+    /// <summary>
+    /// Queue: hands the oldest orphan (a dead consumer's unreleased message) that fits to this consumer: one CAS
+    /// of the orphan slot's state and pid makes it ours; the message is released through that slot. Resets the
+    /// orphans hint when there is none.
+    /// </summary>
+    internal bool TryAdoptOrphan(int bufferLength, out int orphanSlot, out long position)
+    {
+        int hint = Volatile.Read(ref I32(ChannelLayout.OrphansOffset));
+        bool found = false;
         for (int i = 0; i < SlotCount; i++)
         {
             byte* slot = Slot(i);
-            if (Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset)) == ChannelLayout.StateConsumer
-                && (long)(Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) & ~ChannelLayout.PendingFlags) == position
-                && Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) != 0
-                && IsSlotAlive(slot))
+            ulong word = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotStateOffset));
+            if ((int)(uint)word != ChannelLayout.StateOrphan)
             {
+                continue;
+            }
+
+            found = true;
+            long at = (long)(Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) & ~ChannelLayout.PendingFlags);
+            if (RecordLength(Record(at)) <= bufferLength
+                && TrySwapSlot(slot, ChannelLayout.StateOrphan, (int)(word >> 32), ChannelLayout.StateAdopted, Environment.ProcessId))
+            {
+                (orphanSlot, position) = (i, at);
                 return true;
             }
         }
 
+        if (!found && hint > 0)
+        {
+            Interlocked.CompareExchange(ref I32(ChannelLayout.OrphansOffset), 0, hint); // fails if an orphan was made meanwhile
+        }
+
+        (orphanSlot, position) = (-1, 0);
         return false;
+    }
+
+    /// <summary>Queue: whether an orphan waits (resets a stale hint, so an idle reader sleeps).</summary>
+    internal bool HasOrphan()
+    {
+        int hint = Volatile.Read(ref I32(ChannelLayout.OrphansOffset));
+        if (hint <= 0)
+        {
+            return false;
+        }
+
+        if (AnyOrphanSlot())
+        {
+            return true;
+        }
+
+        Interlocked.CompareExchange(ref I32(ChannelLayout.OrphansOffset), 0, hint);
+        return false;
+    }
+
+    /// <summary>Queue: an adopted message is released: its record, then the orphan slot that kept it.</summary>
+    internal void ReleaseAdopted(int orphanSlot, long position)
+    {
+        Volatile.Write(ref RecordClaim(Record(position)), (ulong)position | ChannelLayout.Released);
+        Vacate(orphanSlot, ChannelLayout.StateFree);
     }
 
     private void FreeDeadSlots()
@@ -618,6 +755,16 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             byte* slot = Slot(i);
             int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
             int pid = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotPidOffset));
+            if (state == ChannelLayout.StateAdopted)
+            {
+                if (ProcessIdentity.StartTime(pid) is null)
+                {
+                    ResolveDeadAdopter(i, pid);
+                }
+
+                continue;
+            }
+
             if (state is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer)
                 || ProcessIdentity.IsAlive(pid, Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset))))
             {
@@ -625,13 +772,17 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             }
 
             // A dead producer's pending reservation must stay visible until it is skipped; a dead consumer's
-            // claim until it is orphaned (its record is then tracked by the claim word alone).
+            // claim until it is settled or its slot has become an orphan.
             ulong raw = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset));
             long pending = (long)(raw & ~ChannelLayout.PendingFlags);
-            bool holdsNothing = raw == 0 || (IsBroadcast && state == ChannelLayout.StateConsumer)
-                || (state == ChannelLayout.StateProducer
-                    ? (IsBroadcast ? IsReservationDone(pending, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset))) : pending < read)
-                    : IsResolvedClaim(pending));
+            if (raw != 0 && state == ChannelLayout.StateConsumer && !IsBroadcast)
+            {
+                ResolveDeadClaim(i, pid, raw);
+                continue;
+            }
+
+            bool holdsNothing = raw == 0 || state == ChannelLayout.StateConsumer
+                || (IsBroadcast ? IsReservationDone(pending, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset))) : pending < read);
             if (!holdsNothing)
             {
                 continue;
@@ -725,18 +876,6 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         }
 
         return true;
-    }
-
-    private bool IsResolvedClaim(long position)
-    {
-        long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
-        if (position < release)
-        {
-            return true;
-        }
-
-        ulong claim = Volatile.Read(ref RecordClaim(Record(position)));
-        return claim == ((ulong)position | ChannelLayout.Orphaned) || claim == ((ulong)position | ChannelLayout.Released);
     }
 
     // --- giving space back ------------------------------------------------------------------------

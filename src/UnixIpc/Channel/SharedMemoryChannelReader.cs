@@ -23,6 +23,8 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     private ulong _sequence; // overrun: messages below this subscriber's cursor
     private long _lost;
     private long _lostUnreported; // skipped when no message followed yet: reported with the next one
+    private int _adoptedSlot = -1; // queue: the orphan slot whose message this reader holds (released through it)
+    private long _adoptedPosition;
     private bool _disposed;
 
     internal SharedMemoryChannelReader(SharedMemoryChannel channel, int slot, ulong startSequence)
@@ -194,9 +196,18 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             return;
         }
 
-        byte* record = _channel.Record(position);
-        Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)position | ChannelLayout.Released);
-        Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
+        if (_adoptedSlot >= 0 && position == _adoptedPosition)
+        {
+            _channel.ReleaseAdopted(_adoptedSlot, position);
+            _adoptedSlot = -1;
+        }
+        else
+        {
+            // The release is stored before the mark is cleared: recovery that no longer sees the mark sees the release.
+            Volatile.Write(ref SharedMemoryChannel.RecordClaim(_channel.Record(position)), (ulong)position | ChannelLayout.Released);
+            Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
+        }
+
         *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
         *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
         _channel.AdvanceReleaseLazily(_slot);
@@ -213,7 +224,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
                 || (_channel.IsOverrun && !_channel.IsIntactSince(cursor)); // lapped: the read skips ahead
         }
 
-        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0)
+        if (_channel.HasOrphan())
         {
             return true;
         }
@@ -232,8 +243,12 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             return TryTakeNext(bufferLength, out position, out length);
         }
 
-        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0 && TryClaimOrphan(bufferLength, out position, out length))
+        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0 && _channel.TryAdoptOrphan(bufferLength, out int orphanSlot, out position))
         {
+            // A dead consumer's message, kept by its slot: ours now, released through that slot.
+            (_adoptedSlot, _adoptedPosition) = (orphanSlot, position);
+            length = SharedMemoryChannel.RecordLength(_channel.Record(position));
+            Interlocked.Increment(ref *(long*)(_slotBase + ChannelLayout.SlotRedeliveredOffset));
             return true;
         }
 
@@ -276,12 +291,15 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             Volatile.Write(ref pendingWord, (ulong)read | ChannelLayout.Announced);
             if (Interlocked.CompareExchange(ref readWord, (ulong)(read + ChannelLayout.RecordSize(length)), (ulong)read) == (ulong)read)
             {
-                // The record is ours. Its claim word is left as it is until the release: our slot's pending
-                // mark already tells recovery who holds it, and one store fewer to a line the producer
-                // shares saves a cache-line round trip on every message.
+                // The record is ours, and our slot says so for sure (recovery tells an owner from a claimer
+                // that lost by this). The claim word is left as it is until the release: one store fewer to a
+                // line the producer shares saves a cache-line round trip on every message.
+                Volatile.Write(ref pendingWord, (ulong)read | ChannelLayout.Confirmed);
                 position = read;
                 return true;
             }
+
+            Volatile.Write(ref pendingWord, 0); // lost: a stale mark would make recovery wait for us
         }
     }
 
@@ -400,48 +418,6 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     // Named after the public methods' parameter: the caller's buffer is what is too small.
     private ArgumentException TooSmall(int length, int buffer)
         => new($"The next message on {_channel.Name} is {length} bytes; the buffer holds {buffer}. It stays in the channel.", nameof(buffer));
-
-    // Takes over a message whose consumer died before releasing it.
-    private bool TryClaimOrphan(int bufferLength, out long position, out int length)
-    {
-        long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
-        long read = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReadOffset));
-        ref ulong pendingWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset);
-        for (long p = release; p < read;)
-        {
-            byte* record = _channel.Record(p);
-            ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
-            if (!SharedMemoryChannel.IsComplete(commit, p))
-            {
-                break;
-            }
-
-            if ((commit & 3) == ChannelLayout.Committed && Volatile.Read(ref SharedMemoryChannel.RecordClaim(record)) == ((ulong)p | ChannelLayout.Orphaned))
-            {
-                length = SharedMemoryChannel.RecordLength(record);
-                if (length <= bufferLength)
-                {
-                    Volatile.Write(ref pendingWord, (ulong)p | ChannelLayout.Announced);
-                    if (Interlocked.CompareExchange(ref SharedMemoryChannel.RecordClaim(record), (ulong)p | ChannelLayout.Claimed, (ulong)p | ChannelLayout.Orphaned) == ((ulong)p | ChannelLayout.Orphaned))
-                    {
-                        *(int*)(record + ChannelLayout.RecordConsumerOffset) = _slot;
-                        Interlocked.Decrement(ref _channel.I32(ChannelLayout.OrphansOffset));
-                        Interlocked.Increment(ref *(long*)(_slotBase + ChannelLayout.SlotRedeliveredOffset));
-                        position = p;
-                        return true;
-                    }
-
-                    Volatile.Write(ref pendingWord, 0);
-                }
-            }
-
-            p += SharedMemoryChannel.RecordSpan(record, commit);
-        }
-
-        position = 0;
-        length = 0;
-        return false;
-    }
 }
 
 /// <summary>A message read in place; <see cref="Release"/> gives its space back (until then it is not reused).</summary>

@@ -231,6 +231,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
             byte* padding = _channel.Record(tail);
             *(int*)(padding + ChannelLayout.RecordLengthOffset) = (int)(pad - ChannelLayout.RecordHeaderSize);
             *(int*)(padding + ChannelLayout.RecordProducerOffset) = _slot;
+            _channel.InitializeClaim(padding, tail);
             Volatile.Write(ref SharedMemoryChannel.RecordCommit(padding), (ulong)tail | ChannelLayout.Padding);
         }
 
@@ -239,6 +240,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         byte* record = _channel.Record(position);
         *(int*)(record + ChannelLayout.RecordLengthOffset) = length;
         *(int*)(record + ChannelLayout.RecordProducerOffset) = _slot;
+        _channel.InitializeClaim(record, position);
         return true;
     }
 }

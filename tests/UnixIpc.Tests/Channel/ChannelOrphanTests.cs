@@ -61,6 +61,155 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         Assert.Equal(0, Volatile.Read(ref channel.I32(ChannelLayout.OrphansOffset)));
     }
 
+    [Fact]
+    public void A_message_whose_consumer_died_holding_it_goes_to_another_consumer_once_and_an_idle_reader_then_sleeps()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader survivor = channel.CreateReader();
+        using SharedMemoryChannelReader dying = channel.CreateReader();
+        Assert.True(writer.TryWrite("precious"u8));
+        Assert.True(dying.TryRead(out ReadLease _));            // claimed and confirmed, never released
+        MarkDead(channel, SlotHolding(channel, 0));
+
+        var buffer = new byte[64];
+        Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead consumer's message was lost");
+        Assert.Equal("precious"u8.ToArray(), buffer[..length]);
+        Assert.Equal(1, channel.Stat().Redelivered);
+
+        // Drained: nothing is handed out again, and the orphans hint no longer says there is something to read.
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Assert.False(survivor.WaitToRead(TimeSpan.FromMilliseconds(150)));
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(start) >= TimeSpan.FromMilliseconds(150), "WaitToRead returned early on a drained channel");
+        Assert.Equal(0, Volatile.Read(ref channel.I32(ChannelLayout.OrphansOffset)));
+        Assert.Equal(0, channel.Stat().UsedBytes);              // and the space is free again
+    }
+
+    [Fact]
+    public void Two_dead_consumers_that_both_announced_a_message_one_of_them_owning_it_hand_it_out_exactly_once()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        int loser = ForgeDeadConsumer(channel, pendingAt: 0);   // lost the claim on position 0 and died
+        using SharedMemoryChannelReader survivor = channel.CreateReader();
+        using SharedMemoryChannelReader dying = channel.CreateReader();
+        Assert.True(writer.TryWrite("once"u8));
+        Assert.True(dying.TryRead(out ReadLease _));
+        int owner = SlotHolding(channel, 0);
+        *(ulong*)(channel.Slot(owner) + ChannelLayout.SlotPendingOffset) = ChannelLayout.Announced; // died before confirming its claim
+        MarkDead(channel, owner);
+
+        var buffer = new byte[64];
+        Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the message was lost");
+        Assert.Equal("once"u8.ToArray(), buffer[..length]);
+        Assert.False(survivor.TryRead(buffer, TimeSpan.FromMilliseconds(100), out _)); // not a second time
+        channel.Recover(force: true);
+        Assert.Equal(1, channel.Stat().Redelivered);
+        Assert.Equal(ChannelLayout.StateFree, Volatile.Read(ref *(int*)(channel.Slot(loser) + ChannelLayout.SlotStateOffset)));
+        Assert.Equal(ChannelLayout.StateFree, Volatile.Read(ref *(int*)(channel.Slot(owner) + ChannelLayout.SlotStateOffset)));
+    }
+
+    [Fact]
+    public void A_dead_claimer_is_not_taken_for_the_owner_while_a_live_consumer_may_still_own_the_message()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        int dead = ForgeDeadConsumer(channel, pendingAt: 0);
+        using SharedMemoryChannelReader live = channel.CreateReader();
+        using SharedMemoryChannelReader other = channel.CreateReader();
+        Assert.True(writer.TryWrite("mine"u8));
+        Assert.True(live.TryRead(out ReadLease lease));
+        int owner = SlotHolding(channel, 0);
+        *(ulong*)(channel.Slot(owner) + ChannelLayout.SlotPendingOffset) = ChannelLayout.Announced; // alive, between its claim and its confirmation
+
+        channel.Recover(force: true);
+        var buffer = new byte[64];
+        Assert.False(other.TryRead(buffer, out _));              // not redelivered under the live owner
+        Assert.Equal(ChannelLayout.StateConsumer, Volatile.Read(ref *(int*)(channel.Slot(dead) + ChannelLayout.SlotStateOffset)));
+
+        Assert.Equal("mine"u8.ToArray(), lease.Span.ToArray());
+        lease.Release();
+        channel.Recover(force: true);                           // settled: the dead claimer's slot holds nothing
+        Assert.Equal(ChannelLayout.StateFree, Volatile.Read(ref *(int*)(channel.Slot(dead) + ChannelLayout.SlotStateOffset)));
+        Assert.False(other.TryRead(buffer, out _));
+        Assert.Equal(0, channel.Stat().Redelivered);
+    }
+
+    [Fact]
+    public void A_consumer_that_dies_while_redelivering_an_orphan_puts_it_up_for_adoption_again()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader survivor = channel.CreateReader();
+        using SharedMemoryChannelReader dying = channel.CreateReader();
+        Assert.True(writer.TryWrite("twice orphaned"u8));
+        Assert.True(dying.TryRead(out ReadLease _));
+        int slot = SlotHolding(channel, 0);
+        MarkDead(channel, slot);
+        channel.Recover(force: true);
+        Assert.Equal(ChannelLayout.StateOrphan, Volatile.Read(ref *(int*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset)));
+
+        // Another consumer adopted it (state adopted, its pid in the pid field) and died before releasing it.
+        Volatile.Write(ref *(ulong*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset), ((ulong)NoSuchPid << 32) | ChannelLayout.StateAdopted);
+
+        var buffer = new byte[64];
+        Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead adopter's message was lost");
+        Assert.Equal("twice orphaned"u8.ToArray(), buffer[..length]);
+        Assert.Equal(ChannelLayout.StateFree, Volatile.Read(ref *(int*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset)));
+        Assert.Equal(0, channel.Stat().UsedBytes);
+    }
+
+    [Fact]
+    public void A_stale_orphans_hint_is_reset_and_a_reader_on_a_drained_channel_sleeps_its_full_time_out()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        Volatile.Write(ref channel.I32(ChannelLayout.OrphansOffset), 5); // as a recoverer that died mid-way could leave it
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Assert.False(reader.WaitToRead(TimeSpan.FromMilliseconds(150)));
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(start) >= TimeSpan.FromMilliseconds(150), "WaitToRead returned early: it took the hint for data");
+        Assert.Equal(0, Volatile.Read(ref channel.I32(ChannelLayout.OrphansOffset)));
+    }
+
+    [Fact]
+    public void An_orphan_whose_maker_died_before_raising_the_hint_is_still_found()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader survivor = channel.CreateReader();
+        using SharedMemoryChannelReader dying = channel.CreateReader();
+        Assert.True(writer.TryWrite("found"u8));
+        Assert.True(dying.TryRead(out ReadLease _));
+        int slot = SlotHolding(channel, 0);
+        ulong word = *(ulong*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset);
+        Volatile.Write(ref *(ulong*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset), (word & ~0xFFFF_FFFFUL) | ChannelLayout.StateOrphan); // hint never raised
+
+        var buffer = new byte[64];
+        Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the orphan was never adopted");
+        Assert.Equal("found"u8.ToArray(), buffer[..length]);
+    }
+
+    // The slot of the consumer in this process whose claim is at POSITION.
+    private static int SlotHolding(SharedMemoryChannel channel, long position)
+    {
+        for (int i = 0; i < channel.SlotCount; i++)
+        {
+            byte* slot = channel.Slot(i);
+            ulong pending = *(ulong*)(slot + ChannelLayout.SlotPendingOffset);
+            if (*(int*)(slot + ChannelLayout.SlotStateOffset) == ChannelLayout.StateConsumer && *(int*)(slot + ChannelLayout.SlotPidOffset) == Environment.ProcessId
+                && pending != 0 && (long)(pending & ~ChannelLayout.PendingFlags) == position)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException("no such slot");
+    }
+
+    // The slot's process is no longer the one that took it (as after kill -9 and pid reuse): dead.
+    private static void MarkDead(SharedMemoryChannel channel, int index) => *(ulong*)(channel.Slot(index) + ChannelLayout.SlotStartTimeOffset) += 1;
+
     private static byte[] Pattern(int length, int seed) => Enumerable.Range(0, length).Select(i => (byte)(i + seed)).ToArray();
 
     // Puts a consumer that cannot be alive into the first free slot, its pending claim at the position given.

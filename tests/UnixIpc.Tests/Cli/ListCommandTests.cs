@@ -150,9 +150,9 @@ public sealed class ListCommandTests
             }
 
             JsonElement c = Find(await ListAsync(), "channel", o => o.GetProperty("name").GetString() == name);
-            Assert.Equal("protocol version 1, not readable by this build (version 3)", c.GetProperty("detail").GetString());
+            Assert.Equal($"protocol version 1, not readable by this build (version {ChannelLayout.Version})", c.GetProperty("detail").GetString());
             InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.Open(name));
-            Assert.Contains("version 1 UnixIpc channel; this build speaks version 3", refused.Message, StringComparison.Ordinal);
+            Assert.Contains($"version 1 UnixIpc channel; this build speaks version {ChannelLayout.Version}", refused.Message, StringComparison.Ordinal);
         }
         finally
         {
