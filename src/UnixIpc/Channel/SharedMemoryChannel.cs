@@ -376,7 +376,11 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                     else if (IsBroadcast && role == ChannelLayout.StateConsumer)
                     {
                         // A subscriber starts at the newest message; its cursor counts for back-pressure from now on.
-                        *(ulong*)(slot + ChannelLayout.SlotCursorOffset) = Volatile.Read(ref U64(ChannelLayout.TailOffset));
+                        // Producers do not raise the release position while a slot is being claimed, so nothing at
+                        // or above this tail is given up before the cursor is stored (RefreshBroadcastRelease).
+                        ulong tail = Volatile.Read(ref U64(ChannelLayout.TailOffset));
+                        AfterSubscriberStartSeen?.Invoke();
+                        *(ulong*)(slot + ChannelLayout.SlotCursorOffset) = tail;
                     }
 
                     Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), role);
@@ -568,6 +572,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     /// <summary>Tests: runs in crash recovery between reading a dead consumer's claim and deciding who owns that message.</summary>
     internal Action<long>? AfterDeadClaimSeen { get; set; }
+
+    /// <summary>Tests: runs while a broadcast subscriber registers, between reading the tail and storing its cursor there.</summary>
+    internal Action? AfterSubscriberStartSeen { get; set; }
 
     /// <summary>Tests: runs in crash recovery between judging a slot's participant dead and freeing the slot.</summary>
     internal Action<int>? AfterDeadSlotSeen { get; set; }
@@ -904,15 +911,16 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                     minimum = start; // announced-only marks (a CAS that may fail) count too: that errs on the safe side
                 }
             }
-            else if (state == ChannelLayout.StateConsumer || ChannelLayout.IsClaimedOrHeld(state))
+            else if (ChannelLayout.IsClaimedOrHeld(state))
             {
-                long cursor = (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotCursorOffset));
-                if (state < 0 && cursor == 0)
-                {
-                    continue; // still registering: it will start at the tail, which is above any release
-                }
-
-                minimum = Math.Min(minimum, cursor);
+                // Being claimed: a subscriber reads the tail and then stores its cursor. Had we gone by the tail we
+                // read before it did, we could give up records it is about to start at; so nothing is given up now.
+                // (A claimer that died is freed by recovery.)
+                return false;
+            }
+            else if (state == ChannelLayout.StateConsumer)
+            {
+                minimum = Math.Min(minimum, (long)Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotCursorOffset)));
             }
         }
 

@@ -24,10 +24,11 @@ var kill = new Option<int>("--kill-ms") { Description = "Kill -9 a random produc
 var minSize = new Option<int>("--min-size") { Description = "Smallest message (at least 16).", DefaultValueFactory = _ => 16 };
 var maxSize = new Option<int>("--max-size") { Description = "Largest message.", DefaultValueFactory = _ => 2000 };
 var seed = new Option<int>("--seed") { Description = "Seed of the kill schedule.", DefaultValueFactory = _ => Environment.ProcessId };
+var widen = new Option<int>("--widen-ms") { Description = "Consumers pause N ms between a subscriber's look at the tail and storing its cursor, and 10 N ms before their first read.", DefaultValueFactory = _ => 0 };
 var quick = new Option<bool>("--quick") { Description = "About a minute: queue with and without kills, broadcast and overrun with kills (what CI runs)." };
 var root = new RootCommand("Stress the shared-memory channel with producer and consumer processes, kill -9 and a checker.")
 {
-    mode, producers, consumers, capacity, messages, roundMessages, kill, minSize, maxSize, seed, quick,
+    mode, producers, consumers, capacity, messages, roundMessages, kill, minSize, maxSize, seed, widen, quick,
 };
 root.SetAction(parse =>
 {
@@ -37,14 +38,14 @@ root.SetAction(parse =>
         return 2;
     }
 
-    StressPlan Plan(string m, int killMs, long count, TimeSpan limit)
-        => new(m, parse.GetValue(producers), parse.GetValue(consumers), parse.GetValue(capacity), count, limit, killMs, parse.GetValue(minSize), parse.GetValue(maxSize), parse.GetValue(seed));
+    StressPlan Plan(string m, int killMs, long count, TimeSpan limit, int widenMs = -1)
+        => new(m, parse.GetValue(producers), parse.GetValue(consumers), parse.GetValue(capacity), count, limit, killMs, parse.GetValue(minSize), parse.GetValue(maxSize), parse.GetValue(seed), widenMs < 0 ? parse.GetValue(widen) : widenMs);
 
     List<(StressPlan Plan, long Total)> runs = parse.GetValue(quick)
         ? [
             (Plan("queue", 150, long.MaxValue, TimeSpan.FromSeconds(20)), 0),
             (Plan("queue", 0, long.MaxValue, TimeSpan.FromSeconds(10)), 0),
-            (Plan("broadcast", 150, long.MaxValue, TimeSpan.FromSeconds(10)), 0),
+            (Plan("broadcast", 150, long.MaxValue, TimeSpan.FromSeconds(10), widenMs: 5), 0),
             (Plan("overrun", 150, long.MaxValue, TimeSpan.FromSeconds(10)), 0),
         ]
         : [(Plan(parse.GetValue(mode)!, parse.GetValue(kill), parse.GetValue(roundMessages), TimeSpan.FromMinutes(30)), parse.GetValue(messages))];

@@ -43,15 +43,24 @@ internal static class StressParticipants
         return 0;
     }
 
-    /// <summary>consume NAME DIR ID MIN MAX: reads (zero copy in queue and back-pressure modes), checks and logs each message before releasing it.</summary>
+    /// <summary>consume NAME DIR ID MIN MAX [WIDEN-MS]: reads (zero copy in queue and back-pressure modes), checks and logs each message before releasing it.</summary>
     public static int Consume(string[] args)
     {
         (string name, string directory, int id, int minSize, int maxSize) = (args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]));
         using var control = StressLog.Open(Path.Combine(directory, "control"));
         using var log = StressLog.Open(Path.Combine(directory, $"c{id}"));
         using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        int widen = args.Length > 6 ? int.Parse(args[6]) : 0;
+        if (widen > 0)
+        {
+            // Widens the window of a subscriber's registration (between its look at the tail and its cursor), and
+            // waits before the first read, so producers have every chance to overwrite where it starts.
+            channel.AfterSubscriberStartSeen = () => Thread.Sleep(widen);
+        }
+
         using SharedMemoryChannelReader reader = channel.CreateReader();
         log[StressLog.Ready] = 1;
+        Thread.Sleep(10 * widen);
         var buffer = new byte[channel.MaxMessageSize];
         int idle = 0;
         bool wokeForNothing = false;

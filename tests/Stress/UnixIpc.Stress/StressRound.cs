@@ -3,13 +3,13 @@ using System.Diagnostics;
 namespace UnixIpc.Stress;
 
 /// <summary>What one round runs: the channel, the participants and how often one is killed.</summary>
-internal sealed record StressPlan(string Mode, int Producers, int Consumers, long Capacity, long Messages, TimeSpan MaxTime, int KillIntervalMs, int MinSize, int MaxSize, int Seed)
+internal sealed record StressPlan(string Mode, int Producers, int Consumers, long Capacity, long Messages, TimeSpan MaxTime, int KillIntervalMs, int MinSize, int MaxSize, int Seed, int WidenMs = 0)
 {
     public bool Kills => KillIntervalMs > 0;
 
     public override string ToString()
         => $"{Mode}, {Producers} producers x {Consumers} consumers, {Capacity >> 10} KiB ring, {MinSize}-{MaxSize} B messages, "
-            + (Kills ? $"kill -9 every ~{KillIntervalMs} ms" : "no kills");
+            + (Kills ? $"kill -9 every ~{KillIntervalMs} ms" : "no kills") + (WidenMs > 0 ? $", subscriber registration widened by {WidenMs} ms" : string.Empty);
 }
 
 /// <summary>
@@ -115,7 +115,7 @@ internal sealed class StressRound(StressPlan plan, int round)
             start.ArgumentList.Add(typeof(StressRound).Assembly.Location);
         }
 
-        foreach (string argument in new[] { producer ? "produce" : "consume", _name, _directory, $"{id}", $"{plan.MinSize}", $"{plan.MaxSize}" })
+        foreach (string argument in new[] { producer ? "produce" : "consume", _name, _directory, $"{id}", $"{plan.MinSize}", $"{plan.MaxSize}", $"{plan.WidenMs}" })
         {
             start.ArgumentList.Add(argument);
         }

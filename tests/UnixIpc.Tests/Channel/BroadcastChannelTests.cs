@@ -13,6 +13,44 @@ public sealed class BroadcastChannelTests : IDisposable
         => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = capacity, Delivery = ChannelDelivery.Broadcast });
 
     [Fact]
+    public void A_subscriber_registering_while_a_producer_makes_room_gets_every_message_from_where_it_starts()
+    {
+        using SharedMemoryChannel channel = NewChannel();
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(writer.TryWrite(new byte[100])); // nobody subscribed: the release position follows the tail
+        }
+
+        // Between the subscriber's look at the tail and the store of its cursor there, the producer writes more
+        // than a ring's worth. Had it given up the space the subscriber is about to start at (as it did when a
+        // slot being claimed did not count), it would overwrite those records.
+        int written = 0;
+        channel.AfterSubscriberStartSeen = () =>
+        {
+            channel.AfterSubscriberStartSeen = null;
+            while (written < 40 && writer.TryWrite(BitConverter.GetBytes(written)))
+            {
+                written++;
+            }
+        };
+        using SharedMemoryChannelReader subscriber = channel.CreateReader();
+        Assert.Null(channel.AfterSubscriberStartSeen); // the hook ran
+
+        var buffer = new byte[200];
+        for (int i = 0; i < written; i++)
+        {
+            Assert.True(subscriber.TryRead(buffer, out int length), $"message {i} of {written} written after the subscriber looked at the tail is missing");
+            Assert.Equal((4, i), (length, BitConverter.ToInt32(buffer, 0)));
+        }
+
+        Assert.InRange(written, 1, 39);                                // the registering subscriber held the producer back at the ring's end
+        Assert.True(writer.TryWrite(BitConverter.GetBytes(-1)));      // and the channel flows on
+        Assert.True(subscriber.TryRead(buffer, out _));
+        Assert.Equal(-1, BitConverter.ToInt32(buffer, 0));
+    }
+
+    [Fact]
     public void Every_subscriber_sees_every_message_in_order_and_the_slowest_holds_producers_back()
     {
         using SharedMemoryChannel channel = NewChannel();
