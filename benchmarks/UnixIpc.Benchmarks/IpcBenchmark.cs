@@ -124,7 +124,7 @@ internal static class IpcBenchmark
         string name = $"/unixipc_bench_{Environment.ProcessId}_scale";
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 20 });
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 1 << 20 });
             using SharedMemoryChannelReader reader = channel.CreateReader();
             int share = messages / producers;
             var peers = Enumerable.Range(0, producers).Select(_ => Peer.Start("channel-produce", name, share.ToString(CultureInfo.InvariantCulture), "64")).ToList();
@@ -163,7 +163,7 @@ internal static class IpcBenchmark
         string name = $"/unixipc_bench_{Environment.ProcessId}_bcast";
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions
             {
                 Capacity = 1 << 20,
                 Delivery = ChannelDelivery.Broadcast,
@@ -328,8 +328,8 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
         var options = new SharedMemoryChannelOptions { Capacity = 1 << 16, WaitStrategy = strategy };
         try
         {
-            using SharedMemoryChannel ab = SharedMemoryChannel.Create(there, options);
-            using SharedMemoryChannel ba = SharedMemoryChannel.Create(back, options);
+            using SharedMemoryChannel ab = SharedMemoryChannel.CreateNew(there, options);
+            using SharedMemoryChannel ba = SharedMemoryChannel.CreateNew(back, options);
             using Process peer = StartPeer("channel-echo", there, back, strategy.ToString(), (roundTrips + 1000).ToString(CultureInfo.InvariantCulture));
             using SharedMemoryChannelWriter writer = ab.CreateWriter();
             using SharedMemoryChannelReader reader = ba.CreateReader();
@@ -370,7 +370,7 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
         string name = $"/unixipc_bench_{Environment.ProcessId}_tp";
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = size > 1024 ? 1 << 22 : 1 << 20, WaitStrategy = strategy });
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = size > 1024 ? 1 << 22 : 1 << 20, WaitStrategy = strategy });
             using Process peer = StartPeer("channel-drain", name, strategy.ToString(), messages.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture));
             using SharedMemoryChannelWriter writer = channel.CreateWriter();
             byte[] message = new byte[size];

@@ -13,9 +13,9 @@ internal static class IpcPeer
         {
             case "channel-echo":
             {
-                var options = new SharedMemoryChannelOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[3]) };
-                using SharedMemoryChannel there = SharedMemoryChannel.Open(args[1], options);
-                using SharedMemoryChannel back = SharedMemoryChannel.Open(args[2], options);
+                var options = new SharedMemoryChannelOpenOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[3]) };
+                using SharedMemoryChannel there = SharedMemoryChannel.OpenExisting(args[1], options);
+                using SharedMemoryChannel back = SharedMemoryChannel.OpenExisting(args[2], options);
                 using SharedMemoryChannelReader reader = there.CreateReader();
                 using SharedMemoryChannelWriter writer = back.CreateWriter();
                 Console.WriteLine("READY");
@@ -31,7 +31,7 @@ internal static class IpcPeer
 
             case "channel-drain":
             {
-                using SharedMemoryChannel channel = SharedMemoryChannel.Open(args[1], new SharedMemoryChannelOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[2]) });
+                using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(args[1], new SharedMemoryChannelOpenOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[2]) });
                 using SharedMemoryChannelReader reader = channel.CreateReader();
                 Console.WriteLine("READY");
                 var buffer = new byte[Count(args[4])];
@@ -47,7 +47,7 @@ internal static class IpcPeer
 
             case "channel-produce":
             {
-                using SharedMemoryChannel channel = SharedMemoryChannel.Open(args[1]);
+                using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(args[1]);
                 using SharedMemoryChannelWriter writer = channel.CreateWriter();
                 Console.WriteLine("READY");
                 Console.ReadLine(); // "go": all producers start together
@@ -83,7 +83,7 @@ internal static class IpcPeer
             {
                 // One thread writing and reading: the code path's cost without any cross-core traffic.
                 string name = $"/unixipc_bench_{Environment.ProcessId}_micro";
-                using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 20 });
+                using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 1 << 20 });
                 SharedMemoryChannel.TryUnlink(name);
                 using SharedMemoryChannelWriter writer = channel.CreateWriter();
                 using SharedMemoryChannelReader reader = channel.CreateReader();

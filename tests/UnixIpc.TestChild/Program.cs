@@ -519,7 +519,7 @@ static int QueuesBeyondMsgmni()
 // Reserves a record and never commits it: the parent kills this process mid-record.
 static int ChannelReserveAndHang(string name)
 {
-    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
     SharedMemoryChannelWriter writer = channel.CreateWriter();
     if (!writer.TryReserve(100, out WriteLease lease))
     {
@@ -535,7 +535,7 @@ static int ChannelReserveAndHang(string name)
 // Takes a message with a lease and never releases it: the parent kills this process holding it.
 static int ChannelLeaseAndHang(string name)
 {
-    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
     SharedMemoryChannelReader reader = channel.CreateReader();
     Console.WriteLine("READY");
     ReadLease lease;
@@ -554,7 +554,7 @@ static int ChannelLeaseAndHang(string name)
 // returned (the message is committed), unbuffered, so the log lists only messages that really were sent.
 static int ChannelProduce(string name, int producer, int count, string? log)
 {
-    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
     using SharedMemoryChannelWriter writer = channel.CreateWriter();
     using FileStream? logFile = log is null ? null : new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1);
     Console.WriteLine("READY");
@@ -575,7 +575,7 @@ static int ChannelProduce(string name, int producer, int count, string? log)
 // arrives, unbuffered, so a kill loses nothing that was received.
 static int ChannelConsume(string name, string? log)
 {
-    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
     using SharedMemoryChannelReader reader = channel.CreateReader();
     using FileStream? logFile = log is null ? null : new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1);
     Console.WriteLine("READY");
@@ -636,7 +636,7 @@ static int ChannelConsume(string name, string? log)
 // Subscribes to a broadcast channel and never reads: the parent kills it while producers wait on it.
 static int ChannelSubscribeAndHang(string name)
 {
-    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
     SharedMemoryChannelReader reader = channel.CreateReader();
     Console.WriteLine("READY");
     Console.ReadLine(); // killed here
@@ -648,7 +648,7 @@ static int ChannelSubscribeAndHang(string name)
 // TOTAL messages; prints how many it read and lost, how often it was overrun, and checksum or order violations.
 static int ChannelSubscribeOverrun(string name, long total)
 {
-    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
     using SharedMemoryChannelReader reader = channel.CreateReader();
     Console.WriteLine("READY");
     var last = new Dictionary<int, int>();
@@ -686,7 +686,7 @@ static int ChannelSubscribeOverrun(string name, long total)
 // frontier (as if killed mid-walk): the parent kills it and checks that the other producers take over.
 static int ChannelHoldWalker(string name)
 {
-    using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+    using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
     SharedMemoryChannelWriter writer = channel.CreateWriter();
     int slot = channel.Stat().Participants.Single(p => p.ProcessId == Environment.ProcessId).Slot;
     using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(name);
@@ -725,7 +725,7 @@ static int ChannelDieWhileClaiming(string name)
 // Creates a channel with a writer and a reader registered, writes one message, and exits without cleaning up.
 static int ChannelCreateAndExit(string name)
 {
-    SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 65536 });
+    SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 65536 });
     SharedMemoryChannelWriter writer = channel.CreateWriter();
     SharedMemoryChannelReader reader = channel.CreateReader();
     writer.TryWrite("left behind"u8);

@@ -49,7 +49,7 @@ internal static class ChannelCommands
                 Delivery = broadcast ? ChannelDelivery.Broadcast : ChannelDelivery.Queue,
                 SlowSubscribers = parse.GetValue(overrun) ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure,
             };
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(parse.GetRequiredValue(name), options);
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(parse.GetRequiredValue(name), options);
             console.Out.WriteLine(channel.Name);
             return CliExitCode.Success;
         }));
@@ -72,7 +72,7 @@ internal static class ChannelCommands
                 throw new UsageException("--count must be 1 or more.");
             }
 
-            using SharedMemoryChannel channel = SharedMemoryChannel.Open(parse.GetRequiredValue(name));
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name));
             if (bytes.Length > channel.MaxMessageSize)
             {
                 return Task.FromResult(CliApp.Report(console, Noun, "send", Errno.EMSGSIZE));
@@ -105,7 +105,7 @@ internal static class ChannelCommands
                 throw new UsageException("--count must be 1 or more and --timeout 0 or more.");
             }
 
-            using SharedMemoryChannel channel = SharedMemoryChannel.Open(parse.GetRequiredValue(name));
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name));
             using SharedMemoryChannelReader reader = channel.CreateReader();
             var buffer = new byte[channel.MaxMessageSize];
             for (long i = 0; i < wanted; i++)
@@ -152,7 +152,7 @@ internal static class ChannelCommands
         var command = new Command("stat", "Capacity, used bytes, positions, and participants with liveness and counters.") { name, json };
         command.SetAction(CliApp.Handler(console, Noun, "stat", parse =>
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Open(parse.GetRequiredValue(name));
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name));
             SharedMemoryChannelStatus s = channel.Stat();
             if (parse.GetValue(json))
             {

@@ -205,7 +205,7 @@ internal sealed class TourRunner
         Heading($"Shared-memory channel, broadcast with overrun: the producer never waits; a subscriber that looks away skips ahead and learns how many of {Count} messages it lost, over {name}");
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions
             {
                 Capacity = 1 << 16,
                 Delivery = ChannelDelivery.Broadcast,
@@ -240,7 +240,7 @@ internal sealed class TourRunner
             : $"Shared-memory channel, queue: one producer, two competing consumers, {Count} messages over {name}");
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 1 << 16, Delivery = delivery });
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 1 << 16, Delivery = delivery });
             var lines = new List<string>();
             // The consumers register and wait first; then the producer runs alongside them.
             string role = broadcast ? "subscriber" : "consumer";

@@ -255,7 +255,7 @@ internal static class TourSteps
     private static void ChannelProducer(string name, int count, int consumers, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
-        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         Span<byte> message = stackalloc byte[32];
         for (int i = 0; i < count; i++)
@@ -275,7 +275,7 @@ internal static class TourSteps
     // Reads until "stop"; reports how many it got and the sum of their numbers, so the tour can check the split.
     private static void ChannelConsumer(string name, TextWriter output)
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
         using SharedMemoryChannelReader reader = channel.CreateReader();
         output.WriteLine("0 ready");
         output.Flush();
@@ -304,7 +304,7 @@ internal static class TourSteps
     // said it lost, and reports how many it got and lost, so the tour can check they add up to COUNT.
     private static void ChannelLaggingSubscriber(string name, int count, TextWriter output)
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
         using SharedMemoryChannelReader reader = channel.CreateReader();
         output.WriteLine("0 ready");
         output.Flush();

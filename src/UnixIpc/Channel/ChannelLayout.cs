@@ -35,7 +35,8 @@ internal static class ChannelLayout
     public const int SlotsOffset = 1024;
     public const int SlotSize = 128;
     public const int DefaultSlotCount = 64;
-    public const int SlotStateOffset = 0;        // i32: 0 free, 1 producer, 2 consumer, -pid being claimed by pid (or, pending set: a dead producer's slot held by recoverer pid), int.MinValue + role being freed
+    public const int MaxSlotCount = 1024;         // what an opener accepts from a header (this build creates 64)
+    public const int SlotStateOffset = 0;        // i32: 0 free, 1 producer, 2 consumer, 3 orphan, 4 adopted, -pid being claimed by pid (or, pending set: a dead producer's slot held by recoverer pid), int.MinValue + role being freed
     public const int SlotPidOffset = 4;          // u32
     public const int SlotStartTimeOffset = 8;    // u64: the process's start time (clock ticks since boot), with the pid its identity
     public const int SlotPendingOffset = 16;     // u64: position of the reservation or claim in progress | Announced or Confirmed; 0 when none

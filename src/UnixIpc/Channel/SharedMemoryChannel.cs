@@ -31,25 +31,27 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     private long _lastRecovery;
     private int _disposed;
 
-    private SharedMemoryChannel(PosixSharedMemory shm, MappedRegion region, SharedMemoryChannelOptions options, bool unlinkOnDispose)
+    private SharedMemoryChannel(PosixSharedMemory shm, MappedRegion region, ChannelHeader header, ChannelWaitStrategy waitStrategy, TimeSpan spinDuration, bool unlinkOnDispose)
     {
         _shm = shm;
         _region = region;
         MappedRegionAccess access = region.Acquire();
         _base = access.Address;
         _mapping = access.DetachHandle();
-        Capacity = (long)Volatile.Read(ref U64(ChannelLayout.CapacityOffset));
-        MaxMessageSize = Volatile.Read(ref I32(ChannelLayout.MaxMessageOffset));
-        SlotCount = Volatile.Read(ref I32(ChannelLayout.SlotCountOffset));
-        _data = _base + (long)Volatile.Read(ref U64(ChannelLayout.DataOffsetOffset));
+
+        // From the validated header, never read again from the shared bytes: another process may overwrite them.
+        Capacity = header.Capacity;
+        MaxMessageSize = header.MaxMessage;
+        SlotCount = header.SlotCount;
+        _data = _base + header.DataOffset;
         _mask = Capacity - 1;
-        int mode = Volatile.Read(ref I32(ChannelLayout.ModeOffset));
-        Delivery = mode == ChannelLayout.ModeQueue ? ChannelDelivery.Queue : ChannelDelivery.Broadcast;
-        SlowSubscribers = mode == ChannelLayout.ModeBroadcastOverrun ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure;
+        Delivery = header.Mode == ChannelLayout.ModeQueue ? ChannelDelivery.Queue : ChannelDelivery.Broadcast;
+        SlowSubscribers = header.Mode == ChannelLayout.ModeBroadcastOverrun ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure;
         IsBroadcast = Delivery == ChannelDelivery.Broadcast;
         IsOverrun = SlowSubscribers == SlowSubscriberPolicy.Overrun;
         Headroom = IsOverrun ? ChannelLayout.RecordHeaderSize : 0;
-        Options = options;
+        WaitStrategy = waitStrategy;
+        SpinDuration = spinDuration;
         _unlinkOnDispose = unlinkOnDispose;
         ChannelMetrics.Track(this);
     }
@@ -71,33 +73,30 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     internal int SlotCount { get; }
 
-    internal SharedMemoryChannelOptions Options { get; }
+    internal ChannelWaitStrategy WaitStrategy { get; }
+
+    internal TimeSpan SpinDuration { get; }
 
     /// <summary>Creates a channel that must not exist yet.</summary>
     /// <exception cref="UnixIpcException">EEXIST when the name is taken.</exception>
-    public static SharedMemoryChannel Create(string name, SharedMemoryChannelOptions? options = null)
+    /// <exception cref="ArgumentException">Overrun asked for a queue.</exception>
+    public static SharedMemoryChannel CreateNew(string name, SharedMemoryChannelOptions? options = null)
     {
         options ??= new SharedMemoryChannelOptions();
-        if (options.SlowSubscribers == SlowSubscriberPolicy.Overrun && options.Delivery != ChannelDelivery.Broadcast)
-        {
-            throw new ArgumentException("SlowSubscribers = Overrun applies to broadcast channels only: a queue hands each message to one consumer and never drops it. Set Delivery = ChannelDelivery.Broadcast.", nameof(options));
-        }
-
-        int dataOffset = ChannelLayout.DataOffset(ChannelLayout.DefaultSlotCount);
-        PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, dataOffset + options.Capacity, new PosixSharedMemoryOptions { Mode = options.Mode });
+        ChannelHeader header = HeaderFor(options);
+        PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, header.ObjectSize, new PosixSharedMemoryOptions { Mode = options.Mode });
         try
         {
             MappedRegion region = shm.Map();
             region.Write(ChannelLayout.MagicOffset, ChannelLayout.Magic);
             region.Write(ChannelLayout.VersionOffset, ChannelLayout.Version);
-            region.Write(ChannelLayout.ModeOffset, options.Delivery == ChannelDelivery.Queue ? ChannelLayout.ModeQueue
-                : options.SlowSubscribers == SlowSubscriberPolicy.Overrun ? ChannelLayout.ModeBroadcastOverrun : ChannelLayout.ModeBroadcast);
-            region.Write(ChannelLayout.CapacityOffset, (ulong)options.Capacity);
-            region.Write(ChannelLayout.MaxMessageOffset, (int)((options.Capacity / 2) - ChannelLayout.RecordHeaderSize));
-            region.Write(ChannelLayout.SlotCountOffset, ChannelLayout.DefaultSlotCount);
-            region.Write(ChannelLayout.DataOffsetOffset, (ulong)dataOffset);
+            region.Write(ChannelLayout.ModeOffset, header.Mode);
+            region.Write(ChannelLayout.CapacityOffset, (ulong)header.Capacity);
+            region.Write(ChannelLayout.MaxMessageOffset, header.MaxMessage);
+            region.Write(ChannelLayout.SlotCountOffset, header.SlotCount);
+            region.Write(ChannelLayout.DataOffsetOffset, (ulong)header.DataOffset);
             region.AtomicWriteInt32(ChannelLayout.ReadyOffset, 1); // last, with release order: openers wait for it
-            return new SharedMemoryChannel(shm, region, options, options.UnlinkOnDispose);
+            return new SharedMemoryChannel(shm, region, header, options.WaitStrategy, options.SpinDuration, options.UnlinkOnDispose);
         }
         catch
         {
@@ -107,46 +106,86 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         }
     }
 
-    /// <summary>Opens an existing channel.</summary>
+    /// <summary>
+    /// Opens an existing channel. Its header is validated before anything else of the object is touched; a
+    /// creator still writing it is waited for up to <see cref="SharedMemoryChannelOpenOptions.ReadyTimeout"/>.
+    /// </summary>
     /// <exception cref="UnixIpcException">ENOENT when there is no such channel.</exception>
-    /// <exception cref="InvalidDataException">The object is not a channel of this version.</exception>
-    public static SharedMemoryChannel Open(string name, SharedMemoryChannelOptions? options = null)
+    /// <exception cref="InvalidDataException">The object is not a channel, speaks another protocol version, or is damaged.</exception>
+    public static SharedMemoryChannel OpenExisting(string name, SharedMemoryChannelOpenOptions? options = null)
+        => OpenValidated(PosixSharedMemory.OpenExisting(name), options ?? new SharedMemoryChannelOpenOptions());
+
+    /// <summary>As <see cref="OpenExisting"/>; <see langword="false"/> instead of ENOENT when there is no such object.</summary>
+    public static bool TryOpenExisting(string name, [NotNullWhen(true)] out SharedMemoryChannel? channel, SharedMemoryChannelOpenOptions? options = null)
     {
-        PosixSharedMemory shm = PosixSharedMemory.OpenExisting(name);
-        try
+        channel = PosixSharedMemory.TryOpenExisting(name, out PosixSharedMemory? shm) ? OpenValidated(shm, options ?? new SharedMemoryChannelOpenOptions()) : null;
+        return channel is not null;
+    }
+
+    /// <summary>
+    /// Opens the channel, creating it if it does not exist. Safe when several processes race: one creates,
+    /// the others open. An existing channel must be what <paramref name="options"/> describes (capacity,
+    /// delivery, slow-subscriber policy).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A channel of another shape has the name.</exception>
+    public static SharedMemoryChannel CreateOrOpen(string name, SharedMemoryChannelOptions? options = null)
+    {
+        options ??= new SharedMemoryChannelOptions();
+        ChannelHeader wanted = HeaderFor(options);
+        while (true)
         {
-            long size = shm.Size;
-            if (size < ChannelLayout.SlotsOffset)
+            try
             {
-                throw new InvalidDataException($"{shm.Name} is {size} bytes: too small to be a channel.");
+                return CreateNew(name, options);
+            }
+            catch (UnixIpcException e) when (e.Error == Errno.EEXIST)
+            {
             }
 
-            MappedRegion region = shm.Map();
-            var clock = Stopwatch.StartNew();
-            while (region.AtomicReadInt32(ChannelLayout.ReadyOffset) != 1)
+            if (TryOpenExisting(name, out SharedMemoryChannel? channel, options))
             {
-                if (clock.Elapsed > TimeSpan.FromSeconds(5))
+                if (channel.Capacity != wanted.Capacity || channel.Delivery != options.Delivery || channel.SlowSubscribers != SlowSubscribersOf(wanted))
                 {
-                    throw new InvalidDataException($"{shm.Name} is not a channel, or its creator died before writing its header.");
+                    string found = channel.Describe();
+                    channel.Dispose();
+                    throw new InvalidOperationException($"{name} exists as a {found}, not as the {Describe(options.Delivery, SlowSubscribersOf(wanted), wanted.Capacity)} asked for. Use that shape, or another name.");
                 }
 
-                Thread.Yield();
+                return channel;
             }
 
-            int version = region.Read<int>(ChannelLayout.VersionOffset);
-            if (region.Read<ulong>(ChannelLayout.MagicOffset) == ChannelLayout.Magic && version != ChannelLayout.Version)
-            {
-                throw new InvalidDataException($"{shm.Name} is a version {version} UnixIpc channel; this build speaks version {ChannelLayout.Version}. "
-                    + "Every process on a channel must use the same protocol: unlink it and create it again from the new build.");
-            }
+            // Unlinked between our create and our open: try again.
+        }
+    }
 
-            if (region.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic || version != ChannelLayout.Version
-                || region.Read<int>(ChannelLayout.ModeOffset) is not (ChannelLayout.ModeQueue or ChannelLayout.ModeBroadcast or ChannelLayout.ModeBroadcastOverrun))
-            {
-                throw new InvalidDataException($"{shm.Name} is not a version {ChannelLayout.Version} UnixIpc channel.");
-            }
+    private static ChannelHeader HeaderFor(SharedMemoryChannelOptions options)
+    {
+        if (options.SlowSubscribers == SlowSubscriberPolicy.Overrun && options.Delivery != ChannelDelivery.Broadcast)
+        {
+            throw new ArgumentException("SlowSubscribers = Overrun applies to broadcast channels only: a queue hands each message to one consumer and never drops it. Set Delivery = ChannelDelivery.Broadcast.", nameof(options));
+        }
 
-            return new SharedMemoryChannel(shm, region, options ?? new SharedMemoryChannelOptions(), unlinkOnDispose: false);
+        return ChannelHeader.ForNew(
+            options.Delivery == ChannelDelivery.Queue ? ChannelLayout.ModeQueue
+                : options.SlowSubscribers == SlowSubscriberPolicy.Overrun ? ChannelLayout.ModeBroadcastOverrun : ChannelLayout.ModeBroadcast,
+            options.Capacity);
+    }
+
+    private static SlowSubscriberPolicy SlowSubscribersOf(ChannelHeader header) => header.Mode == ChannelLayout.ModeBroadcastOverrun ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure;
+
+    private string Describe() => Describe(Delivery, SlowSubscribers, Capacity);
+
+    private static string Describe(ChannelDelivery delivery, SlowSubscriberPolicy slow, long capacity)
+        => $"{(delivery == ChannelDelivery.Queue ? "queue" : slow == SlowSubscriberPolicy.Overrun ? "broadcast (overrun)" : "broadcast")} channel of {capacity} bytes";
+
+    // Validates the header, then maps exactly what it describes (the object may be larger; it is never smaller).
+    private static SharedMemoryChannel OpenValidated(PosixSharedMemory shm, SharedMemoryChannelOpenOptions options)
+    {
+        try
+        {
+            ChannelHeader header = ChannelHeader.Read(shm, options.ReadyTimeout);
+            MappedRegion region = shm.Map(MapAccess.ReadWrite, 0, header.ObjectSize);
+            return new SharedMemoryChannel(shm, region, header, options.WaitStrategy, options.SpinDuration, unlinkOnDispose: false);
         }
         catch
         {
@@ -189,6 +228,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     }
 
     private void ReleaseMappingReference() => _mapping.DangerousRelease();
+
+    /// <summary>A reader that leaves its slot to an orphan gives back its hold on the mapping.</summary>
+    internal void ReleaseMapping() => ReleaseMappingReference();
 
     /// <summary>
     /// A consumer (queue mode) or subscriber (broadcast mode, starting at the newest message): registers this
@@ -329,13 +371,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     /// <summary>
     /// Queue: before a record is committed its claim word is set to its position (not released), so no byte left
-    /// from an earlier lap can pass for this lap's release. (Overrun keeps its sequence stamp in these bytes.)
+    /// from an earlier lap can pass for this lap's release; padding is written released (nobody claims it, so a
+    /// consumer killed as it skips padding holds nothing back). Overrun keeps its sequence stamp in these bytes.
     /// </summary>
-    internal void InitializeClaim(byte* record, long position)
+    internal void InitializeClaim(byte* record, long position, bool padding)
     {
         if (!IsBroadcast)
         {
-            RecordClaim(record) = (ulong)position;
+            RecordClaim(record) = (ulong)position | (padding ? ChannelLayout.Released : 0);
         }
     }
 
@@ -425,8 +468,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     /// <summary>
     /// Repairs what dead participants left: a record a dead producer reserved but never committed becomes
-    /// padding (skipped, counted as abandoned); a record a dead consumer claimed but never released is
-    /// marked orphaned for redelivery; slots of dead processes that hold nothing are freed. Runs on slow
+    /// padding (skipped, counted as abandoned); a message a dead consumer claimed but never released is kept
+    /// by its slot, now an orphan, for another consumer to adopt; slots of dead processes that hold nothing are freed. Runs on slow
     /// paths only (a reader finding nothing, a writer finding no room), at most every 20 ms unless forced.
     /// </summary>
     internal void Recover(bool force = false, int recoveringSlot = -1, long stalledAt = -1)
@@ -556,7 +599,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         // Skip the rest of the dead producer's reservation as one padding record, then free its slot.
         *(int*)(record + ChannelLayout.RecordLengthOffset) = (int)(end - read - ChannelLayout.RecordHeaderSize);
         *(int*)(record + ChannelLayout.RecordProducerOffset) = owner;
-        InitializeClaim(record, read);
+        InitializeClaim(record, read, padding: true);
         Volatile.Write(ref commitWord, (ulong)read | ChannelLayout.Padding);
         Vacate(owner, ChannelLayout.StateProducer);
         if (recoveringSlot >= 0)
@@ -572,6 +615,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
     /// <summary>Tests: runs in crash recovery between reading a dead consumer's claim and deciding who owns that message.</summary>
     internal Action<long>? AfterDeadClaimSeen { get; set; }
+
+    /// <summary>Tests: runs in crash recovery after the other claimers of a dead consumer's message were looked at, before the record is.</summary>
+    internal Action<long>? AfterClaimersScanned { get; set; }
 
     /// <summary>Tests: runs while a broadcast subscriber registers, between reading the tail and storing its cursor there.</summary>
     internal Action? AfterSubscriberStartSeen { get; set; }
@@ -605,6 +651,16 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         bool confirmed = (raw & ChannelLayout.Confirmed) != 0;
         AfterDeadClaimSeen?.Invoke(position);
 
+        // The read position first: if a consumer has claimed p by now, it announced p before its CAS, so the scan
+        // below sees its mark (or, once it has moved on, the release it stored before). Read after the scan, a
+        // claim made between the two would go unseen and its live owner be taken for this dead one.
+        if ((long)Volatile.Read(ref U64(ChannelLayout.ReadOffset)) <= position)
+        {
+            FreeHoldingNothing(index, pid); // the claim was never made (and, this consumer being dead, never will be)
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
         bool someoneElseOwns = false;
         bool liveClaimer = false;
         bool lowestDead = true;
@@ -630,24 +686,20 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             }
         }
 
+        AfterClaimersScanned?.Invoke(position);
+
         // The release is stored before the claimer's mark is cleared: a claimer gone from the slots above shows here.
         byte* record = Record(position);
         ulong commit = Volatile.Read(ref RecordCommit(record));
         ulong claim = Volatile.Read(ref RecordClaim(record));
-        long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
         Interlocked.MemoryBarrier();
         bool settled = someoneElseOwns
             || (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset)) > position // released and passed (what was read above may be a later lap's)
-            || read <= position                                                     // the claim was never made
             || commit != ((ulong)position | ChannelLayout.Committed)
             || claim == ((ulong)position | ChannelLayout.Released);
         if (settled)
         {
-            if (TrySwapSlot(slot, ChannelLayout.StateConsumer, pid, ChannelLayout.StateFreeing + ChannelLayout.StateConsumer, Environment.ProcessId))
-            {
-                Vacate(index, ChannelLayout.StateConsumer);
-            }
-
+            FreeHoldingNothing(index, pid);
             return;
         }
 
@@ -659,12 +711,20 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         MakeOrphan(slot, ChannelLayout.StateConsumer, pid);
     }
 
-    // A dead consumer's (or adopter's) unreleased message is put up for adoption: its slot becomes an orphan.
-    private void MakeOrphan(byte* slot, int fromState, int pid)
+    private void FreeHoldingNothing(int index, int pid)
+    {
+        if (TrySwapSlot(Slot(index), ChannelLayout.StateConsumer, pid, ChannelLayout.StateFreeing + ChannelLayout.StateConsumer, Environment.ProcessId))
+        {
+            Vacate(index, ChannelLayout.StateConsumer);
+        }
+    }
+
+    // A dead consumer's (or adopter's, or a leaving reader's) unreleased message is put up for adoption: its slot
+    // becomes an orphan. Its counters are folded by whoever frees it (the adopter), when the slot is theirs alone.
+    internal void MakeOrphan(byte* slot, int fromState, int pid)
     {
         if (TrySwapSlot(slot, fromState, pid, ChannelLayout.StateOrphan, pid))
         {
-            FoldCounters(slot, ChannelLayout.StateConsumer);
             Interlocked.Increment(ref I32(ChannelLayout.OrphansOffset)); // after the state: a reader that sees the hint finds the orphan
             WakeAll(ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, -1);
         }
@@ -681,9 +741,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         Interlocked.MemoryBarrier();
         if (claim == ((ulong)position | ChannelLayout.Released) || (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset)) > position)
         {
-            if (TrySwapSlot(slot, ChannelLayout.StateAdopted, pid, ChannelLayout.StateFreeing, Environment.ProcessId))
+            if (TrySwapSlot(slot, ChannelLayout.StateAdopted, pid, ChannelLayout.StateFreeing + ChannelLayout.StateConsumer, Environment.ProcessId))
             {
-                Vacate(index, ChannelLayout.StateFree);
+                Vacate(index, ChannelLayout.StateConsumer);
             }
 
             return;
@@ -697,8 +757,9 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// of the orphan slot's state and pid makes it ours; the message is released through that slot. Resets the
     /// orphans hint when there is none.
     /// </summary>
-    internal bool TryAdoptOrphan(int bufferLength, out int orphanSlot, out long position)
+    internal bool TryAdoptOrphan(int bufferLength, out int orphanSlot, out long position, out int tooLarge)
     {
+        tooLarge = 0;
         int hint = Volatile.Read(ref I32(ChannelLayout.OrphansOffset));
         bool found = false;
         for (int i = 0; i < SlotCount; i++)
@@ -712,8 +773,14 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
 
             found = true;
             long at = (long)(Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) & ~ChannelLayout.PendingFlags);
-            if (RecordLength(Record(at)) <= bufferLength
-                && TrySwapSlot(slot, ChannelLayout.StateOrphan, (int)(word >> 32), ChannelLayout.StateAdopted, Environment.ProcessId))
+            int length = RecordLength(Record(at));
+            if (length > bufferLength)
+            {
+                tooLarge = length; // the caller says its buffer is too small, as for any message (else a waiting reader would spin)
+                continue;
+            }
+
+            if (TrySwapSlot(slot, ChannelLayout.StateOrphan, (int)(word >> 32), ChannelLayout.StateAdopted, Environment.ProcessId))
             {
                 (orphanSlot, position) = (i, at);
                 return true;
@@ -751,7 +818,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     internal void ReleaseAdopted(int orphanSlot, long position)
     {
         Volatile.Write(ref RecordClaim(Record(position)), (ulong)position | ChannelLayout.Released);
-        Vacate(orphanSlot, ChannelLayout.StateFree);
+        Vacate(orphanSlot, ChannelLayout.StateConsumer); // the dead consumer's counters join the totals
     }
 
     private void FreeDeadSlots()
@@ -819,7 +886,7 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             ulong word = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotStateOffset));
             int state = (int)(uint)word;
             int pid = (int)(word >> 32);
-            if (state >= 0 || ProcessIdentity.StartTime(ChannelLayout.IsFreeing(state) ? pid : -state) is not null)
+            if (state >= 0 || IsClaimerAlive(slot, state, pid))
             {
                 continue;
             }
@@ -840,6 +907,22 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
                 Vacate(i, ChannelLayout.StateFree); // nothing to fold: it never had a role
             }
         }
+    }
+
+    // Whether the process behind a negative state still runs: a freeing recoverer's pid (in the pid field), a
+    // holder's (-state: the pid field is the dead producer's), or a claimer's, by its pid and start time once it
+    // has written both (a reused pid then does not keep a dead claimer's slot, which would hold broadcast
+    // producers back), else by pid alone.
+    private static bool IsClaimerAlive(byte* slot, int state, int pid)
+    {
+        if (ChannelLayout.IsFreeing(state))
+        {
+            return ProcessIdentity.StartTime(pid) is not null;
+        }
+
+        ulong start = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset));
+        bool claiming = Volatile.Read(ref *(ulong*)(slot + ChannelLayout.SlotPendingOffset)) == 0;
+        return claiming && pid == -state && start != 0 ? ProcessIdentity.IsAlive(pid, start) : ProcessIdentity.StartTime(-state) is not null;
     }
 
     // Moves a slot from (state, pid) to (state, pid) in one 64-bit CAS (the two fields sit side by side): it
@@ -1228,12 +1311,12 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
     /// </summary>
     internal bool WaitUntil(Func<bool> ready, int sequenceOffset, int sleepersOffset, int slot, long deadline, CancellationToken cancellationToken, Func<long>? stalledAt = null)
     {
-        ChannelWaitStrategy strategy = Options.WaitStrategy;
+        ChannelWaitStrategy strategy = WaitStrategy;
         if (strategy != ChannelWaitStrategy.Sleep)
         {
             // Poll with the shortest pause: the other side's store is seen within tens of nanoseconds. The
             // clock, the token and crash recovery are looked at only every 64 polls.
-            long spinUntil = strategy == ChannelWaitStrategy.BusySpin ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(Options.SpinDuration.TotalSeconds * Stopwatch.Frequency);
+            long spinUntil = strategy == ChannelWaitStrategy.BusySpin ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(SpinDuration.TotalSeconds * Stopwatch.Frequency);
             long limit = Math.Min(spinUntil, deadline);
             for (int polls = 0; ; polls++)
             {

@@ -3,7 +3,7 @@ namespace UnixIpc;
 /// <summary>How a thread waits for a channel when it cannot go on.</summary>
 public enum ChannelWaitStrategy
 {
-    /// <summary>Spin for <see cref="SharedMemoryChannelOptions.SpinDuration"/>, then sleep on the shared futex (the default).</summary>
+    /// <summary>Spin for <see cref="SharedMemoryChannelOpenOptions.SpinDuration"/>, then sleep on the shared futex (the default).</summary>
     SpinThenSleep = 0,
 
     /// <summary>Never sleep: lowest latency, one core busy while waiting.</summary>
@@ -46,12 +46,46 @@ public enum SlowSubscriberPolicy
     Overrun = 1,
 }
 
+/// <summary>
+/// How this process opens an existing <see cref="SharedMemoryChannel"/> and waits on it (each process chooses its
+/// own). The channel's shape (capacity, delivery) is fixed by its creator: <see cref="SharedMemoryChannelOptions"/>.
+/// </summary>
+public class SharedMemoryChannelOpenOptions
+{
+    private TimeSpan _spinDuration = TimeSpan.FromMicroseconds(50);
+    private TimeSpan _readyTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How this process waits (each process chooses its own).</summary>
+    public ChannelWaitStrategy WaitStrategy { get; set; }
+
+    /// <summary>How long <see cref="ChannelWaitStrategy.SpinThenSleep"/> spins before sleeping (default 50 µs).</summary>
+    public TimeSpan SpinDuration
+    {
+        get => _spinDuration;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _spinDuration = value;
+        }
+    }
+
+    /// <summary>How long to wait for a creator that has not finished writing the channel's header yet (default 5 s; zero: not at all).</summary>
+    public TimeSpan ReadyTimeout
+    {
+        get => _readyTimeout;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _readyTimeout = value;
+        }
+    }
+}
+
 /// <summary>How a <see cref="SharedMemoryChannel"/> is created (and how this process waits on it).</summary>
-public sealed class SharedMemoryChannelOptions
+public sealed class SharedMemoryChannelOptions : SharedMemoryChannelOpenOptions
 {
     private long _capacity = 1 << 20;
     private UnixFileMode _mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private TimeSpan _spinDuration = TimeSpan.FromMicroseconds(50);
     private ChannelDelivery _channelMode;
     private SlowSubscriberPolicy _slowSubscribers;
 
@@ -117,18 +151,4 @@ public sealed class SharedMemoryChannelOptions
 
     /// <summary>Remove the name when the creating handle is disposed.</summary>
     public bool UnlinkOnDispose { get; set; }
-
-    /// <summary>How this process waits (not stored in the channel: each process chooses its own).</summary>
-    public ChannelWaitStrategy WaitStrategy { get; set; }
-
-    /// <summary>How long <see cref="ChannelWaitStrategy.SpinThenSleep"/> spins before sleeping (default 50 µs).</summary>
-    public TimeSpan SpinDuration
-    {
-        get => _spinDuration;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
-            _spinDuration = value;
-        }
-    }
 }

@@ -173,13 +173,40 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     }
 
     /// <summary>Leaves the channel: frees this reader's participant slot (release any lease first).</summary>
+    /// <remarks>A message still held (a lease not released) is handed to another consumer, as if this reader had died.</remarks>
     public void Dispose()
     {
         if (!_disposed)
         {
             _disposed = true;
+            if (_adoptedSlot >= 0)
+            {
+                _channel.MakeOrphan(_channel.Slot(_adoptedSlot), ChannelLayout.StateAdopted, Environment.ProcessId); // back up for adoption
+            }
+
+            ulong pending = Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset));
+            if (!_channel.IsBroadcast && (pending & ChannelLayout.Confirmed) != 0)
+            {
+                _channel.MakeOrphan(_slotBase, ChannelLayout.StateConsumer, Environment.ProcessId); // the slot keeps the message for another consumer
+                _channel.ReleaseMapping();
+                return;
+            }
+
             _channel.Leave(_slot);
         }
+    }
+
+    // A dead consumer's message, kept by its orphan slot: ours now, released through that slot.
+    private bool TryAdopt(int bufferLength, out long position)
+    {
+        if (_channel.TryAdoptOrphan(bufferLength, out int orphanSlot, out position, out int tooLarge))
+        {
+            (_adoptedSlot, _adoptedPosition) = (orphanSlot, position);
+            Interlocked.Increment(ref *(long*)(_slotBase + ChannelLayout.SlotRedeliveredOffset));
+            return true;
+        }
+
+        return tooLarge > 0 ? throw TooSmall(tooLarge, bufferLength) : false;
     }
 
     internal void Release(long position, int length)
@@ -243,12 +270,9 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             return TryTakeNext(bufferLength, out position, out length);
         }
 
-        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0 && _channel.TryAdoptOrphan(bufferLength, out int orphanSlot, out position))
+        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0 && _adoptedSlot < 0 && TryAdopt(bufferLength, out position))
         {
-            // A dead consumer's message, kept by its slot: ours now, released through that slot.
-            (_adoptedSlot, _adoptedPosition) = (orphanSlot, position);
             length = SharedMemoryChannel.RecordLength(_channel.Record(position));
-            Interlocked.Increment(ref *(long*)(_slotBase + ChannelLayout.SlotRedeliveredOffset));
             return true;
         }
 
@@ -261,11 +285,12 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
             if (commit == ((ulong)read | ChannelLayout.Padding))
             {
-                // Skip padding (a wrap, or a dead producer's reservation) and free it at once.
+                // Skip padding (a wrap, or a dead producer's reservation). It was written released, so nothing is
+                // stored into it: a consumer killed right here holds nothing back, and no late store can land in
+                // space the ring has reused since.
                 long span = ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record);
                 if (Interlocked.CompareExchange(ref readWord, (ulong)(read + span), (ulong)read) == (ulong)read)
                 {
-                    Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)read | ChannelLayout.Released);
                     _channel.AdvanceReleaseLazily(_slot);
                 }
 

@@ -231,7 +231,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
             byte* padding = _channel.Record(tail);
             *(int*)(padding + ChannelLayout.RecordLengthOffset) = (int)(pad - ChannelLayout.RecordHeaderSize);
             *(int*)(padding + ChannelLayout.RecordProducerOffset) = _slot;
-            _channel.InitializeClaim(padding, tail);
+            _channel.InitializeClaim(padding, tail, padding: true);
             Volatile.Write(ref SharedMemoryChannel.RecordCommit(padding), (ulong)tail | ChannelLayout.Padding);
         }
 
@@ -240,7 +240,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         byte* record = _channel.Record(position);
         *(int*)(record + ChannelLayout.RecordLengthOffset) = length;
         *(int*)(record + ChannelLayout.RecordProducerOffset) = _slot;
-        _channel.InitializeClaim(record, position);
+        _channel.InitializeClaim(record, position, padding: false);
         return true;
     }
 }

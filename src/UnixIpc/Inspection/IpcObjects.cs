@@ -98,7 +98,8 @@ public static class IpcObjects
         }
     }
 
-    // A channel's mode and participants (with how many are alive), or null if the object is not a channel.
+    // A channel's mode and participants (with how many are alive), what is wrong with a damaged one, or null if
+    // the object is not a channel. The header is validated before anything else is read.
     private static string? DescribeChannel(string name, long length)
     {
         if (length < ChannelLayout.SlotsOffset)
@@ -109,26 +110,32 @@ public static class IpcObjects
         try
         {
             using var shm = PosixSharedMemory.OpenExisting(name, readOnly: true);
-            using MappedRegion header = shm.Map(MapAccess.ReadOnly, 0, ChannelLayout.SlotsOffset);
-            if (header.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic)
+            using (MappedRegion header = shm.Map(MapAccess.ReadOnly, 0, ChannelLayout.SlotsOffset))
             {
-                return null;
+                if (header.Read<ulong>(ChannelLayout.MagicOffset) != ChannelLayout.Magic)
+                {
+                    return null;
+                }
+
+                int version = header.Read<int>(ChannelLayout.VersionOffset);
+                if (version != ChannelLayout.Version)
+                {
+                    return string.Create(CultureInfo.InvariantCulture, $"protocol version {version}, not readable by this build (version {ChannelLayout.Version})");
+                }
             }
 
-            int version = header.Read<int>(ChannelLayout.VersionOffset);
-            if (version != ChannelLayout.Version)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"protocol version {version}, not readable by this build (version {ChannelLayout.Version})");
-            }
-
-            using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name, new SharedMemoryChannelOpenOptions { ReadyTimeout = TimeSpan.Zero });
             SharedMemoryChannelStatus status = channel.Stat();
             int alive = status.Participants.Count(p => p.IsAlive);
             return string.Create(CultureInfo.InvariantCulture, $"{(status.Delivery == ChannelDelivery.Queue ? "queue" : status.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "broadcast (overrun)" : "broadcast")}, {status.Participants.Count} participants ({alive} alive), {status.UsedBytes} bytes in use");
         }
-        catch (Exception e) when (e is UnixIpcException or InvalidDataException or ArgumentException)
+        catch (InvalidDataException e)
         {
-            return null; // not ours to read, or not a channel
+            return "damaged or unfinished channel: " + e.Message;
+        }
+        catch (Exception e) when (e is UnixIpcException or ArgumentException)
+        {
+            return null; // not ours to read
         }
     }
 

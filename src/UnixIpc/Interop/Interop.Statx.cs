@@ -6,6 +6,13 @@ internal static partial class Interop
 {
     internal const uint STATX_BASIC_STATS = 0x7ff;
 
+    /// <summary>The file-type bits of a mode, and the type of a regular file (sys/stat.h).</summary>
+    [CConstant("S_IFMT")]
+    internal const int S_IFMT = 0xF000;
+
+    [CConstant("S_IFREG")]
+    internal const int S_IFREG = 0x8000;
+
     /// <summary>struct statx_timestamp (16 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct statx_timestamp

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using UnixIpc.Stress;
 
 // The channel stress harness (tests/Stress/README.md). Children are this same program: produce / consume.
@@ -30,6 +31,15 @@ var root = new RootCommand("Stress the shared-memory channel with producer and c
 {
     mode, producers, consumers, capacity, messages, roundMessages, kill, minSize, maxSize, seed, widen, quick,
 };
+using var interrupted = new CancellationTokenSource();
+using PosixSignalRegistration onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using PosixSignalRegistration onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true; // the round in progress stops, drains, checks and removes what it made
+    interrupted.Cancel();
+}
+
 root.SetAction(parse =>
 {
     if (parse.GetValue(minSize) < StressMessages.HeaderSize || parse.GetValue(maxSize) < parse.GetValue(minSize))
@@ -58,17 +68,23 @@ root.SetAction(parse =>
         var clock = Stopwatch.StartNew();
         do
         {
-            StressResult result = new StressRound(plan, round++).Run();
+            StressResult result = new StressRound(plan, round++, interrupted.Token).Run();
             Report(result);
             passed &= result.Passed;
             totals = Add(totals, result);
         }
-        while (passed && totals.Committed < total);
+        while (passed && totals.Committed < total && !interrupted.IsCancellationRequested);
 
         Console.WriteLine($"   total: {totals.Committed:N0} messages in {clock.Elapsed.TotalSeconds:F0} s ({totals.Committed / clock.Elapsed.TotalSeconds / 1e6:F2} M/s committed), "
             + $"{totals.Delivered:N0} deliveries; killed {totals.ProducersKilled} producers, {totals.ConsumersKilled} consumers; "
             + $"torn {totals.Torn}, lost {totals.Lost}, duplicates {totals.Duplicates} (each from a consumer killed between logging and releasing), "
             + $"redelivered {totals.Redelivered}, abandoned {totals.Abandoned}, reported lost to overrun {totals.ReportedLost}");
+    }
+
+    if (interrupted.IsCancellationRequested)
+    {
+        Console.WriteLine("INTERRUPTED");
+        return 130;
     }
 
     Console.WriteLine(passed ? "PASSED" : "FAILED");

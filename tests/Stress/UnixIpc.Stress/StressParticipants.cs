@@ -7,9 +7,10 @@ internal static class StressParticipants
     public static int Produce(string[] args)
     {
         (string name, string directory, int id, int minSize, int maxSize) = (args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]));
+        WatchCoordinator(int.Parse(args[7]));
         using var control = StressLog.Open(Path.Combine(directory, "control"));
         using var log = StressLog.Open(Path.Combine(directory, $"p{id}"));
-        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         log[StressLog.Ready] = 1;
         var message = new byte[maxSize];
@@ -47,9 +48,10 @@ internal static class StressParticipants
     public static int Consume(string[] args)
     {
         (string name, string directory, int id, int minSize, int maxSize) = (args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]));
+        WatchCoordinator(int.Parse(args[7]));
         using var control = StressLog.Open(Path.Combine(directory, "control"));
         using var log = StressLog.Open(Path.Combine(directory, $"c{id}"));
-        using SharedMemoryChannel channel = SharedMemoryChannel.Open(name);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
         int widen = args.Length > 6 ? int.Parse(args[6]) : 0;
         if (widen > 0)
         {
@@ -105,6 +107,21 @@ internal static class StressParticipants
                 return 0;
             }
         }
+    }
+
+    // A participant whose coordinator is gone (killed, or stopped with Ctrl-C before it could clean up) ends too.
+    private static void WatchCoordinator(int pid)
+    {
+        var watcher = new Thread(() =>
+        {
+            while (Directory.Exists($"/proc/{pid}"))
+            {
+                Thread.Sleep(200);
+            }
+
+            Environment.Exit(3);
+        }) { IsBackground = true };
+        watcher.Start();
     }
 
     private static void Record(StressLog log, ReadOnlySpan<byte> message, int minSize, int maxSize)

@@ -16,7 +16,7 @@ internal sealed record StressPlan(string Mode, int Producers, int Consumers, lon
 /// One round: a fresh channel, producer and consumer processes, random kill -9 and replacement, then stop,
 /// drain and check (<see cref="StressChecker"/>). Everything it made is removed afterwards.
 /// </summary>
-internal sealed class StressRound(StressPlan plan, int round)
+internal sealed class StressRound(StressPlan plan, int round, CancellationToken interrupted)
 {
     private readonly List<Participant> _participants = [];
     private readonly string _name = $"/uipc_stress_{Environment.ProcessId}_{round}";
@@ -31,7 +31,7 @@ internal sealed class StressRound(StressPlan plan, int round)
         try
         {
             using var control = StressLog.Create(Path.Combine(_directory, "control"), 0);
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions
             {
                 Capacity = plan.Capacity,
                 Delivery = plan.Mode == "queue" ? ChannelDelivery.Queue : ChannelDelivery.Broadcast,
@@ -49,7 +49,7 @@ internal sealed class StressRound(StressPlan plan, int round)
             }
 
             var random = new Random(plan.Seed + round);
-            while (Committed() < plan.Messages && clock.Elapsed < plan.MaxTime && failures.Count == 0)
+            while (Committed() < plan.Messages && clock.Elapsed < plan.MaxTime && failures.Count == 0 && !interrupted.IsCancellationRequested)
             {
                 Thread.Sleep(plan.Kills ? random.Next(plan.KillIntervalMs / 2, (plan.KillIntervalMs * 3 / 2) + 1) : 50);
                 foreach (Participant crashed in _participants.Where(p => !p.Killed && p.Process.HasExited))
@@ -115,7 +115,7 @@ internal sealed class StressRound(StressPlan plan, int round)
             start.ArgumentList.Add(typeof(StressRound).Assembly.Location);
         }
 
-        foreach (string argument in new[] { producer ? "produce" : "consume", _name, _directory, $"{id}", $"{plan.MinSize}", $"{plan.MaxSize}", $"{plan.WidenMs}" })
+        foreach (string argument in new[] { producer ? "produce" : "consume", _name, _directory, $"{id}", $"{plan.MinSize}", $"{plan.MaxSize}", $"{plan.WidenMs}", $"{Environment.ProcessId}" })
         {
             start.ArgumentList.Add(argument);
         }

@@ -10,7 +10,7 @@ public sealed class BroadcastChannelTests : IDisposable
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
 
     private SharedMemoryChannel NewChannel(long capacity = 4096)
-        => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = capacity, Delivery = ChannelDelivery.Broadcast });
+        => SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = capacity, Delivery = ChannelDelivery.Broadcast });
 
     [Fact]
     public void A_subscriber_registering_while_a_producer_makes_room_gets_every_message_from_where_it_starts()
@@ -164,7 +164,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task Two_subscriber_processes_each_receive_every_message_of_a_producer_process()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 65536, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 65536, Delivery = ChannelDelivery.Broadcast });
         const int Count = 50_000;
         await using ChildProcess first = await ChildProcess.StartAsync("channel-consume", _name);
         await using ChildProcess second = await ChildProcess.StartAsync("channel-consume", _name);
@@ -188,7 +188,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_killed_subscriber_stops_holding_producers_back()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         await using ChildProcess idle = await ChildProcess.StartAsync("channel-subscribe-and-hang", _name);
         while (writer.TryWrite(new byte[100]))
@@ -205,7 +205,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task Without_subscribers_producers_still_never_lap_a_record_another_producer_is_writing()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
         int written = 0;
@@ -232,7 +232,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_subscriber_killed_while_claiming_its_slot_stops_holding_producers_back()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         Assert.True(writer.TryWrite(new byte[100])); // so the claimer's cursor (the tail) is not 0, which counts as "not set yet"
         await using ChildProcess claimer = await ChildProcess.StartAsync("channel-die-while-claiming", _name);
@@ -255,7 +255,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_producer_killed_mid_record_does_not_wedge_subscribers()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelReader subscriber = channel.CreateReader();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);

@@ -16,7 +16,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     [Fact]
     public void A_recoverer_stalled_while_the_real_owner_releases_and_the_space_is_reused_leaves_the_new_message_intact()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelReader owner = channel.CreateReader();
         var buffer = new byte[channel.MaxMessageSize];
@@ -64,7 +64,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     [Fact]
     public void A_message_whose_consumer_died_holding_it_goes_to_another_consumer_once_and_an_idle_reader_then_sleeps()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelReader survivor = channel.CreateReader();
         using SharedMemoryChannelReader dying = channel.CreateReader();
@@ -88,7 +88,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     [Fact]
     public void Two_dead_consumers_that_both_announced_a_message_one_of_them_owning_it_hand_it_out_exactly_once()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         int loser = ForgeDeadConsumer(channel, pendingAt: 0);   // lost the claim on position 0 and died
         using SharedMemoryChannelReader survivor = channel.CreateReader();
@@ -112,7 +112,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     [Fact]
     public void A_dead_claimer_is_not_taken_for_the_owner_while_a_live_consumer_may_still_own_the_message()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         int dead = ForgeDeadConsumer(channel, pendingAt: 0);
         using SharedMemoryChannelReader live = channel.CreateReader();
@@ -138,7 +138,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     [Fact]
     public void A_consumer_that_dies_while_redelivering_an_orphan_puts_it_up_for_adoption_again()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelReader survivor = channel.CreateReader();
         using SharedMemoryChannelReader dying = channel.CreateReader();
@@ -162,7 +162,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     [Fact]
     public void A_stale_orphans_hint_is_reset_and_a_reader_on_a_drained_channel_sleeps_its_full_time_out()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelReader reader = channel.CreateReader();
         Volatile.Write(ref channel.I32(ChannelLayout.OrphansOffset), 5); // as a recoverer that died mid-way could leave it
 
@@ -175,7 +175,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     [Fact]
     public void An_orphan_whose_maker_died_before_raising_the_hint_is_still_found()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelReader survivor = channel.CreateReader();
         using SharedMemoryChannelReader dying = channel.CreateReader();
@@ -188,6 +188,121 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         var buffer = new byte[64];
         Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the orphan was never adopted");
         Assert.Equal("found"u8.ToArray(), buffer[..length]);
+    }
+
+    [Fact]
+    public void A_dead_consumer_that_announced_a_message_it_never_claimed_is_not_taken_for_its_owner_when_a_live_one_claims_it()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        int dead = ForgeDeadConsumer(channel, pendingAt: 0);    // announced position 0 and died before its CAS
+        using SharedMemoryChannelReader live = channel.CreateReader();
+        using SharedMemoryChannelReader other = channel.CreateReader();
+        Assert.True(writer.TryWrite("mine"u8));
+
+        // The live consumer claims position 0 after recovery has looked at the other claimers (and found none)
+        // but before it looks at the record: recovery must not take the dead announcer for the owner.
+        bool claimed = false;
+        channel.AfterClaimersScanned = _ =>
+        {
+            channel.AfterClaimersScanned = null;
+            claimed = live.TryRead(out ReadLease _);
+        };
+        channel.Recover(force: true);
+        if (!claimed)
+        {
+            claimed = live.TryRead(out ReadLease _); // recovery settled the dead claim before looking further
+        }
+
+        Assert.True(claimed);
+        Assert.NotEqual(ChannelLayout.StateOrphan, Volatile.Read(ref *(int*)(channel.Slot(dead) + ChannelLayout.SlotStateOffset)));
+        var buffer = new byte[64];
+        Assert.False(other.TryRead(buffer, out _));              // not a second copy
+        live.Release(0, 4);
+        Assert.False(other.TryRead(buffer, out _));
+        Assert.Equal(0, channel.Stat().Redelivered);
+        Assert.Equal(0, channel.Stat().UsedBytes);
+    }
+
+    [Fact]
+    public void A_consumer_killed_right_after_skipping_padding_holds_nothing_back()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var buffer = new byte[channel.MaxMessageSize];
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(writer.TryWrite(new byte[1000]));          // [0, 3168)
+            Assert.True(reader.TryRead(buffer, out _));
+        }
+
+        Assert.True(writer.TryWrite(Pattern(1000, 3)));            // padding [3168, 4096), then the message at 4096
+        ref ulong read = ref channel.U64(ChannelLayout.ReadOffset);
+        Assert.Equal(3168UL, Interlocked.CompareExchange(ref read, 4096, 3168)); // a consumer's skip of the padding, and then it is killed
+
+        Assert.True(reader.TryRead(buffer, out int length));
+        Assert.Equal(Pattern(1000, 3), buffer[..length]);
+        Assert.Equal(0, channel.Stat().UsedBytes);                 // the padding did not hold the release position back
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(writer.TryWrite(new byte[1000]));          // and the ring is usable all round
+            Assert.True(reader.TryRead(buffer, out _));
+        }
+    }
+
+    [Fact]
+    public void An_orphan_larger_than_the_buffer_is_reported_as_such_and_stays_for_a_larger_one()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader survivor = channel.CreateReader();
+        using SharedMemoryChannelReader dying = channel.CreateReader();
+        Assert.True(writer.TryWrite(Pattern(100, 9)));
+        Assert.True(dying.TryRead(out ReadLease _));
+        MarkDead(channel, SlotHolding(channel, 0));
+        channel.Recover(force: true);
+
+        ArgumentException small = Assert.Throws<ArgumentException>(() => survivor.TryRead(new byte[10], out _)); // not "nothing", which made a waiting reader spin
+        Assert.Contains("100 bytes", small.Message, StringComparison.Ordinal);
+        var buffer = new byte[100];
+        Assert.True(survivor.TryRead(buffer, out int length));
+        Assert.Equal(Pattern(100, 9), buffer[..length]);
+    }
+
+    [Fact]
+    public void A_reader_disposed_while_it_holds_a_message_hands_it_to_another_consumer()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader survivor = channel.CreateReader();
+        Assert.True(writer.TryWrite("held"u8));
+        using (SharedMemoryChannelReader holder = channel.CreateReader())
+        {
+            Assert.True(holder.TryRead(out ReadLease _));     // never released
+        }
+
+        var buffer = new byte[64];
+        Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the message held at Dispose was lost");
+        Assert.Equal("held"u8.ToArray(), buffer[..length]);
+
+        // The same for a message the disposed reader had itself adopted.
+        Assert.True(writer.TryWrite("again"u8));
+        using (SharedMemoryChannelReader first = channel.CreateReader())
+        {
+            Assert.True(first.TryRead(out ReadLease _));
+        }
+
+        using (SharedMemoryChannelReader second = channel.CreateReader())
+        {
+            Assert.True(second.TryRead(out ReadLease adopted));
+            Assert.Equal("again"u8.ToArray(), adopted.Span.ToArray());
+        }
+
+        Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out length));
+        Assert.Equal("again"u8.ToArray(), buffer[..length]);
+        Assert.Equal(0, channel.Stat().UsedBytes);
+        Assert.Equal(3, channel.Stat().Redelivered);
     }
 
     // The slot of the consumer in this process whose claim is at POSITION.

@@ -15,7 +15,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     [Fact]
     public void A_dead_producers_failed_announcement_never_rewrites_a_record_the_real_owner_committed()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelReader reader = channel.CreateReader();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         byte[] message = Enumerable.Range(0, 100).Select(i => (byte)(i + 1)).ToArray();
@@ -43,7 +43,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     [Fact]
     public void A_recoverer_that_dies_while_padding_a_dead_producers_record_is_undone_and_the_padding_redone()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelReader reader = channel.CreateReader();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelWriter dying = channel.CreateWriter();
@@ -65,7 +65,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     [Fact]
     public void A_slot_judged_dead_is_not_freed_once_another_process_has_taken_it()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         int dead = ForgeDeadProducer(channel, start: 0, size: 0, confirmed: false, pending: false); // slot 0, holds nothing
 
         // Between recovery's verdict on slot 0 and its free, the slot is freed by someone else and taken by a
@@ -101,7 +101,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     [Fact]
     public void A_recoverer_that_dies_while_freeing_a_slot_is_taken_over_and_the_slot_counted_and_freed()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         int index = ForgeDeadProducer(channel, start: 0, size: 0, confirmed: false, pending: false);
         byte* slot = channel.Slot(index);
         *(long*)(slot + ChannelLayout.SlotMessagesOffset) = 5; // what the dead producer wrote
@@ -122,7 +122,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     [Fact]
     public void A_back_pressure_broadcast_without_subscribers_does_not_pass_a_record_being_padded()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelWriter dying = channel.CreateWriter();
         Assert.True(dying.TryReserve(100, out _)); // [0, 160), never committed

@@ -13,7 +13,7 @@ public sealed class OverrunChannelTests : IDisposable
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
 
     private SharedMemoryChannel NewChannel(long capacity = 4096)
-        => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions
+        => SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions
         {
             Capacity = capacity,
             Delivery = ChannelDelivery.Broadcast,
@@ -257,7 +257,7 @@ public sealed class OverrunChannelTests : IDisposable
         NotSupportedException refused = Assert.Throws<NotSupportedException>(() => subscriber.TryRead(out ReadLease _));
         Assert.Contains("TryRead(Span<byte>, out int)", refused.Message, StringComparison.Ordinal);
 
-        ArgumentException queue = Assert.Throws<ArgumentException>(() => SharedMemoryChannel.Create(TestNames.Unique("ovrq"), new SharedMemoryChannelOptions { SlowSubscribers = SlowSubscriberPolicy.Overrun }));
+        ArgumentException queue = Assert.Throws<ArgumentException>(() => SharedMemoryChannel.CreateNew(TestNames.Unique("ovrq"), new SharedMemoryChannelOptions { SlowSubscribers = SlowSubscriberPolicy.Overrun }));
         Assert.Contains("broadcast channels only", queue.Message, StringComparison.Ordinal);
     }
 
@@ -297,7 +297,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
 
     private SharedMemoryChannel NewChannel(long capacity)
-        => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions
+        => SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions
         {
             Capacity = capacity,
             Delivery = ChannelDelivery.Broadcast,
@@ -540,7 +540,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_subscriber_asleep_at_a_dead_producers_record_skips_it_although_the_frontier_is_further_back()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions
         {
             Capacity = 65536,
             Delivery = ChannelDelivery.Broadcast,

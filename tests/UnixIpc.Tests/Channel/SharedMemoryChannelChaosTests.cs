@@ -31,7 +31,7 @@ public sealed class SharedMemoryChannelChaosTests : IDisposable
     {
         int seed = Environment.TickCount;
         var random = new Random(seed);
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 8192 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 8192 });
         var producers = new List<ChildProcess>();
         var consumers = new List<ChildProcess>();
         var dead = new List<ChildProcess>();

@@ -13,7 +13,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task Four_producer_processes_and_two_consumer_processes_lose_and_duplicate_nothing()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 65536 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 65536 });
         const int PerProducer = 250_000; // a million messages in all
         await using ChildProcess consumerA = await ChildProcess.StartAsync("channel-consume", _name);
         await using ChildProcess consumerB = await ChildProcess.StartAsync("channel-consume", _name);
@@ -82,7 +82,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_producer_killed_in_the_middle_of_a_record_is_skipped_and_counted_as_abandoned()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelReader reader = channel.CreateReader();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
@@ -115,7 +115,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_message_leased_by_a_consumer_that_is_killed_goes_to_another_consumer()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         await using ChildProcess holder = await ChildProcess.StartAsync("channel-lease-and-hang", _name);
         writer.Write("precious"u8);
@@ -145,7 +145,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
             Assert.Equal(0, await creator.WaitForExitAsync());
         }
 
-        using SharedMemoryChannel channel = SharedMemoryChannel.Open(_name);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(_name);
         SharedMemoryChannelStatus before = channel.Stat();
         Assert.Equal(2, before.Participants.Count);
         Assert.All(before.Participants, p => Assert.False(p.IsAlive));
@@ -163,7 +163,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task Killing_a_consumer_mid_stream_loses_no_committed_message()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 8192 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 8192 });
         string log = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.log");
         try
         {
@@ -207,7 +207,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     [SkippableFact]
     public async Task A_C_consumer_written_from_the_protocol_document_receives_what_UnixIpc_sends()
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         const int Count = 200; // enough to wrap the 4 KiB ring many times, so padding is handled too
         Task<ProcessRunner.Result> consumer = CPeers.RunAsync("channel_consume", _name, Count.ToString(CultureInfo.InvariantCulture));

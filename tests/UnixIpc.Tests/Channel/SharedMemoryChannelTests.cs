@@ -9,7 +9,7 @@ public sealed class SharedMemoryChannelTests : IDisposable
 
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
 
-    private SharedMemoryChannel NewChannel(long capacity = 65536) => SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = capacity });
+    private SharedMemoryChannel NewChannel(long capacity = 65536) => SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = capacity });
 
     [Fact]
     public void Messages_of_every_size_come_back_exactly_in_order()
@@ -38,8 +38,8 @@ public sealed class SharedMemoryChannelTests : IDisposable
         ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => options.Capacity = 100_000);
         Assert.Contains("power of two", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.Capacity = 2048);
-        Assert.Throws<ArgumentException>(() => SharedMemoryChannel.Create("a/b"));
-        Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => SharedMemoryChannel.Open(_name)).Error);
+        Assert.Throws<ArgumentException>(() => SharedMemoryChannel.CreateNew("a/b"));
+        Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => SharedMemoryChannel.OpenExisting(_name)).Error);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class SharedMemoryChannelTests : IDisposable
             region.AtomicWriteInt32(40, 1); // "ready", but no magic
         }
 
-        Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.Open(_name));
+        Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.OpenExisting(_name));
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public sealed class SharedMemoryChannelTests : IDisposable
     [InlineData(ChannelWaitStrategy.BusySpin)]
     public async Task Blocked_readers_and_writers_wake_with_every_wait_strategy(ChannelWaitStrategy strategy)
     {
-        using SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, WaitStrategy = strategy });
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, WaitStrategy = strategy });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelReader reader = channel.CreateReader();
         Task<int> reading = Task.Run(() => reader.Read(new byte[64]));
@@ -335,7 +335,7 @@ public sealed class SharedMemoryChannelTests : IDisposable
     [Fact]
     public async Task Disposing_the_channel_under_a_waiting_reader_ends_the_wait_with_ObjectDisposedException()
     {
-        SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, WaitStrategy = ChannelWaitStrategy.Sleep });
+        SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, WaitStrategy = ChannelWaitStrategy.Sleep });
         SharedMemoryChannelReader reader = channel.CreateReader();
         Task<int> waiting = Task.Run(() => reader.Read(new byte[64]));
         Assert.True(SpinWait.SpinUntil(() => channel.Stat().Waits > 0, TimeSpan.FromSeconds(30)), "the reader never slept"); // asleep on the futex, in 20 ms slices
@@ -351,7 +351,7 @@ public sealed class SharedMemoryChannelTests : IDisposable
         // What a metrics listener does: it calls Stat on every open channel of the process, whenever it likes.
         for (int round = 0; round < 200; round++)
         {
-            SharedMemoryChannel channel = SharedMemoryChannel.Create(_name, new SharedMemoryChannelOptions { Capacity = 4096, UnlinkOnDispose = true });
+            SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, UnlinkOnDispose = true });
             using var started = new ManualResetEventSlim();
             Task observer = Task.Run(() =>
             {

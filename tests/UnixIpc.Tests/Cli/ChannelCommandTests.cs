@@ -60,7 +60,7 @@ public sealed class ChannelCommandTests : IDisposable
     public async Task An_overrun_channel_reports_its_policy_and_recv_says_how_many_messages_it_lost()
     {
         Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--mode", "broadcast", "--overrun")).ExitCode);
-        using SharedMemoryChannel channel = SharedMemoryChannel.Open(_name);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(_name);
         Task<CliRunner.Result> recv = Task.Run(() => CliRunner.RunAsync("channel", "recv", _name, "--json", "--timeout", "60000"));
         Assert.True(SpinWait.SpinUntil(() => channel.Stat().Participants.Count == 1, TimeSpan.FromSeconds(30)), "recv never subscribed");
         using (SharedMemoryChannelWriter writer = channel.CreateWriter())

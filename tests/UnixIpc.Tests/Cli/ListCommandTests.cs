@@ -94,7 +94,7 @@ public sealed class ListCommandTests
         string name = TestNames.Unique("lschan");
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 4096 });
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 4096 });
             await using ChildProcess producer = await ChildProcess.StartAsync("channel-reserve-and-hang", name);
             JsonElement c = Find(await ListAsync(), "channel", o => o.GetProperty("name").GetString() == name);
             Assert.StartsWith("queue, 1 participants (1 alive)", c.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -138,7 +138,7 @@ public sealed class ListCommandTests
         string name = TestNames.Unique("lsv1");
         try
         {
-            using (SharedMemoryChannel.Create(name, new SharedMemoryChannelOptions { Capacity = 4096 }))
+            using (SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 4096 }))
             {
             }
 
@@ -151,7 +151,7 @@ public sealed class ListCommandTests
 
             JsonElement c = Find(await ListAsync(), "channel", o => o.GetProperty("name").GetString() == name);
             Assert.Equal($"protocol version 1, not readable by this build (version {ChannelLayout.Version})", c.GetProperty("detail").GetString());
-            InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.Open(name));
+            InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.OpenExisting(name));
             Assert.Contains($"version 1 UnixIpc channel; this build speaks version {ChannelLayout.Version}", refused.Message, StringComparison.Ordinal);
         }
         finally
