@@ -4,14 +4,17 @@ using System.Runtime.CompilerServices;
 namespace UnixIpc;
 
 /// <summary>
-/// A consumer on a <see cref="SharedMemoryChannel"/>: one per thread (it owns a participant slot). Each
-/// message goes to exactly one consumer. <see cref="TryRead(Span{byte}, out int)"/> and
-/// <see cref="TryRead(out ReadLease)"/> are the core and make no system call unless a producer sleeps.
+/// A consumer on a <see cref="SharedMemoryChannel"/> (a subscriber, on a broadcast channel): one per thread (it
+/// owns a participant slot). <see cref="TryRead(Span{byte}, out int)"/> and <see cref="TryRead(out ReadLease)"/>
+/// are the core and make no system call unless a producer sleeps.
 /// </summary>
 /// <remarks>
-/// Delivery: a message is delivered once, except when a consumer dies between taking it and releasing it
-/// (a copy read completes within the call; a lease is held until <see cref="ReadLease.Release"/>): another
-/// consumer then gets it again (at-least-once), counted as redelivered. Committed messages are never lost.
+/// Queue: each message goes to one consumer, once, except when a consumer dies (or is disposed) between taking
+/// it and releasing it (a copy read completes within the call; a lease is held until
+/// <see cref="ReadLease.Release"/>): another consumer then gets it again (at-least-once), counted as
+/// redelivered. Committed messages are never lost. Broadcast: every subscriber gets every message from where it
+/// started (the newest at the time), or, with <see cref="SlowSubscriberPolicy.Overrun"/>, is told how many it lost.
+/// Hold one lease at a time per reader.
 /// </remarks>
 public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 {
