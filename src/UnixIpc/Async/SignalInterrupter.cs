@@ -31,7 +31,7 @@ internal static class SignalInterrupter
 
     private static unsafe int Install()
     {
-        nint handler = NativeLibrary.GetExport(NativeLibrary.Load(Interop.Libc), "getpid");
+        nint handler = Interop.GetPidAddress();
         int min = Interop.CurrentSigRtMin();
         for (int signal = Interop.CurrentSigRtMax(); signal > min + 4; signal--)
         {
