@@ -429,7 +429,7 @@ static int AsUser(uint uid, uint gid, string operation, string argument)
         "msg-send" => () => MessageQueueById(argument).TrySend(1, "x"u8),
         "msg-recv" => () => MessageQueueById(argument).TryReceive(new byte[8192], out _),
         "msg-stat" => () => MessageQueueById(argument),
-        "msg-set" => () => MessageQueueById(argument).Set(mode: UnixFileMode.UserRead),
+        "msg-set" => () => MessageQueueById(argument).SetPermissions(UnixFileMode.UserRead),
         "msg-rm" => () => SystemVMessageQueue.Remove(int.Parse(argument, CultureInfo.InvariantCulture)),
         "msg-raise-own" => () => RaiseOwnQueueLimit(long.Parse(argument, CultureInfo.InvariantCulture)),
 
@@ -458,7 +458,7 @@ static void RaiseOwnQueueLimit(long bytes)
     SystemVMessageQueue queue = SystemVMessageQueue.CreateNew(IpcKey.Private);
     try
     {
-        queue.Set(maxBytes: bytes);
+        queue.SetMaxBytes(bytes);
     }
     finally
     {

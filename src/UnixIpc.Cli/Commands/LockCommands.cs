@@ -58,7 +58,7 @@ internal static class LockCommands
             {
                 await fileLock.LockAsync(t, first, count, cancellationToken).ConfigureAwait(false);
             }
-            else if (ms >= 0 ? !fileLock.TryLock(t, TimeSpan.FromMilliseconds(ms), first, count) : !fileLock.TryLock(t, first, count))
+            else if (ms >= 0 ? !fileLock.TryLock(t, first, count, TimeSpan.FromMilliseconds(ms)) : !fileLock.TryLock(t, first, count))
             {
                 return CliApp.Report(console, Noun, "set", ms >= 0 ? Errno.ETIMEDOUT : Errno.EAGAIN);
             }

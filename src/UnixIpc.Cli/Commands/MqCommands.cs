@@ -152,7 +152,7 @@ internal static class MqCommands
         command.SetAction(CliApp.Handler(console, Noun, "attr", parse =>
         {
             using PosixMessageQueue queue = PosixMessageQueue.OpenExisting(parse.GetRequiredValue(name), MessageQueueAccess.Receive);
-            PosixMessageQueueAttributes a = queue.Attributes;
+            PosixMessageQueueStatus a = queue.Stat();
             if (parse.GetValue(json))
             {
                 JsonOutput.WriteObject(console, w =>

@@ -129,7 +129,7 @@ internal static class MsgCommands
                 }
                 else if (wait is TimeSpan limit)
                 {
-                    got = queue.TryReceive(buffer, limit, out info, selector, truncate);
+                    got = queue.TryReceive(buffer, selector, truncate, limit, out info);
                 }
                 else
                 {
@@ -231,7 +231,17 @@ internal static class MsgCommands
                 throw new UsageException("give --max-bytes and/or --mode.");
             }
 
-            SystemVMessageQueue.FromId(parse.GetValue(id)).Set(bytes >= 0 ? bytes : null, newMode);
+            SystemVMessageQueue queue = SystemVMessageQueue.FromId(parse.GetValue(id));
+            if (bytes >= 0)
+            {
+                queue.SetMaxBytes(bytes);
+            }
+
+            if (newMode is not null)
+            {
+                queue.SetPermissions(newMode);
+            }
+
             return CliExitCode.Success;
         }));
         return command;

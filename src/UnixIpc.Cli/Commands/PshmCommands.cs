@@ -97,7 +97,7 @@ internal static class PshmCommands
         command.SetAction(CliApp.Handler(console, Noun, "stat", parse =>
         {
             using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(parse.GetRequiredValue(name), readOnly: true);
-            PosixSharedMemoryInfo info = shm.Stat();
+            PosixSharedMemoryStatus info = shm.Stat();
             if (parse.GetValue(json))
             {
                 JsonOutput.WriteObject(console, w =>

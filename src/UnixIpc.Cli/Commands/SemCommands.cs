@@ -78,11 +78,11 @@ internal static class SemCommands
             }
             else if (wait is TimeSpan limit)
             {
-                applied = set.TryApply(limit, operations);
+                applied = set.TryApply(operations, limit);
             }
             else
             {
-                set.Apply(cancellationToken, operations);
+                set.Apply(operations, cancellationToken);
             }
 
             // semop and semtimedop both say EAGAIN when they would block or ran out of time.

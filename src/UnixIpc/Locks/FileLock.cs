@@ -87,7 +87,11 @@ public sealed class FileLock : IDisposable
         => SetCore(TypeCode(type), start, length, wait: false, scope: null);
 
     /// <summary>Takes the lock, waiting up to <paramref name="timeout"/>; <see langword="false"/> if it ran out.</summary>
-    public bool TryLock(FileLockType type, TimeSpan timeout, long start = 0, long length = 0)
+    /// <param name="type">Read (shared) or write (exclusive).</param>
+    /// <param name="start">First byte of the range (0 for whole-file locks).</param>
+    /// <param name="length">Bytes in the range; 0 means "to the end of the file, however it grows" (0 for whole-file locks).</param>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.</param>
+    public bool TryLock(FileLockType type, long start, long length, TimeSpan timeout)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {

@@ -52,7 +52,7 @@ public sealed partial class PosixMessageQueue
     {
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using IDisposable registration = NotifyWhenNonEmpty(() => arrived.TrySetResult());
-        if (GetAttributes().CurrentMessages > 0)
+        if (Stat().CurrentMessages > 0)
         {
             return; // a message was there before the registration could see it arrive
         }

@@ -28,10 +28,10 @@ public sealed partial class PosixMessageQueue : IDisposable
         Name = name;
         Access = access;
         _unlinkOnDispose = unlinkOnDispose;
-        PosixMessageQueueAttributes attributes = GetAttributes();
-        MaxMessages = attributes.MaxMessages;
-        MaxMessageSize = (int)attributes.MaxMessageSize;
-        _nonBlocking = attributes.IsNonBlocking;
+        PosixMessageQueueStatus status = Stat();
+        MaxMessages = status.MaxMessages;
+        MaxMessageSize = status.MaxMessageSize;
+        _nonBlocking = status.IsNonBlocking;
     }
 
     /// <summary>The normalised name (one leading slash).</summary>
@@ -41,13 +41,10 @@ public sealed partial class PosixMessageQueue : IDisposable
     public MessageQueueAccess Access { get; }
 
     /// <summary>Capacity in messages (fixed at creation).</summary>
-    public long MaxMessages { get; }
+    public int MaxMessages { get; }
 
     /// <summary>Largest message in bytes (fixed at creation); receive buffers must be at least this long.</summary>
     public int MaxMessageSize { get; }
-
-    /// <summary>The current attributes, including the number of queued messages.</summary>
-    public PosixMessageQueueAttributes Attributes => GetAttributes();
 
     /// <summary>
     /// O_NONBLOCK on this open description (mq_setattr). The library's own <c>Try*</c>, timed and async
@@ -55,7 +52,7 @@ public sealed partial class PosixMessageQueue : IDisposable
     /// </summary>
     public unsafe bool IsNonBlocking
     {
-        get => GetAttributes().IsNonBlocking;
+        get => Stat().IsNonBlocking;
         set
         {
             Interop.mq_attr attr = default;
@@ -169,12 +166,19 @@ public sealed partial class PosixMessageQueue : IDisposable
         return error == Errno.ENOENT ? false : throw Interop.Fail(error, "mq_unlink", name);
     }
 
-    /// <summary>Reads the attributes (mq_getattr).</summary>
-    public unsafe PosixMessageQueueAttributes GetAttributes()
+    /// <summary>Reads capacity, message size, the number of queued messages and the O_NONBLOCK flag (mq_getattr).</summary>
+    public unsafe PosixMessageQueueStatus Stat()
     {
         Interop.mq_attr attr;
         Interop.Check(Interop.MqGetAttr(Handle, &attr), "mq_getattr", Name);
-        return new PosixMessageQueueAttributes(attr.mq_maxmsg, attr.mq_msgsize, attr.mq_curmsgs, (attr.mq_flags & Interop.O_NONBLOCK) != 0);
+
+        // The kernel keeps these as longs; Linux caps them far below int.MaxValue (HARD_MSGMAX 65536 messages,
+        // HARD_MSGSIZEMAX 16 MiB), so a value that does not fit is a broken layout, not a big queue.
+        return new PosixMessageQueueStatus(
+            checked((int)attr.mq_maxmsg),
+            checked((int)attr.mq_msgsize),
+            checked((int)attr.mq_curmsgs),
+            (attr.mq_flags & Interop.O_NONBLOCK) != 0);
     }
 
     /// <summary>Closes this handle: pending async waits complete (sends and receives throw <see cref="ObjectDisposedException"/>), and the name is unlinked if the options asked for it.</summary>

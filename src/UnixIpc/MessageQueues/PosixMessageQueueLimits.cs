@@ -11,16 +11,16 @@ public static class PosixMessageQueueLimits
     private const string Directory = "/proc/sys/fs/mqueue/";
 
     /// <summary>Largest mq_maxmsg an unprivileged process may ask for (msg_max).</summary>
-    public static long MaxMessagesLimit => Read("msg_max");
+    public static int MaxMessagesLimit => ReadInt("msg_max");
 
     /// <summary>Largest mq_msgsize an unprivileged process may ask for (msgsize_max).</summary>
-    public static long MaxMessageSizeLimit => Read("msgsize_max");
+    public static int MaxMessageSizeLimit => ReadInt("msgsize_max");
 
     /// <summary>mq_maxmsg when none is given (msg_default, capped by msg_max).</summary>
-    public static long DefaultMaxMessages => Read("msg_default");
+    public static int DefaultMaxMessages => ReadInt("msg_default");
 
     /// <summary>mq_msgsize when none is given (msgsize_default).</summary>
-    public static long DefaultMaxMessageSize => Read("msgsize_default");
+    public static int DefaultMaxMessageSize => ReadInt("msgsize_default");
 
     /// <summary>How many queues may exist system-wide (queues_max).</summary>
     public static long MaxQueues => Read("queues_max");
@@ -52,6 +52,10 @@ public static class PosixMessageQueueLimits
 
     private static long Read(string name)
         => long.Parse(File.ReadAllText(Directory + name).Trim(), CultureInfo.InvariantCulture);
+
+    // Message counts and sizes are ints on the public surface: Linux caps msg_max at HARD_MSGMAX (65536)
+    // and msgsize_max at HARD_MSGSIZEMAX (16 MiB), and the defaults at those.
+    private static int ReadInt(string name) => checked((int)Read(name));
 
     private static long SafeRead(string name)
     {

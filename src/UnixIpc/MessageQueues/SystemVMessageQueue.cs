@@ -81,10 +81,29 @@ public sealed partial class SystemVMessageQueue
     }
 
     /// <summary>Removes the queue with this id (IPC_RMID); see <see cref="Remove()"/>.</summary>
-    public static unsafe void Remove(int id)
+    /// <exception cref="UnixIpcException">EINVAL when no queue has this id; EPERM when the caller is neither owner nor creator.</exception>
+    public static void Remove(int id)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(id);
-        Interop.Check(Interop.MsgCtl(id, Interop.IPC_RMID, null), "msgctl", SystemVIpc.IdText(id), $"{id}, IPC_RMID, NULL");
+        if (!RemoveCore(id, out Errno error))
+        {
+            throw Interop.Fail(error, "msgctl", SystemVIpc.IdText(id), $"{id}, IPC_RMID, NULL");
+        }
+    }
+
+    /// <summary>
+    /// Removes the queue with this id (IPC_RMID) if it is still there; <see langword="false"/> when it is
+    /// already gone (EINVAL or EIDRM, which <see cref="Remove(int)"/> throws). Other refusals still throw.
+    /// </summary>
+    public static bool TryRemove(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        if (RemoveCore(id, out Errno error))
+        {
+            return true;
+        }
+
+        return SystemVIpc.IsGone(error) ? false : throw Interop.Fail(error, "msgctl", SystemVIpc.IdText(id), $"{id}, IPC_RMID, NULL");
     }
 
     /// <summary>
@@ -92,6 +111,9 @@ public sealed partial class SystemVMessageQueue
     /// on it wake with <see cref="IpcObjectRemovedException"/>; later calls on the id fail with EINVAL.
     /// </summary>
     public void Remove() => Remove(Id);
+
+    /// <summary>Removes the queue like <see cref="Remove()"/>; <see langword="false"/> when it is already gone.</summary>
+    public bool TryRemove() => TryRemove(Id);
 
     /// <summary>Reads the queue's state (IPC_STAT).</summary>
     public SystemVMessageQueueStatus Stat()
@@ -118,47 +140,47 @@ public sealed partial class SystemVMessageQueue
     }
 
     /// <summary>
-    /// Changes the byte limit, mode and/or owner (IPC_SET); <see langword="null"/> leaves a value as it is.
-    /// Raising <paramref name="maxBytes"/> above /proc/sys/kernel/msgmnb needs CAP_SYS_RESOURCE (else EPERM).
+    /// Changes the mode and/or the owner uid/gid (IPC_SET); <see langword="null"/> keeps the current value.
+    /// Only the owner or creator (or CAP_SYS_ADMIN) may; the change time is updated.
     /// </summary>
-    public unsafe void Set(long? maxBytes = null, UnixFileMode? mode = null, int? ownerUserId = null, int? ownerGroupId = null)
+    /// <param name="mode">The new permission bits (0666 at most), or <see langword="null"/>.</param>
+    /// <param name="ownerUserId">The new owner uid, or <see langword="null"/>.</param>
+    /// <param name="ownerGroupId">The new owner gid, or <see langword="null"/>.</param>
+    public unsafe void SetPermissions(UnixFileMode? mode = null, int? ownerUserId = null, int? ownerGroupId = null)
     {
-        if (mode is UnixFileMode m)
-        {
-            SystemVIpc.ValidateMode(m, nameof(mode));
-        }
-
-        if (maxBytes is long bytes)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(bytes, nameof(maxBytes));
-        }
-
+        SystemVIpc.ValidatePermissions(mode, ownerUserId, ownerGroupId);
         Interop.msqid_ds ds = StatCore(Id);
-        if (maxBytes is long b)
-        {
-            ds.msg_qbytes = (ulong)b;
-        }
+        string change = SystemVIpc.MergePermissions(ref ds.msg_perm, mode, ownerUserId, ownerGroupId);
+        Interop.Check(Interop.MsgCtl(Id, Interop.IPC_SET, &ds), "msgctl", IdText, $"{Id}, IPC_SET, {change}");
+    }
 
-        if (mode is UnixFileMode newMode)
-        {
-            ds.msg_perm.mode = (ds.msg_perm.mode & ~0x1FFu) | (uint)newMode;
-        }
-
-        if (ownerUserId is int uid)
-        {
-            ds.msg_perm.uid = checked((uint)uid);
-        }
-
-        if (ownerGroupId is int gid)
-        {
-            ds.msg_perm.gid = checked((uint)gid);
-        }
-
-        Interop.Check(Interop.MsgCtl(Id, Interop.IPC_SET, &ds), "msgctl", IdText, $"{Id}, IPC_SET");
+    /// <summary>
+    /// Changes the queue's byte limit (msg_qbytes, IPC_SET), which also caps how many messages it holds.
+    /// Raising it above /proc/sys/kernel/msgmnb needs CAP_SYS_RESOURCE (else EPERM).
+    /// </summary>
+    /// <param name="maxBytes">The new limit in bytes.</param>
+    public unsafe void SetMaxBytes(long maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        Interop.msqid_ds ds = StatCore(Id);
+        ds.msg_qbytes = (ulong)maxBytes;
+        Interop.Check(Interop.MsgCtl(Id, Interop.IPC_SET, &ds), "msgctl", IdText, $"{Id}, IPC_SET, {{msg_qbytes={maxBytes}}}");
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"SystemVMessageQueue id {Id} key {Key}";
+
+    private static unsafe bool RemoveCore(int id, out Errno error)
+    {
+        if (Interop.MsgCtl(id, Interop.IPC_RMID, null) == 0)
+        {
+            error = Errno.None;
+            return true;
+        }
+
+        error = Interop.LastErrno;
+        return false;
+    }
 
     private static int Get(IpcKey key, int flags)
     {

@@ -9,8 +9,10 @@ public sealed partial class SystemVSemaphoreSet
     public bool TryApply(params ReadOnlySpan<SemaphoreOperation> operations)
         => ApplyCore(operations, forceNoWait: true, timeout: null, scope: null);
 
-    /// <summary>Applies all operations atomically, waiting up to <paramref name="timeout"/> (semtimedop); <see langword="false"/> if it ran out.</summary>
-    public bool TryApply(TimeSpan timeout, params ReadOnlySpan<SemaphoreOperation> operations)
+    /// <summary>Applies all operations atomically, waiting up to <paramref name="timeout"/> (semtimedop); <see langword="false"/> if it ran out (then nothing is applied).</summary>
+    /// <param name="operations">The operations, applied all together or not at all.</param>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.</param>
+    public bool TryApply(ReadOnlySpan<SemaphoreOperation> operations, TimeSpan timeout)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
@@ -25,10 +27,14 @@ public sealed partial class SystemVSemaphoreSet
     /// <summary>Applies all operations atomically, waiting as long as it takes (operations marked NoWait excepted).</summary>
     /// <exception cref="UnixIpcException">EAGAIN when an operation marked <see cref="SemaphoreOperation.NoWait"/> would block.</exception>
     /// <exception cref="IpcObjectRemovedException">The set was removed while this call waited.</exception>
-    public void Apply(params ReadOnlySpan<SemaphoreOperation> operations) => Apply(CancellationToken.None, operations);
+    public void Apply(params ReadOnlySpan<SemaphoreOperation> operations) => Apply(operations, CancellationToken.None);
 
     /// <summary>Applies all operations atomically, waiting until they can be, or until <paramref name="cancellationToken"/> fires (then nothing is applied).</summary>
-    public void Apply(CancellationToken cancellationToken, params ReadOnlySpan<SemaphoreOperation> operations)
+    /// <param name="operations">The operations, applied all together or not at all.</param>
+    /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="UnixIpcException">EAGAIN when an operation marked <see cref="SemaphoreOperation.NoWait"/> would block.</exception>
+    /// <exception cref="IpcObjectRemovedException">The set was removed while this call waited.</exception>
+    public void Apply(ReadOnlySpan<SemaphoreOperation> operations, CancellationToken cancellationToken)
     {
         bool applied;
         if (!cancellationToken.CanBeCanceled)
@@ -60,7 +66,7 @@ public sealed partial class SystemVSemaphoreSet
 
         return new ValueTask(WaiterThreads.Run(() =>
         {
-            Apply(cancellationToken, operations);
+            Apply(operations, cancellationToken);
             return true;
         }));
     }

@@ -102,15 +102,37 @@ public sealed partial class SystemVSemaphoreSet
         return new SystemVSemaphoreSet(id, new IpcKey(ds.sem_perm.__key), (int)ds.sem_nsems);
     }
 
-    /// <summary>Removes the set with this id (IPC_RMID).</summary>
+    /// <summary>Removes the set with this id (IPC_RMID); see <see cref="Remove()"/>.</summary>
+    /// <exception cref="UnixIpcException">EINVAL when no set has this id; EPERM when the caller is neither owner nor creator.</exception>
     public static void Remove(int id)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(id);
-        Interop.Check(Interop.SemCtl(id, 0, Interop.IPC_RMID, 0), "semctl", SystemVIpc.IdText(id), $"{id}, 0, IPC_RMID");
+        if (!RemoveCore(id, out Errno error))
+        {
+            throw Interop.Fail(error, "semctl", SystemVIpc.IdText(id), $"{id}, 0, IPC_RMID");
+        }
+    }
+
+    /// <summary>
+    /// Removes the set with this id (IPC_RMID) if it is still there; <see langword="false"/> when it is
+    /// already gone (EINVAL or EIDRM, which <see cref="Remove(int)"/> throws). Other refusals still throw.
+    /// </summary>
+    public static bool TryRemove(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        if (RemoveCore(id, out Errno error))
+        {
+            return true;
+        }
+
+        return SystemVIpc.IsGone(error) ? false : throw Interop.Fail(error, "semctl", SystemVIpc.IdText(id), $"{id}, 0, IPC_RMID");
     }
 
     /// <summary>Removes the set at once; processes blocked on it wake with <see cref="IpcObjectRemovedException"/>.</summary>
     public void Remove() => Remove(Id);
+
+    /// <summary>Removes the set like <see cref="Remove()"/>; <see langword="false"/> when it is already gone.</summary>
+    public bool TryRemove() => TryRemove(Id);
 
     /// <summary>The value of semaphore <paramref name="index"/> (GETVAL).</summary>
     public int GetValue(int index) => Control(index, Interop.GETVAL, 0, "GETVAL");
@@ -184,23 +206,19 @@ public sealed partial class SystemVSemaphoreSet
         };
     }
 
-    /// <summary>Changes mode and, optionally, owner (IPC_SET); only the owner or creator may.</summary>
-    public unsafe void SetPermissions(UnixFileMode mode, int? ownerUserId = null, int? ownerGroupId = null)
+    /// <summary>
+    /// Changes the mode and/or the owner uid/gid (IPC_SET); <see langword="null"/> keeps the current value.
+    /// Only the owner or creator (or CAP_SYS_ADMIN) may; the change time is updated.
+    /// </summary>
+    /// <param name="mode">The new permission bits (0666 at most), or <see langword="null"/>.</param>
+    /// <param name="ownerUserId">The new owner uid, or <see langword="null"/>.</param>
+    /// <param name="ownerGroupId">The new owner gid, or <see langword="null"/>.</param>
+    public unsafe void SetPermissions(UnixFileMode? mode = null, int? ownerUserId = null, int? ownerGroupId = null)
     {
-        SystemVIpc.ValidateMode(mode);
+        SystemVIpc.ValidatePermissions(mode, ownerUserId, ownerGroupId);
         Interop.semid_ds ds = StatCore(Id);
-        ds.sem_perm.mode = (ds.sem_perm.mode & ~0x1FFu) | (uint)mode;
-        if (ownerUserId is int uid)
-        {
-            ds.sem_perm.uid = checked((uint)uid);
-        }
-
-        if (ownerGroupId is int gid)
-        {
-            ds.sem_perm.gid = checked((uint)gid);
-        }
-
-        Interop.Check(Interop.SemCtl(Id, 0, Interop.IPC_SET, (nint)(&ds)), "semctl", IdText, $"{Id}, 0, IPC_SET");
+        string change = SystemVIpc.MergePermissions(ref ds.sem_perm, mode, ownerUserId, ownerGroupId);
+        Interop.Check(Interop.SemCtl(Id, 0, Interop.IPC_SET, (nint)(&ds)), "semctl", IdText, $"{Id}, 0, IPC_SET, {change}");
     }
 
     /// <inheritdoc/>
@@ -218,6 +236,18 @@ public sealed partial class SystemVSemaphoreSet
         {
             throw new ArgumentOutOfRangeException(nameof(index), index, $"The set has {Count} semaphores: indexes run from 0 to {Count - 1}.");
         }
+    }
+
+    private static bool RemoveCore(int id, out Errno error)
+    {
+        if (Interop.SemCtl(id, 0, Interop.IPC_RMID, 0) == 0)
+        {
+            error = Errno.None;
+            return true;
+        }
+
+        error = Interop.LastErrno;
+        return false;
     }
 
     private static int Get(IpcKey key, int count, int flags)

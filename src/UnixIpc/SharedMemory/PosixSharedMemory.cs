@@ -169,10 +169,10 @@ public sealed class PosixSharedMemory : IDisposable
     }
 
     /// <summary>Reads size, mode and owner in one fstat.</summary>
-    public PosixSharedMemoryInfo Stat()
+    public PosixSharedMemoryStatus Stat()
     {
         Interop.statx st = Interop.FStatx(Handle, Name);
-        return new PosixSharedMemoryInfo(Name, (long)st.stx_size, (UnixFileMode)(st.stx_mode & 0x1FF), (int)st.stx_uid, (int)st.stx_gid);
+        return new PosixSharedMemoryStatus(Name, (long)st.stx_size, (UnixFileMode)(st.stx_mode & 0x1FF), (int)st.stx_uid, (int)st.stx_gid);
     }
 
     /// <summary>
@@ -214,23 +214,33 @@ public sealed class PosixSharedMemory : IDisposable
         Interop.Check(Interop.RetryOnInterrupt(() => Interop.FTruncate(fd, size)), "ftruncate", Name, $"{Name}, {size}");
     }
 
-    /// <summary>Changes the permission bits (fchmod). Needs to be the owner (or CAP_FOWNER).</summary>
-    public void SetMode(UnixFileMode mode)
+    /// <summary>
+    /// Changes the permission bits (fchmod) and/or the owner and group (fchown); <see langword="null"/> keeps
+    /// the current value. Changing the mode needs to be the owner (or CAP_FOWNER); giving the object to
+    /// another user needs CAP_CHOWN.
+    /// </summary>
+    /// <param name="mode">The new permission bits (setuid, setgid and sticky bits allowed), or <see langword="null"/>.</param>
+    /// <param name="ownerUserId">The new owner uid, or <see langword="null"/>.</param>
+    /// <param name="ownerGroupId">The new group gid, or <see langword="null"/>.</param>
+    public void SetPermissions(UnixFileMode? mode = null, int? ownerUserId = null, int? ownerGroupId = null)
     {
-        if (((int)mode & ~0xFFF) != 0)
+        if (mode is UnixFileMode m && ((int)m & ~0xFFF) != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Not a valid file mode.");
+            throw new ArgumentOutOfRangeException(nameof(mode), m, "Not a valid file mode.");
         }
 
-        Interop.Check(Interop.FChmod(Handle, (uint)mode), "fchmod", Name, $"{Name}, 0{Convert.ToString((int)mode, 8)}");
-    }
+        uint uid = ownerUserId is int u ? checked((uint)u) : uint.MaxValue;
+        uint gid = ownerGroupId is int g ? checked((uint)g) : uint.MaxValue;
+        SafeFdHandle fd = Handle;
+        if (mode is UnixFileMode newMode)
+        {
+            Interop.Check(Interop.FChmod(fd, (uint)newMode), "fchmod", Name, $"{Name}, 0{Convert.ToString((int)newMode, 8)}");
+        }
 
-    /// <summary>Changes owner and/or group (fchown); <see langword="null"/> leaves one unchanged. Needs CAP_CHOWN for another user.</summary>
-    public void SetOwner(int? userId, int? groupId)
-    {
-        uint uid = userId is int u ? checked((uint)u) : uint.MaxValue;
-        uint gid = groupId is int g ? checked((uint)g) : uint.MaxValue;
-        Interop.Check(Interop.FChown(Handle, uid, gid), "fchown", Name, $"{Name}, {(int)uid}, {(int)gid}");
+        if (ownerUserId is not null || ownerGroupId is not null)
+        {
+            Interop.Check(Interop.FChown(fd, uid, gid), "fchown", Name, $"{Name}, {(int)uid}, {(int)gid}");
+        }
     }
 
     /// <summary>
@@ -274,7 +284,7 @@ public sealed class PosixSharedMemory : IDisposable
         var created = new PosixSharedMemory(fd, name, readOnly: false, options.UnlinkOnDispose);
         try
         {
-            created.SetMode(options.Mode);
+            created.SetPermissions(options.Mode);
             created.SetSize(size);
             return created;
         }

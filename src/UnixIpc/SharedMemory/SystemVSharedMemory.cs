@@ -92,13 +92,29 @@ public sealed class SystemVSharedMemory
     }
 
     /// <summary>Removes the segment with this id (IPC_RMID); see <see cref="Remove()"/>.</summary>
+    /// <exception cref="UnixIpcException">EINVAL when no segment has this id; EPERM when the caller is neither owner nor creator.</exception>
     public static void Remove(int id)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(id);
-        unsafe
+        if (!RemoveCore(id, out Errno error))
         {
-            Interop.Check(Interop.ShmCtl(id, Interop.IPC_RMID, null), "shmctl", SystemVIpc.IdText(id), $"{id}, IPC_RMID, NULL");
+            throw Interop.Fail(error, "shmctl", SystemVIpc.IdText(id), $"{id}, IPC_RMID, NULL");
         }
+    }
+
+    /// <summary>
+    /// Removes the segment with this id (IPC_RMID) if it is still there; <see langword="false"/> when it is
+    /// already gone (EINVAL or EIDRM, which <see cref="Remove(int)"/> throws). Other refusals still throw.
+    /// </summary>
+    public static bool TryRemove(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        if (RemoveCore(id, out Errno error))
+        {
+            return true;
+        }
+
+        return SystemVIpc.IsGone(error) ? false : throw Interop.Fail(error, "shmctl", SystemVIpc.IdText(id), $"{id}, IPC_RMID, NULL");
     }
 
     /// <summary>
@@ -144,28 +160,18 @@ public sealed class SystemVSharedMemory
     }
 
     /// <summary>
-    /// Changes mode and, optionally, owner uid/gid (IPC_SET). Only the owner or creator (or CAP_SYS_ADMIN)
-    /// may; the change time is updated.
+    /// Changes the mode and/or the owner uid/gid (IPC_SET); <see langword="null"/> keeps the current value.
+    /// Only the owner or creator (or CAP_SYS_ADMIN) may; the change time is updated.
     /// </summary>
-    public void SetPermissions(UnixFileMode mode, int? ownerUserId = null, int? ownerGroupId = null)
+    /// <param name="mode">The new permission bits (0666 at most), or <see langword="null"/>.</param>
+    /// <param name="ownerUserId">The new owner uid, or <see langword="null"/>.</param>
+    /// <param name="ownerGroupId">The new owner gid, or <see langword="null"/>.</param>
+    public unsafe void SetPermissions(UnixFileMode? mode = null, int? ownerUserId = null, int? ownerGroupId = null)
     {
-        SystemVIpc.ValidateMode(mode);
+        SystemVIpc.ValidatePermissions(mode, ownerUserId, ownerGroupId);
         Interop.shmid_ds ds = StatCore(Id);
-        ds.shm_perm.mode = (ds.shm_perm.mode & ~0x1FFu) | (uint)mode;
-        if (ownerUserId is int uid)
-        {
-            ds.shm_perm.uid = checked((uint)uid);
-        }
-
-        if (ownerGroupId is int gid)
-        {
-            ds.shm_perm.gid = checked((uint)gid);
-        }
-
-        unsafe
-        {
-            Interop.Check(Interop.ShmCtl(Id, Interop.IPC_SET, &ds), "shmctl", IdText, $"{Id}, IPC_SET, {{mode=0{Convert.ToString((int)mode, 8)}}}");
-        }
+        string change = SystemVIpc.MergePermissions(ref ds.shm_perm, mode, ownerUserId, ownerGroupId);
+        Interop.Check(Interop.ShmCtl(Id, Interop.IPC_SET, &ds), "shmctl", IdText, $"{Id}, IPC_SET, {change}");
     }
 
     /// <summary>
@@ -184,6 +190,9 @@ public sealed class SystemVSharedMemory
     /// </summary>
     public void Remove() => Remove(Id);
 
+    /// <summary>Removes the segment like <see cref="Remove()"/>; <see langword="false"/> when it is already gone.</summary>
+    public bool TryRemove() => TryRemove(Id);
+
     /// <inheritdoc/>
     public override string ToString() => $"SystemVSharedMemory id {Id} key {Key}";
 
@@ -191,6 +200,18 @@ public sealed class SystemVSharedMemory
 
     private unsafe void Control(int command, string commandName)
         => Interop.Check(Interop.ShmCtl(Id, command, null), "shmctl", IdText, $"{Id}, {commandName}, NULL");
+
+    private static unsafe bool RemoveCore(int id, out Errno error)
+    {
+        if (Interop.ShmCtl(id, Interop.IPC_RMID, null) == 0)
+        {
+            error = Errno.None;
+            return true;
+        }
+
+        error = Interop.LastErrno;
+        return false;
+    }
 
     private static int Get(IpcKey key, long size, int flags)
     {

@@ -55,7 +55,7 @@ public sealed class PosixMessageQueueAsyncTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.WaitAsync(TimeSpan.FromSeconds(30)));
 
         queue.Send("kept"u8);
-        Assert.Equal(1, queue.Attributes.CurrentMessages);
+        Assert.Equal(1, queue.Stat().CurrentMessages);
         PosixMessageInfo info = await queue.ReceiveAsync(new byte[64]).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(4, info.Length);
     }
@@ -82,7 +82,7 @@ public sealed class PosixMessageQueueAsyncTests : IDisposable
 
         PosixMessageInfo[] results = await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.All(results, r => Assert.Equal(1, r.Length));
-        Assert.Equal(0, queue.Attributes.CurrentMessages);
+        Assert.Equal(0, queue.Stat().CurrentMessages);
     }
 
     [Fact]

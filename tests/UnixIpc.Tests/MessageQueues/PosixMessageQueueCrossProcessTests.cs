@@ -84,8 +84,8 @@ public sealed class PosixMessageQueueCrossProcessTests : IDisposable
 
         using var fresh = PosixMessageQueue.CreateNew(_name, new PosixMessageQueueOptions { MaxMessages = 2, MaxMessageSize = 16 });
         Assert.Equal("sent", await child.SendAsync("send 0 0102"));
-        Assert.Equal(1, old.Attributes.CurrentMessages);
-        Assert.Equal(0, fresh.Attributes.CurrentMessages);
+        Assert.Equal(1, old.Stat().CurrentMessages);
+        Assert.Equal(0, fresh.Stat().CurrentMessages);
         await child.StopAsync();
     }
 

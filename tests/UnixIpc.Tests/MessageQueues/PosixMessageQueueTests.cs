@@ -63,7 +63,7 @@ public sealed class PosixMessageQueueTests : IDisposable
         Assert.Equal(payload, buffer[..5]);
         Assert.True(queue.TryReceive(buffer, out PosixMessageInfo empty));
         Assert.Equal(0, empty.Length);
-        Assert.Equal(0, queue.Attributes.CurrentMessages);
+        Assert.Equal(0, queue.Stat().CurrentMessages);
     }
 
     [Fact]
@@ -75,17 +75,17 @@ public sealed class PosixMessageQueueTests : IDisposable
         using PosixMessageQueue again = PosixMessageQueue.CreateOrOpen(queue.Name, new PosixMessageQueueOptions { MaxMessages = 5, MaxMessageSize = 100 });
         Assert.Equal(3, again.MaxMessages);
         Assert.Equal(32, again.MaxMessageSize);
-        Assert.Equal(1, again.Attributes.CurrentMessages);
+        Assert.Equal(1, again.Stat().CurrentMessages);
     }
 
     [Fact]
     [Trait("conformance", "MQ-06")]
-    public void Attributes_are_exact_and_defaults_come_from_proc()
+    public void Stat_is_exact_and_defaults_come_from_proc()
     {
         using PosixMessageQueue queue = NewQueue(3, 100);
-        PosixMessageQueueAttributes attributes = queue.Attributes;
-        Assert.Equal(3, attributes.MaxMessages);
-        Assert.Equal(100, attributes.MaxMessageSize);
+        PosixMessageQueueStatus status = queue.Stat();
+        Assert.Equal(3, status.MaxMessages);
+        Assert.Equal(100, status.MaxMessageSize);
 
         string name = TestNames.Unique("mq");
         _names.Add(name);
@@ -204,7 +204,7 @@ public sealed class PosixMessageQueueTests : IDisposable
         ArgumentException e = Assert.Throws<ArgumentException>(() => queue.TrySend(new byte[17]));
         Assert.Contains("16", e.Message, StringComparison.Ordinal);
         Assert.True(queue.TrySend(new byte[16]));
-        Assert.Equal(1, queue.Attributes.CurrentMessages);
+        Assert.Equal(1, queue.Stat().CurrentMessages);
 
         unsafe
         {
@@ -214,7 +214,7 @@ public sealed class PosixMessageQueueTests : IDisposable
             Assert.Equal(Errno.EMSGSIZE, Interop.LastErrno);
         }
 
-        Assert.Equal(1, queue.Attributes.CurrentMessages);
+        Assert.Equal(1, queue.Stat().CurrentMessages);
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class PosixMessageQueueTests : IDisposable
             Assert.Equal(Errno.EMSGSIZE, Interop.LastErrno);
         }
 
-        Assert.Equal(1, queue.Attributes.CurrentMessages);
+        Assert.Equal(1, queue.Stat().CurrentMessages);
     }
 
     [Fact]
@@ -259,7 +259,7 @@ public sealed class PosixMessageQueueTests : IDisposable
             Assert.Equal(Errno.EINVAL, Interop.LastErrno);
         }
 
-        Assert.Equal(0, queue.Attributes.CurrentMessages);
+        Assert.Equal(0, queue.Stat().CurrentMessages);
     }
 
     [Fact]
@@ -271,16 +271,16 @@ public sealed class PosixMessageQueueTests : IDisposable
         using PosixMessageQueue queue = NewQueue(2, 8);
         var buffer = new byte[8];
         Assert.False(queue.TryReceive(buffer, out _));
-        Assert.Equal(0, queue.Attributes.CurrentMessages);
+        Assert.Equal(0, queue.Stat().CurrentMessages);
         Assert.True(queue.TrySend("1"u8));
-        Assert.Equal(1, queue.Attributes.CurrentMessages);
+        Assert.Equal(1, queue.Stat().CurrentMessages);
         Assert.True(queue.TrySend("2"u8));
         Assert.False(queue.TrySend("3"u8));
-        Assert.Equal(2, queue.Attributes.CurrentMessages);
+        Assert.Equal(2, queue.Stat().CurrentMessages);
 
         // The same through O_NONBLOCK, the way C sees it: EAGAIN.
         queue.IsNonBlocking = true;
-        Assert.True(queue.Attributes.IsNonBlocking);
+        Assert.True(queue.Stat().IsNonBlocking);
         Assert.False(queue.TrySend("3"u8));
         unsafe
         {
@@ -302,7 +302,7 @@ public sealed class PosixMessageQueueTests : IDisposable
         }
 
         queue.IsNonBlocking = false;
-        Assert.False(queue.Attributes.IsNonBlocking);
+        Assert.False(queue.Stat().IsNonBlocking);
     }
 
     [Fact]
@@ -391,8 +391,8 @@ public sealed class PosixMessageQueueTests : IDisposable
         Assert.Equal(0, old.mq_flags);
         Assert.Equal(3, old.mq_maxmsg);
         Assert.Equal(1, old.mq_curmsgs);
-        PosixMessageQueueAttributes now = queue.Attributes;
-        Assert.Equal(new PosixMessageQueueAttributes(3, 16, 1, true), now);
+        PosixMessageQueueStatus now = queue.Stat();
+        Assert.Equal(new PosixMessageQueueStatus(3, 16, 1, true), now);
 
         var bad = new Interop.mq_attr { mq_flags = Interop.O_NONBLOCK | Interop.O_CREAT };
         Assert.Equal(-1, Interop.MqSetAttr(queue.Handle, &bad, null));
@@ -409,7 +409,7 @@ public sealed class PosixMessageQueueTests : IDisposable
         queue.Dispose();
         Assert.Throws<ObjectDisposedException>(() => queue.TrySend("x"u8));
         Assert.Throws<ObjectDisposedException>(() => queue.TryReceive(new byte[64], out _));
-        Assert.Throws<ObjectDisposedException>(() => queue.Attributes);
+        Assert.Throws<ObjectDisposedException>(() => queue.Stat());
 
         // The disposed queue's descriptor number is free now, so another test's thread may be given it at any
         // moment: closing it again by number would close that file (it once closed glibc's mq_notify netlink

@@ -77,7 +77,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
         Assert.Equal("sent", await child.SendAsync("send 6 " + Convert.ToHexString("six"u8)));
         Assert.Equal(new SystemVMessageInfo(6, 3), await receiving.WaitAsync(TimeSpan.FromSeconds(30)));
 
-        queue.Set(maxBytes: 4);
+        queue.SetMaxBytes(4);
         queue.Send(1, "full"u8);
         Task<bool> sending = await ThreadProbe.StartBlockedAsync(() => { queue.Send(2, "more"u8); return true; });
         Assert.Equal("1 " + Convert.ToHexString("full"u8), await child.SendAsync("recv 0"));
@@ -95,7 +95,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
         string id = queue.Id.ToString(CultureInfo.InvariantCulture);
         await using ChildProcess receiver = await ChildProcess.StartAsync("msg-open", id);
         await using ChildProcess sender = await ChildProcess.StartAsync("msg-open", id);
-        queue.Set(maxBytes: 1);
+        queue.SetMaxBytes(1);
         queue.Send(1, "x"u8);
 
         Task<string> receiving = receiver.SendAsync("recv 9");
@@ -118,7 +118,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
         Assert.Equal("EACCES", await Unprivileged.RunAsNobodyAsync("msg-send", id));
         Assert.Equal("EACCES", await Unprivileged.RunAsNobodyAsync("msg-recv", id));
         Assert.Equal("EACCES", await Unprivileged.RunAsNobodyAsync("msg-stat", id));
-        scope.Queue.Set(mode: UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        scope.Queue.SetPermissions(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         Assert.Equal("ok", await Unprivileged.RunAsNobodyAsync("msg-send", id));
     }
 

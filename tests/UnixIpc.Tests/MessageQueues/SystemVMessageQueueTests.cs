@@ -164,7 +164,7 @@ public sealed class SystemVMessageQueueTests
         using var scope = new SystemVQueueScope();
         SystemVMessageQueue queue = scope.Queue;
         DateTimeOffset before = queue.Stat().ChangeTime;
-        queue.Set(maxBytes: 10);
+        queue.SetMaxBytes(10);
         SystemVMessageQueueStatus status = queue.Stat();
         Assert.Equal(10, status.MaxBytes);
         Assert.True(status.ChangeTime >= before);
@@ -177,7 +177,7 @@ public sealed class SystemVMessageQueueTests
 
         // The message count is capped by the byte limit too: with a limit of 2, two empty messages fill it.
         using var countScope = new SystemVQueueScope();
-        countScope.Queue.Set(maxBytes: 2);
+        countScope.Queue.SetMaxBytes(2);
         Assert.True(countScope.Queue.TrySend(1, ReadOnlySpan<byte>.Empty));
         Assert.True(countScope.Queue.TrySend(1, ReadOnlySpan<byte>.Empty));
         Assert.False(countScope.Queue.TrySend(1, ReadOnlySpan<byte>.Empty));
@@ -246,7 +246,7 @@ public sealed class SystemVMessageQueueTests
 
             queue.Remove();
             Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => queue.Stat()).Error);
-            Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => queue.Set(maxBytes: 5)).Error);
+            Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => queue.SetMaxBytes(5)).Error);
             Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => SystemVMessageQueue.OpenExisting(key)).Error);
             Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => SystemVMessageQueue.Remove(queue.Id)).Error);
         }
@@ -301,13 +301,13 @@ public sealed class SystemVMessageQueueTests
         Assert.False(queue.TryReceive(new byte[8], TimeSpan.FromMilliseconds(200), out _));
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(190), $"gave up after {clock.Elapsed}");
 
-        queue.Set(maxBytes: 1);
+        queue.SetMaxBytes(1);
         Assert.True(queue.TrySend(1, "x"u8));
         clock.Restart();
         Assert.False(queue.TrySend(1, "y"u8, TimeSpan.FromMilliseconds(200)));
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(190), $"gave up after {clock.Elapsed}");
         Assert.Equal(1, queue.Stat().MessageCount);
-        Assert.False(queue.TryReceive(new byte[8], TimeSpan.Zero, out _, MessageSelector.Type(2)));
+        Assert.False(queue.TryReceive(new byte[8], MessageSelector.Type(2), truncate: false, TimeSpan.Zero, out _));
     }
 
     [Fact]

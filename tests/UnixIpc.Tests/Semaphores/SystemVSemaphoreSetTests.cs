@@ -104,7 +104,7 @@ public sealed class SystemVSemaphoreSetTests
     {
         using var scope = new SetScope(1);
         var clock = Stopwatch.StartNew();
-        Assert.False(scope.Set.TryApply(TimeSpan.FromMilliseconds(200), SemaphoreOperation.Acquire(0)));
+        Assert.False(scope.Set.TryApply([SemaphoreOperation.Acquire(0)], TimeSpan.FromMilliseconds(200)));
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(190), $"gave up after {clock.Elapsed}");
         unsafe
         {
@@ -115,7 +115,7 @@ public sealed class SystemVSemaphoreSetTests
         }
 
         scope.Set.SetValue(0, 1);
-        Assert.True(scope.Set.TryApply(TimeSpan.Zero, SemaphoreOperation.Acquire(0)));
+        Assert.True(scope.Set.TryApply([SemaphoreOperation.Acquire(0)], TimeSpan.Zero));
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class SystemVSemaphoreSetTests
         Assert.True(await blocked.WaitAsync(TimeSpan.FromSeconds(30)));
 
         using var cancel = new CancellationTokenSource();
-        Task<bool> cancellable = await ThreadProbe.StartBlockedAsync(() => { set.Apply(cancel.Token, SemaphoreOperation.Acquire(0)); return true; });
+        Task<bool> cancellable = await ThreadProbe.StartBlockedAsync(() => { set.Apply([SemaphoreOperation.Acquire(0)], cancel.Token); return true; });
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancellable.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, set.GetWaitingForIncrease(0));

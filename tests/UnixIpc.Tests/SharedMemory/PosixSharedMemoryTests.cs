@@ -62,13 +62,13 @@ public sealed class PosixSharedMemoryTests
         {
             var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
             using var shm = PosixSharedMemory.CreateNew(name, 4096, new PosixSharedMemoryOptions { Mode = mode });
-            PosixSharedMemoryInfo before = shm.Stat();
+            PosixSharedMemoryStatus before = shm.Stat();
             using (SafeFdHandle fd = Interop.ShmOpen(name, Interop.O_RDWR | Interop.O_TRUNC, 0))
             {
                 Assert.False(fd.IsInvalid, Interop.LastErrno.ToString());
             }
 
-            PosixSharedMemoryInfo after = shm.Stat();
+            PosixSharedMemoryStatus after = shm.Stat();
             Assert.Equal(0, after.Size);
             Assert.Equal(before.Mode, after.Mode);
             Assert.Equal(before.OwnerUserId, after.OwnerUserId);
@@ -157,7 +157,7 @@ public sealed class PosixSharedMemoryTests
         try
         {
             using var shm = PosixSharedMemory.CreateNew(name, 4096, new PosixSharedMemoryOptions { Mode = 0 });
-            PosixSharedMemoryInfo info = shm.Stat();
+            PosixSharedMemoryStatus info = shm.Stat();
             Assert.Equal(0, (int)info.Mode);
             Assert.Equal((int)TestNative.GetEuid(), info.OwnerUserId);
             Assert.Equal((int)TestNative.GetEgid(), info.OwnerGroupId);
@@ -431,17 +431,24 @@ public sealed class PosixSharedMemoryTests
     }
 
     [Fact]
-    public void SetMode_and_SetOwner_change_the_object()
+    public void SetPermissions_changes_what_it_is_given_and_keeps_the_rest()
     {
         string name = TestNames.Unique("pshm");
         try
         {
             using var shm = PosixSharedMemory.CreateNew(name, 64);
-            shm.SetMode(UnixFileMode.UserRead | UnixFileMode.GroupRead);
+            shm.SetPermissions(UnixFileMode.UserRead | UnixFileMode.GroupRead);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead, shm.Mode);
             int uid = (int)TestNative.GetEuid();
-            shm.SetOwner(uid, null);
-            Assert.Equal(uid, shm.Stat().OwnerUserId);
+            int gid = shm.Stat().OwnerGroupId;
+            shm.SetPermissions(ownerUserId: uid);
+            PosixSharedMemoryStatus status = shm.Stat();
+            Assert.Equal(uid, status.OwnerUserId);
+            Assert.Equal(gid, status.OwnerGroupId);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead, status.Mode); // a null mode kept it
+            shm.SetPermissions();                                                        // nothing given: nothing changes
+            Assert.Equal(status, shm.Stat());
+            Assert.Throws<ArgumentOutOfRangeException>(() => shm.SetPermissions((UnixFileMode)0x1000));
         }
         finally
         {

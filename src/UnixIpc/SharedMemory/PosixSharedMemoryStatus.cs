@@ -6,4 +6,4 @@ namespace UnixIpc;
 /// <param name="Mode">Permission bits.</param>
 /// <param name="OwnerUserId">Owner uid.</param>
 /// <param name="OwnerGroupId">Owner gid.</param>
-public sealed record PosixSharedMemoryInfo(string Name, long Size, UnixFileMode Mode, int OwnerUserId, int OwnerGroupId);
+public sealed record PosixSharedMemoryStatus(string Name, long Size, UnixFileMode Mode, int OwnerUserId, int OwnerGroupId);
