@@ -74,6 +74,12 @@ internal static class CliApp
                 await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
                 return CliExitCode.Usage;
             }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                // A foreign or damaged object under the name, or no room (every participant slot taken): one line.
+                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+                return CliExitCode.Failed;
+            }
             catch (OperationCanceledException)
             {
                 await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: interrupted").ConfigureAwait(false);

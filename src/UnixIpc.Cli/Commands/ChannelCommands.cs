@@ -60,19 +60,27 @@ internal static class ChannelCommands
     {
         Argument<string> name = NameArgument();
         Option<long> count = CliParsers.NumberOption("--count", "Send the data this many times (default 1).", defaultValue: 1);
+        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for room for each message (exit 3, ETIMEDOUT).", defaultValue: -1);
+        var nonBlocking = new Option<bool>("--nonblock") { Description = "Do not wait for room: exit 3 (EAGAIN) when the channel is full." };
         var data = new DataInput();
-        var command = new Command("send", "Send a message (--data, --hex or stdin), waiting for room.") { name, count };
+        var command = new Command("send", "Send a message (--data, --hex or stdin), waiting for room.") { name, count, timeout, nonBlocking };
         data.AddTo(command);
         command.SetAction(CliApp.Handler(console, Noun, "send", (parse, cancellationToken) =>
         {
-            byte[] bytes = data.Read(parse, console);
             long times = parse.GetValue(count);
-            if (times < 1)
+            long ms = parse.GetValue(timeout);
+            if (times < 1 || ms < -1)
             {
-                throw new UsageException("--count must be 1 or more.");
+                throw new UsageException("--count must be 1 or more and --timeout 0 or more.");
             }
 
-            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name));
+            if (ms >= 0 && parse.GetValue(nonBlocking))
+            {
+                throw new UsageException("give --timeout or --nonblock, not both.");
+            }
+
+            byte[] bytes = data.Read(parse, console);
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(ms));
             if (bytes.Length > channel.MaxMessageSize)
             {
                 return Task.FromResult(CliApp.Report(console, Noun, "send", Errno.EMSGSIZE));
@@ -81,13 +89,29 @@ internal static class ChannelCommands
             using SharedMemoryChannelWriter writer = channel.CreateWriter();
             for (long i = 0; i < times; i++)
             {
-                writer.Write(bytes, cancellationToken);
+                bool sent = parse.GetValue(nonBlocking) ? writer.TryWrite(bytes)
+                    : ms >= 0 ? writer.TryWrite(bytes, TimeSpan.FromMilliseconds(ms))
+                    : Write(writer, bytes, cancellationToken);
+                if (!sent)
+                {
+                    return Task.FromResult(CliApp.Report(console, Noun, "send", parse.GetValue(nonBlocking) ? Errno.EAGAIN : Errno.ETIMEDOUT));
+                }
             }
 
             return Task.FromResult(CliExitCode.Success);
         }));
         return command;
     }
+
+    private static bool Write(SharedMemoryChannelWriter writer, byte[] bytes, CancellationToken cancellationToken)
+    {
+        writer.Write(bytes, cancellationToken);
+        return true;
+    }
+
+    // A creator still writing the header is waited for as long as the verb would wait (5 s without --timeout).
+    private static SharedMemoryChannelOpenOptions OpenOptions(long timeoutMs)
+        => new() { ReadyTimeout = timeoutMs >= 0 ? TimeSpan.FromMilliseconds(Math.Min(timeoutMs, 5000)) : TimeSpan.FromSeconds(5) };
 
     private static Command Receive(CliConsole console)
     {
@@ -105,7 +129,7 @@ internal static class ChannelCommands
                 throw new UsageException("--count must be 1 or more and --timeout 0 or more.");
             }
 
-            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name));
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(ms));
             using SharedMemoryChannelReader reader = channel.CreateReader();
             var buffer = new byte[channel.MaxMessageSize];
             for (long i = 0; i < wanted; i++)

@@ -60,6 +60,12 @@ internal readonly record struct ChannelHeader(int Mode, long Capacity, int MaxMe
         }
 
         using MappedRegion region = shm.Map(MapAccess.ReadOnly, 0, ChannelLayout.SlotsOffset);
+        ulong magic = region.Read<ulong>(ChannelLayout.MagicOffset);
+        if (magic != 0 && magic != ChannelLayout.Magic)
+        {
+            throw new InvalidDataException($"{shm.Name} is not a UnixIpc channel (no channel header)."); // a creator writes the magic into zeros: not one being created
+        }
+
         if (region.AtomicReadInt32(ChannelLayout.ReadyOffset) != 1)
         {
             return "has no finished channel header";

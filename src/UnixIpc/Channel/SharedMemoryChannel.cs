@@ -198,10 +198,46 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     }
 
     /// <summary>Removes the channel's name; processes that have it open keep working.</summary>
-    public static void Unlink(string name) => PosixSharedMemory.Unlink(name);
+    /// <exception cref="UnixIpcException">ENOENT when no object has this name.</exception>
+    /// <exception cref="InvalidDataException">The object is not a channel (it is left alone: remove it with <see cref="PosixSharedMemory.Unlink"/>).</exception>
+    public static void Unlink(string name)
+    {
+        name = PosixName.Normalize(name);
+        RequireChannel(name);
+        PosixSharedMemory.Unlink(name);
+    }
 
     /// <summary>Removes the name if it exists.</summary>
-    public static bool TryUnlink(string name) => PosixSharedMemory.TryUnlink(name);
+    /// <exception cref="InvalidDataException">The object is not a channel (it is left alone).</exception>
+    public static bool TryUnlink(string name)
+    {
+        name = PosixName.Normalize(name);
+        return File.Exists("/dev/shm" + name) && RequireChannel(name) && PosixSharedMemory.TryUnlink(name);
+    }
+
+    // Removing a name is for channels only: a shared memory object of someone else's under the name is not ours
+    // to destroy. A channel is a regular file with the channel magic (any version, damaged or not).
+    private static bool RequireChannel(string name)
+    {
+        using SafeFdHandle path = Interop.Open("/dev/shm" + name, Interop.O_PATH | Interop.O_CLOEXEC, 0);
+        if (path.IsInvalid)
+        {
+            return true; // gone (or not visible): shm_unlink says what is wrong
+        }
+
+        Interop.statx st = Interop.FStatx(path, name);
+        bool regular = (st.stx_mode & Interop.S_IFMT) == Interop.S_IFREG;
+        bool isChannel = regular && st.stx_size >= sizeof(ulong) && ReadMagic(name) == ChannelLayout.Magic;
+        return isChannel ? true : throw new InvalidDataException(
+            $"{name} is not a channel ({(regular ? "no channel header" : "not a regular file")}), so it was not removed. If it is yours to remove, use PosixSharedMemory.Unlink (unixipc pshm unlink).");
+    }
+
+    private static ulong ReadMagic(string name)
+    {
+        using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(name, readOnly: true);
+        using MappedRegion header = shm.Map(MapAccess.ReadOnly, 0, sizeof(ulong));
+        return header.Read<ulong>(ChannelLayout.MagicOffset);
+    }
 
     /// <summary>A producer: registers this process in a free participant slot. Use one per thread.</summary>
     public SharedMemoryChannelWriter CreateWriter()

@@ -10,11 +10,7 @@ public sealed class ChannelHeaderValidationTests : IDisposable
     private static readonly SharedMemoryChannelOpenOptions Quick = new() { ReadyTimeout = TimeSpan.FromMilliseconds(50) };
     private readonly string _name = TestNames.Unique("chhdr");
 
-    public void Dispose()
-    {
-        SharedMemoryChannel.TryUnlink(_name);
-        File.Delete("/dev/shm" + _name);
-    }
+    public void Dispose() => File.Delete("/dev/shm" + _name); // what the test made may be a damaged channel, a plain object or a FIFO
 
     public static TheoryData<string, int, long, int, string> DamagedFields => new()
     {
@@ -110,6 +106,30 @@ public sealed class ChannelHeaderValidationTests : IDisposable
 
         InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.OpenExisting(_name, Quick));
         Assert.Contains("not a regular file", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unlink_removes_channels_only()
+    {
+        using (PosixSharedMemory.CreateNew(_name, 65536))
+        {
+        }
+
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.Unlink(_name));
+        Assert.Contains("not a channel (no channel header), so it was not removed", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.TryUnlink(_name));
+        Assert.True(File.Exists("/dev/shm" + _name));
+        PosixSharedMemory.Unlink(_name);
+
+        using (SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 }))
+        {
+        }
+
+        Patch(ChannelLayout.CapacityOffset, 3, 8); // damaged, but a channel: removable
+        SharedMemoryChannel.Unlink(_name);
+        Assert.False(File.Exists("/dev/shm" + _name));
+        Assert.False(SharedMemoryChannel.TryUnlink(_name));
+        Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => SharedMemoryChannel.Unlink(_name)).Error);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ public sealed class ChannelCommandTests : IDisposable
 {
     private readonly string _name = TestNames.Unique("clichan");
 
-    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+    public void Dispose() => PosixSharedMemory.TryUnlink(_name); // some tests leave a plain object under the name
 
     [Fact]
     public async Task Create_send_recv_stat_unlink()
@@ -83,5 +83,42 @@ public sealed class ChannelCommandTests : IDisposable
         Assert.Equal("broadcast", stat.RootElement.GetProperty("mode").GetString());
         Assert.Equal("overrun", stat.RootElement.GetProperty("slow_subscribers").GetString());
         Assert.Equal(1000, stat.RootElement.GetProperty("messages_written").GetInt64());
+    }
+
+    [Fact]
+    public async Task Send_on_a_full_channel_gives_up_when_told_to()
+    {
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "send", _name, "--hex", new string('a', 2 * 2000), "--count", "2")).ExitCode); // full: 2 x 2048 bytes
+
+        CliRunner.Result nonBlocking = await CliRunner.RunAsync("channel", "send", _name, "--data", "x", "--nonblock");
+        Assert.Equal((3, "unixipc: channel send: EAGAIN (Resource temporarily unavailable)\n"), (nonBlocking.ExitCode, nonBlocking.Stderr));
+        CliRunner.Result timed = await CliRunner.RunAsync("channel", "send", _name, "--data", "x", "--timeout", "50");
+        Assert.Equal((3, "unixipc: channel send: ETIMEDOUT (Connection timed out)\n"), (timed.ExitCode, timed.Stderr));
+        Assert.Equal(2, (await CliRunner.RunAsync("channel", "send", _name, "--data", "x", "--timeout", "50", "--nonblock")).ExitCode);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(_name);
+        Assert.Equal(2, channel.Stat().MessagesWritten); // nothing half-sent
+    }
+
+    [Fact]
+    public async Task Unlink_refuses_an_object_that_is_not_a_channel_and_stat_says_what_is_wrong_in_one_line()
+    {
+        using (var plain = PosixSharedMemory.CreateNew(_name, 4096))
+        {
+            using MappedRegion region = plain.Map();
+            region.Write(0, "not a channel"u8);
+        }
+
+        CliRunner.Result unlink = await CliRunner.RunAsync("channel", "unlink", _name);
+        Assert.Equal(1, unlink.ExitCode);
+        Assert.Equal($"unixipc: channel unlink: {_name} is not a channel (no channel header), so it was not removed. If it is yours to remove, use PosixSharedMemory.Unlink (unixipc pshm unlink).\n", unlink.Stderr);
+        Assert.True(File.Exists("/dev/shm" + _name));
+
+        CliRunner.Result stat = await CliRunner.RunAsync("channel", "stat", _name);
+        Assert.Equal(1, stat.ExitCode);
+        Assert.Equal($"unixipc: channel stat: {_name} is not a UnixIpc channel (no channel header).\n", stat.Stderr); // no stack trace
+        CliRunner.Result recv = await CliRunner.RunAsync("channel", "recv", _name, "--timeout", "10");
+        Assert.Equal(1, recv.ExitCode);
+        Assert.DoesNotContain("\n   at ", recv.Stderr, StringComparison.Ordinal);
     }
 }
