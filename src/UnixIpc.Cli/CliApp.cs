@@ -24,8 +24,22 @@ internal static class CliApp
         }
 
         var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false };
-        return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Last resort: an exception that reaches here is a bug (the handlers map every expected failure).
+            // One line and exit 1 for the user; the tests fail on it (LastInternalError).
+            LastInternalError = e;
+            TryWriteError(console, $"unixipc: internal error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}");
+            return CliExitCode.Failed;
+        }
     }
+
+    /// <summary>The last exception only the last-resort handler caught (tests assert it stays null).</summary>
+    public static Exception? LastInternalError { get; set; }
 
     public static RootCommand Build(CliConsole console)
     {
@@ -74,6 +88,22 @@ internal static class CliApp
                 await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
                 return CliExitCode.Usage;
             }
+            catch (UnauthorizedAccessException e) when (e.InnerException is IOException)
+            {
+                // The runtime reports a closed descriptor (EBADF) this way.
+                TryWriteError(console, $"unixipc: {noun} {verb}: cannot write to standard output: {Errno.EBADF} ({UnixIpcException.Describe(Errno.EBADF)})");
+                return CliExitCode.Failed;
+            }
+            catch (StandardOutputException e)
+            {
+                // The reader went away (| head -c1): done, as far as anyone can see. Anything else: one line.
+                if (e.Error != Errno.EPIPE)
+                {
+                    TryWriteError(console, $"unixipc: {noun} {verb}: cannot write to standard output: {e.Error} ({UnixIpcException.Describe(e.Error)})");
+                }
+
+                return e.Error == Errno.EPIPE ? CliExitCode.Success : CliExitCode.Failed;
+            }
             catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
             {
                 // A foreign or damaged object under the name, or no room (every participant slot taken): one line.
@@ -86,6 +116,18 @@ internal static class CliApp
                 return 130;
             }
         };
+
+    // stderr may be closed too: then the exit code is all there is to say.
+    private static void TryWriteError(CliConsole console, string line)
+    {
+        try
+        {
+            console.Error.WriteLine(line);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 
     public static Func<ParseResult, CancellationToken, Task<int>> Handler(CliConsole console, string noun, string verb, Func<ParseResult, int> body)
         => Handler(console, noun, verb, (parse, _) => Task.FromResult(body(parse)));

@@ -32,7 +32,7 @@ internal sealed class CliConsole
 
     public static CliConsole FromProcess()
     {
-        Stream stdout = Console.OpenStandardOutput();
+        Stream stdout = new StandardOutputStream(Console.OpenStandardOutput());
         var writer = new StreamWriter(stdout, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
         var error = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
         // Synchronized: the tour relays lines of several child processes from concurrent tasks, and a bare

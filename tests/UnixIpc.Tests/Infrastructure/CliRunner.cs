@@ -20,6 +20,12 @@ internal static class CliRunner
         var stderr = new StringWriter();
         var console = new CliConsole(stdoutText, stderr, new MemoryStream(stdin ?? []), stdout, isTerminal: false);
         int exit = await CliApp.RunAsync(args, console);
+        if (CliApp.LastInternalError is { } bug)
+        {
+            CliApp.LastInternalError = null;
+            throw new InvalidOperationException($"unixipc {string.Join(' ', args)}: an exception reached the last-resort handler (a bug: every expected failure has its own message)", bug);
+        }
+
         stdoutText.Flush();
         return new Result(exit, stdout.ToArray(), stderr.ToString());
     }
