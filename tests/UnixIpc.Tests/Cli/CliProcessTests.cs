@@ -73,7 +73,7 @@ public sealed class CliProcessTests
                 holder.Kill();
             }
 
-            Cleanup.RemoveSegment(segment.Id);
+            SystemVSharedMemory.TryRemove(segment.Id);
         }
     }
 

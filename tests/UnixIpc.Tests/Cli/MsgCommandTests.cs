@@ -12,13 +12,7 @@ public sealed class MsgCommandTests : IDisposable
     {
         foreach (int id in _ids)
         {
-            try
-            {
-                SystemVMessageQueue.Remove(id);
-            }
-            catch (UnixIpcException)
-            {
-            }
+            SystemVMessageQueue.TryRemove(id);
         }
     }
 

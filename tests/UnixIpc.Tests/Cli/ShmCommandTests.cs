@@ -57,7 +57,7 @@ public sealed class ShmCommandTests
         }
         finally
         {
-            Cleanup.RemoveSegment(id);
+            SystemVSharedMemory.TryRemove(id);
         }
     }
 

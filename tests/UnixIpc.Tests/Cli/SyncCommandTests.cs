@@ -16,7 +16,7 @@ public sealed class SyncCommandTests : IDisposable
         File.Delete(_path);
         foreach (int id in _sets)
         {
-            Cleanup.RemoveSemaphoreSet(id);
+            SystemVSemaphoreSet.TryRemove(id);
         }
     }
 

@@ -7,31 +7,7 @@ internal static class Cleanup
     {
         if (SystemVSharedMemory.TryOpenExisting(key, out SystemVSharedMemory? left))
         {
-            RemoveSegment(left.Id);
-        }
-    }
-
-    public static void RemoveSegment(int id)
-    {
-        try
-        {
-            SystemVSharedMemory.Remove(id);
-        }
-        catch (UnixIpcException e) when (e.Error is Errno.EINVAL or Errno.EIDRM)
-        {
-            // Already gone.
-        }
-    }
-
-    public static void RemoveSemaphoreSet(int id)
-    {
-        try
-        {
-            SystemVSemaphoreSet.Remove(id);
-        }
-        catch (UnixIpcException e) when (e.Error is Errno.EINVAL or Errno.EIDRM)
-        {
-            // Already gone.
+            left.TryRemove();
         }
     }
 }

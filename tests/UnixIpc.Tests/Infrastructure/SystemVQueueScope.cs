@@ -12,12 +12,6 @@ internal sealed class SystemVQueueScope : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            Queue.Remove();
-        }
-        catch (UnixIpcException e) when (e.Error is Errno.EINVAL or Errno.EIDRM)
-        {
-        }
+        Queue.TryRemove();
     }
 }

@@ -87,6 +87,33 @@ public sealed class SystemVMessageQueueCrossProcessTests
     }
 
     [Fact]
+    public async Task WaitToReceiveAsync_and_the_channel_adapters_work_with_another_process()
+    {
+        using var scope = new SystemVQueueScope();
+        SystemVMessageQueue queue = scope.Queue;
+        await using ChildProcess child = await ChildProcess.StartAsync("msg-open", queue.Id.ToString(CultureInfo.InvariantCulture));
+
+        Task<bool> waiting = queue.WaitToReceiveAsync(MessageSelector.Type(7)).AsTask();
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal("sent", await child.SendAsync("send 7 " + Convert.ToHexString("seven"u8)));
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, queue.Stat().MessageCount);
+
+        System.Threading.Channels.ChannelReader<SystemVMessage> reader = queue.AsChannelReader(MessageSelector.Type(7), maxSize: 64);
+        SystemVMessage first = await reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("seven", Encoding.UTF8.GetString(first.Data.Span));
+        Task<SystemVMessage> next = reader.ReadAsync().AsTask();
+        Assert.False(next.IsCompleted);
+        Assert.Equal("sent", await child.SendAsync("send 7 " + Convert.ToHexString("again"u8)));
+        Assert.Equal("again", Encoding.UTF8.GetString((await next.WaitAsync(TimeSpan.FromSeconds(30))).Data.Span));
+
+        System.Threading.Channels.ChannelWriter<SystemVMessage> writer = queue.AsChannelWriter();
+        await writer.WriteAsync(new SystemVMessage(5, "to child"u8.ToArray()));
+        Assert.Equal("5 " + Convert.ToHexString("to child"u8), await child.SendAsync("recv 5"));
+        await child.StopAsync();
+    }
+
+    [Fact]
     [Trait("conformance", "SVMSG-12")]
     public async Task Removal_wakes_a_receiver_and_a_sender_blocked_in_another_process_with_EIDRM()
     {

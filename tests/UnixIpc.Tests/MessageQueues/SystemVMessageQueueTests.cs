@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Threading.Channels;
 
 namespace UnixIpc.Tests;
 
@@ -386,5 +387,141 @@ public sealed class SystemVMessageQueueTests
         });
         Assert.Equal(new[] { "a", "c" }, seen);
         Assert.Equal(1, queue.Stat().MessageCount);
+    }
+
+    [Fact]
+    public void TryRemove_removes_the_queue_once_and_then_answers_false()
+    {
+        SystemVMessageQueue queue = SystemVMessageQueue.CreateNew(IpcKey.Private);
+        Assert.True(queue.TryRemove());
+        Assert.False(queue.TryRemove());
+        Assert.False(SystemVMessageQueue.TryRemove(queue.Id));
+        Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => queue.Remove()).Error);
+    }
+
+    [Fact]
+    public void SetPermissions_changes_what_it_is_given_and_keeps_the_rest()
+    {
+        using var scope = new SystemVQueueScope();
+        SystemVMessageQueue queue = scope.Queue;
+        SystemVMessageQueueStatus before = queue.Stat();
+        queue.SetPermissions(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        SystemVMessageQueueStatus changed = queue.Stat();
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, changed.Mode);
+        Assert.Equal(before.OwnerUserId, changed.OwnerUserId);
+        Assert.Equal(before.OwnerGroupId, changed.OwnerGroupId);
+        Assert.Equal(before.MaxBytes, changed.MaxBytes);
+
+        queue.SetPermissions(ownerUserId: (int)TestNative.GetEuid(), ownerGroupId: (int)TestNative.GetEgid());
+        Assert.Equal(changed.Mode, queue.Stat().Mode); // a null mode kept it
+        queue.SetMaxBytes(100);
+        Assert.Equal(changed.Mode, queue.Stat().Mode);
+        Assert.Equal(100, queue.Stat().MaxBytes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => queue.SetPermissions(UnixFileMode.UserExecute | (UnixFileMode)0x200));
+        Assert.Throws<ArgumentOutOfRangeException>(() => queue.SetPermissions(ownerUserId: -1));
+    }
+
+    [Fact]
+    public async Task WaitToReceiveAsync_completes_when_a_matching_message_arrives_and_takes_nothing()
+    {
+        using var scope = new SystemVQueueScope();
+        SystemVMessageQueue queue = scope.Queue;
+        Task<bool> waiting = queue.WaitToReceiveAsync(MessageSelector.Type(2)).AsTask();
+        Assert.False(waiting.IsCompleted);
+        queue.Send(1, "other"u8);
+        queue.Send(2, "mine"u8);
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await queue.WaitToReceiveAsync(MessageSelector.Type(2)));   // there now: at once
+        Assert.Equal(2, queue.Stat().MessageCount);                            // nothing was taken
+        Assert.Equal("1:other", Take(queue));
+        Assert.Equal("2:mine", Take(queue));
+
+        using var cancel = new CancellationTokenSource();
+        Task<bool> cancelled = queue.WaitToReceiveAsync(cancellationToken: cancel.Token).AsTask();
+        Task<bool> removed = queue.WaitToReceiveAsync().AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(removed.IsCompleted);
+        queue.Remove();
+        Assert.False(await removed.WaitAsync(TimeSpan.FromSeconds(30)));      // removed while waiting: EIDRM
+        Assert.False(await queue.WaitToReceiveAsync());                       // already gone: EINVAL
+        Assert.Throws<ArgumentException>(() => { _ = queue.WaitToReceiveAsync(MessageSelector.CopyAt(0)).AsTask(); });
+    }
+
+    [Fact]
+    public async Task WaitToReceiveAsync_puts_back_an_empty_message_it_had_to_take()
+    {
+        using var scope = new SystemVQueueScope();
+        SystemVMessageQueue queue = scope.Queue;
+        queue.Send(3, ReadOnlySpan<byte>.Empty);
+        Assert.True(await queue.WaitToReceiveAsync());
+        Assert.Equal(1, queue.Stat().MessageCount);
+        Assert.True(queue.TryReceive(new byte[8], out SystemVMessageInfo info));
+        Assert.Equal(new SystemVMessageInfo(3, 0), info);
+    }
+
+    [Fact]
+    public async Task The_channel_adapters_carry_typed_messages_in_order_and_the_reader_completes_on_removal()
+    {
+        using var scope = new SystemVQueueScope();
+        SystemVMessageQueue queue = scope.Queue;
+        ChannelWriter<SystemVMessage> writer = queue.AsChannelWriter();
+        ChannelReader<SystemVMessage> reader = queue.AsChannelReader(maxSize: 64);
+        ChannelReader<SystemVMessage> odd = queue.AsChannelReader(MessageSelector.Type(9), maxSize: 64);
+
+        Task<bool> waiting = reader.WaitToReadAsync().AsTask();
+        Assert.True(writer.TryWrite(new SystemVMessage(1, "first"u8.ToArray())));
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));       // the wait took "first" into the reader
+        await writer.WriteAsync(new SystemVMessage(2, ReadOnlyMemory<byte>.Empty));
+        await writer.WriteAsync(new SystemVMessage(9, "nine"u8.ToArray()));
+        await writer.WriteAsync(new SystemVMessage(3, "third"u8.ToArray()));
+
+        Assert.Equal("nine", Encoding.UTF8.GetString((await odd.ReadAsync()).Data.Span));
+        var seen = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            SystemVMessage message = await reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            seen.Add($"{message.Type}:{Encoding.UTF8.GetString(message.Data.Span)}");
+        }
+
+        Assert.Equal(new[] { "1:first", "2:", "3:third" }, seen);
+        Assert.False(reader.TryRead(out _));
+
+        Task<bool> ending = reader.WaitToReadAsync().AsTask();
+        Assert.False(ending.IsCompleted);
+        queue.Remove();
+        Assert.False(await ending.WaitAsync(TimeSpan.FromSeconds(30)));
+        await reader.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(await writer.WaitToWriteAsync());
+    }
+
+    [Fact]
+    public async Task The_channel_writer_waits_for_room_and_sends_when_a_receiver_makes_it()
+    {
+        using var scope = new SystemVQueueScope();
+        SystemVMessageQueue queue = scope.Queue;
+        queue.SetMaxBytes(4);
+        ChannelWriter<SystemVMessage> writer = queue.AsChannelWriter();
+        Assert.True(await writer.WaitToWriteAsync());
+        await writer.WriteAsync(new SystemVMessage(1, "full"u8.ToArray()));
+        Assert.False(writer.TryWrite(new SystemVMessage(1, "more"u8.ToArray())));
+
+        Task<bool> room = writer.WaitToWriteAsync().AsTask();
+        Assert.False(room.IsCompleted);
+        Assert.Equal("1:full", Take(queue));
+        Assert.True(await room.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        queue.Send(1, "full"u8);
+        Task sending = writer.WriteAsync(new SystemVMessage(2, "more"u8.ToArray())).AsTask();
+        Assert.False(sending.IsCompleted);
+        Assert.Equal("1:full", Take(queue));
+        await sending.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("2:more", Take(queue));
+
+        using var cancel = new CancellationTokenSource();
+        queue.Send(1, "full"u8);
+        Task<bool> cancelled = writer.WaitToWriteAsync(cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 }

@@ -81,7 +81,7 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
         }
         finally
         {
-            Cleanup.RemoveSemaphoreSet(set.Id);
+            SystemVSemaphoreSet.TryRemove(set.Id);
         }
     }
 

@@ -14,16 +14,7 @@ public sealed class SystemVSemaphoreSetTests
 
         public SystemVSemaphoreSet Set { get; }
 
-        public void Dispose()
-        {
-            try
-            {
-                Set.Remove();
-            }
-            catch (UnixIpcException)
-            {
-            }
-        }
+        public void Dispose() => Set.TryRemove();
     }
 
     [Fact]
@@ -148,6 +139,16 @@ public sealed class SystemVSemaphoreSetTests
 
         set.Remove();
         Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => set.TryApply(SemaphoreOperation.Release(0))).Error);
+    }
+
+    [Fact]
+    public void TryRemove_removes_the_set_once_and_then_answers_false()
+    {
+        SystemVSemaphoreSet set = SystemVSemaphoreSet.CreateNew(IpcKey.Private, 1);
+        Assert.True(SystemVSemaphoreSet.TryRemove(set.Id));
+        Assert.False(set.TryRemove());
+        Assert.False(SystemVSemaphoreSet.TryRemove(set.Id));
+        Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => set.Remove()).Error);
     }
 
     [Fact]

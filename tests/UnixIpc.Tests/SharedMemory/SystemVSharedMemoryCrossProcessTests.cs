@@ -135,7 +135,7 @@ public sealed class SystemVSharedMemoryCrossProcessTests
         }
         finally
         {
-            Cleanup.RemoveSegment(segment.Id);
+            SystemVSharedMemory.TryRemove(segment.Id);
 
             File.Delete(file);
         }

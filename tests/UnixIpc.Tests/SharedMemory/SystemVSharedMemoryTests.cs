@@ -5,8 +5,6 @@ public sealed class SystemVSharedMemoryTests
 {
     private static SystemVSharedMemory NewPrivate(long size = 4096) => SystemVSharedMemory.CreateNew(IpcKey.Private, size);
 
-    private static void RemoveQuietly(SystemVSharedMemory segment) => Cleanup.RemoveSegment(segment.Id);
-
     [Fact]
     [Trait("conformance", "SVSHM-01")]
     public void A_new_segment_reads_as_zeros_and_two_attachments_share_bytes()
@@ -26,7 +24,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -65,7 +63,7 @@ public sealed class SystemVSharedMemoryTests
         {
             if (segment is not null)
             {
-                RemoveQuietly(segment);
+                segment.TryRemove();
             }
 
             File.Delete(file);
@@ -102,7 +100,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -129,7 +127,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -166,7 +164,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
             File.Delete(file);
         }
     }
@@ -192,7 +190,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -215,7 +213,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -236,7 +234,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -272,7 +270,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -292,8 +290,19 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
+    }
+
+    [Fact]
+    public void TryRemove_removes_the_segment_once_and_then_answers_false()
+    {
+        SystemVSharedMemory segment = NewPrivate();
+        Assert.True(segment.TryRemove());
+        Assert.False(segment.TryRemove());
+        Assert.False(SystemVSharedMemory.TryRemove(segment.Id));
+        Assert.Equal(Errno.EINVAL, Assert.Throws<UnixIpcException>(() => segment.Remove()).Error);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SystemVSharedMemory.TryRemove(-1));
     }
 
     [Fact]
@@ -309,7 +318,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
 
         UnixIpcException e = Assert.Throws<UnixIpcException>(() => SystemVSharedMemory.Remove(segment.Id));
@@ -341,7 +350,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
@@ -359,7 +368,7 @@ public sealed class SystemVSharedMemoryTests
         }
         finally
         {
-            RemoveQuietly(segment);
+            segment.TryRemove();
         }
     }
 
