@@ -229,8 +229,18 @@ public sealed class PosixSharedMemory : IDisposable
             throw new ArgumentOutOfRangeException(nameof(mode), m, "Not a valid file mode.");
         }
 
-        uint uid = ownerUserId is int u ? checked((uint)u) : uint.MaxValue;
-        uint gid = ownerGroupId is int g ? checked((uint)g) : uint.MaxValue;
+        if (ownerUserId is int u)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(u, nameof(ownerUserId));
+        }
+
+        if (ownerGroupId is int g)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(g, nameof(ownerGroupId));
+        }
+
+        uint uid = ownerUserId is int newUid ? (uint)newUid : uint.MaxValue; // -1: fchown leaves it as it is
+        uint gid = ownerGroupId is int newGid ? (uint)newGid : uint.MaxValue;
         SafeFdHandle fd = Handle;
         if (mode is UnixFileMode newMode)
         {

@@ -449,6 +449,7 @@ public sealed class PosixSharedMemoryTests
             shm.SetPermissions();                                                        // nothing given: nothing changes
             Assert.Equal(status, shm.Stat());
             Assert.Throws<ArgumentOutOfRangeException>(() => shm.SetPermissions((UnixFileMode)0x1000));
+            Assert.Throws<ArgumentOutOfRangeException>(() => shm.SetPermissions(ownerGroupId: -1));
         }
         finally
         {
