@@ -7,7 +7,7 @@ public sealed class SharedMemoryChannelTests : IDisposable
 {
     private readonly string _name = TestNames.Unique("chan");
 
-    public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
+    public void Dispose() => PosixSharedMemory.TryUnlink(_name); // one test leaves a plain object under the name
 
     private SharedMemoryChannel NewChannel(long capacity = 65536) => SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = capacity });
 
