@@ -23,11 +23,11 @@ internal static class ChannelCommands
     {
         Argument<string> name = NameArgument();
         Option<long> capacity = CliParsers.NumberOption("--capacity", "Ring size in bytes: a power of two from 4096 to 1073741824.", required: true);
-        var mode = new Option<string>("--mode") { Description = "queue (each message to one consumer) or broadcast (to every subscriber).", DefaultValueFactory = _ => "queue" };
+        var mode = new Option<string>("--delivery") { Description = "queue (each message to one consumer) or broadcast (to every subscriber).", DefaultValueFactory = _ => "queue" };
         mode.AcceptOnlyFromAmong("queue", "broadcast");
         var overrun = new Option<bool>("--overrun") { Description = "Broadcast only: producers never wait for subscribers; a subscriber a full ring behind skips ahead and is told how many messages it lost." };
         var command = new Command("create", "Create a channel and print its name.") { name, capacity, mode, overrun };
-        var modeBits = new Option<UnixFileMode>("--mode-bits")
+        var modeBits = new Option<UnixFileMode>("--mode") // permissions, as in every other create verb
         {
             Description = "Permissions in octal, e.g. 0600.",
             DefaultValueFactory = _ => UnixFileMode.UserRead | UnixFileMode.UserWrite,
@@ -39,7 +39,7 @@ internal static class ChannelCommands
             bool broadcast = parse.GetValue(mode) == "broadcast";
             if (parse.GetValue(overrun) && !broadcast)
             {
-                throw new UsageException("--overrun needs --mode broadcast: a queue never drops a message.");
+                throw new UsageException("--overrun needs --delivery broadcast: a queue never drops a message.");
             }
 
             var options = new SharedMemoryChannelOptions

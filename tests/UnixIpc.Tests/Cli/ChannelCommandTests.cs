@@ -12,7 +12,7 @@ public sealed class ChannelCommandTests : IDisposable
     [Fact]
     public async Task Create_send_recv_stat_unlink()
     {
-        Assert.Equal(_name + "\n", (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "65536", "--mode-bits", "0640")).Stdout);
+        Assert.Equal(_name + "\n", (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "65536", "--mode", "0640")).Stdout);
         Assert.Equal("unixipc: channel create: EEXIST (File exists)\n", (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "65536")).Stderr);
         Assert.Equal(0, (await CliRunner.RunAsync("channel", "send", _name, "--data", "hi", "--count", "3")).ExitCode);
         Assert.Equal(0, (await CliRunner.RunAsync(["channel", "send", _name], "from stdin"u8.ToArray())).ExitCode);
@@ -51,7 +51,7 @@ public sealed class ChannelCommandTests : IDisposable
     [Fact]
     public async Task A_broadcast_channel_reports_its_mode()
     {
-        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--mode", "broadcast")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--delivery", "broadcast")).ExitCode);
         using JsonDocument stat = JsonDocument.Parse((await CliRunner.RunAsync("channel", "stat", _name, "--json")).Stdout);
         Assert.Equal("broadcast", stat.RootElement.GetProperty("mode").GetString());
     }
@@ -59,7 +59,7 @@ public sealed class ChannelCommandTests : IDisposable
     [Fact]
     public async Task An_overrun_channel_reports_its_policy_and_recv_says_how_many_messages_it_lost()
     {
-        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--mode", "broadcast", "--overrun")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096", "--delivery", "broadcast", "--overrun")).ExitCode);
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(_name);
         Task<CliRunner.Result> recv = Task.Run(() => CliRunner.RunAsync("channel", "recv", _name, "--json", "--timeout", "60000"));
         Assert.True(SpinWait.SpinUntil(() => channel.Stat().Participants.Count == 1, TimeSpan.FromSeconds(30)), "recv never subscribed");
