@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using UnixIpc;
+
+namespace UnixIpc.Tests;
+
+/// <summary>Scenarios on POSIX and System V shared memory.</summary>
+internal static class SharedMemoryScenarios
+{
+    // Serves reads and writes of one region until "exit": "read OFFSET LENGTH" (hex), "write OFFSET HEX",
+    // "add32 OFFSET TIMES" (atomic adds), "detach" (disposes the region first).
+    public static int ServeRegion(MappedRegion region)
+    {
+        using (region)
+        {
+            return LineServer.Serve(words => words[0] switch
+            {
+                "read" => Read(region, long.Parse(words[1], CultureInfo.InvariantCulture), int.Parse(words[2], CultureInfo.InvariantCulture)),
+                "write" => Done(() => region.Write(long.Parse(words[1], CultureInfo.InvariantCulture), Convert.FromHexString(words[2])), "ok"),
+                "add32" => Done(() => AddTimes(region, long.Parse(words[1], CultureInfo.InvariantCulture), int.Parse(words[2], CultureInfo.InvariantCulture)), "ok"),
+                "detach" => Done(region.Dispose, "ok"),
+                _ => null,
+            });
+        }
+    }
+
+    private static string Read(MappedRegion region, long offset, int length)
+    {
+        var buffer = new byte[length];
+        int n = region.Read(offset, buffer);
+        return Convert.ToHexString(buffer, 0, n);
+    }
+
+    private static void AddTimes(MappedRegion region, long offset, int times)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            region.AtomicAddInt32(offset, 1);
+        }
+    }
+
+    private static string Done(Action action, string answer)
+    {
+        action();
+        return answer;
+    }
+
+    // PSHM-12: after "go", try to create every name exclusively; print how many this process won.
+    public static int RaceCreate(string[] names)
+    {
+        Console.WriteLine("READY");
+        if (Console.ReadLine() != "go")
+        {
+            return 1;
+        }
+
+        int won = 0;
+        foreach (string name in names)
+        {
+            try
+            {
+                using PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, 64);
+                won++;
+            }
+            catch (UnixIpcException e) when (e.Error == Errno.EEXIST)
+            {
+            }
+        }
+
+        Console.WriteLine(won.ToString(CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    // PSHM-16: with every descriptor below RLIMIT_NOFILE in use, creating fails with EMFILE.
+    public static int CreateWithoutDescriptors(string name)
+    {
+        Console.WriteLine("READY");
+        int highest = Directory.EnumerateFiles("/proc/self/fd").Select(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture)).Max();
+        var limit = new RLimit { Current = (ulong)highest + 8, Maximum = ulong.MaxValue };
+        Native.GetRLimit(Native.RLIMIT_NOFILE, out RLimit old);
+        limit.Maximum = old.Maximum;
+        if (Native.SetRLimit(Native.RLIMIT_NOFILE, in limit) != 0)
+        {
+            throw new InvalidOperationException("setrlimit failed");
+        }
+
+        var held = new List<Microsoft.Win32.SafeHandles.SafeFileHandle>();
+        try
+        {
+            while (true)
+            {
+                held.Add(File.OpenHandle("/dev/null"));
+            }
+        }
+        catch (IOException)
+        {
+            // The table is full now.
+        }
+
+        string outcome;
+        try
+        {
+            using PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, 64);
+            outcome = "created";
+        }
+        catch (UnixIpcException e)
+        {
+            outcome = e.Error + " " + e.Message;
+        }
+
+        foreach (var handle in held)
+        {
+            handle.Dispose();
+        }
+
+        PosixSharedMemory.TryUnlink(name);
+        Console.WriteLine(outcome);
+        return 0;
+    }
+
+    // Creates a private segment of SIZE bytes as this (unprivileged) user, tries SHM_LOCK, removes it.
+    public static void LockOwnSegment(long size)
+    {
+        SystemVSharedMemory segment = SystemVSharedMemory.CreateNew(IpcKey.Private, size);
+        try
+        {
+            segment.Lock();
+            segment.Unlock();
+        }
+        finally
+        {
+            segment.Remove();
+        }
+    }
+}
