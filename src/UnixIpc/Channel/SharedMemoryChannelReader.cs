@@ -107,7 +107,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             return true;
         }
 
-        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long deadline = Timeouts.DeadlineFrom(timeout);
         while (true)
         {
             if (!_channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, CancellationToken.None, _stalledAt))
@@ -129,7 +129,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long deadline = Timeouts.DeadlineFrom(timeout);
         return _channel.WaitUntil(_hasData, ChannelLayout.DataSeqOffset, ChannelLayout.DataSleepersOffset, _slot, deadline, cancellationToken, _stalledAt);
     }
 

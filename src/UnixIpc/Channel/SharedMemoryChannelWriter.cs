@@ -65,7 +65,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
             return true;
         }
 
-        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long deadline = Timeouts.DeadlineFrom(timeout);
         while (true)
         {
             if (!WaitForRoom(message.Length, deadline, CancellationToken.None))

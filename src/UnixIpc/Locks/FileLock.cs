@@ -93,10 +93,7 @@ public sealed class FileLock : IDisposable
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.</param>
     public bool TryLock(FileLockType type, long start, long length, TimeSpan timeout)
     {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A time-out is zero or more, or Timeout.InfiniteTimeSpan.");
-        }
+        Timeouts.Validate(timeout);
 
         if (TryLock(type, start, length))
         {

@@ -17,7 +17,7 @@ public sealed partial class PosixMessageQueue
     public bool TryReceive(Span<byte> buffer, TimeSpan timeout, out PosixMessageInfo message)
     {
         CheckReceive(buffer);
-        CheckTimeout(timeout);
+        Timeouts.Validate(timeout);
         if (timeout == Timeout.InfiniteTimeSpan)
         {
             message = Receive(buffer);

@@ -18,7 +18,7 @@ public sealed partial class PosixMessageQueue
     public bool TrySend(ReadOnlySpan<byte> message, int priority, TimeSpan timeout)
     {
         CheckSend(message, priority);
-        CheckTimeout(timeout);
+        Timeouts.Validate(timeout);
         if (timeout == Timeout.InfiniteTimeSpan)
         {
             Send(message, priority);
@@ -147,23 +147,11 @@ public sealed partial class PosixMessageQueue
         return result ? true : throw new ObjectDisposedException(ToString());
     }
 
-    private static void CheckTimeout(TimeSpan timeout)
-    {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A time-out is zero or more, or Timeout.InfiniteTimeSpan.");
-        }
-    }
-
     /// <summary>The deadline that means "do not wait".</summary>
     private const long NoWait = long.MinValue;
 
-    // Deadlines are kept on the monotonic clock; each mq_timed* call converts what remains to CLOCK_REALTIME.
-    private static long DeadlineFrom(TimeSpan timeout) => System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    // Deadlines are kept on the monotonic clock (Timeouts); each mq_timed* call converts what remains to CLOCK_REALTIME.
+    private static long DeadlineFrom(TimeSpan timeout) => Timeouts.DeadlineFrom(timeout);
 
-    private static TimeSpan RemainingUntil(long deadline)
-    {
-        long left = deadline - System.Diagnostics.Stopwatch.GetTimestamp();
-        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)left / System.Diagnostics.Stopwatch.Frequency);
-    }
+    private static TimeSpan RemainingUntil(long deadline) => Timeouts.RemainingUntil(deadline);
 }

@@ -32,7 +32,7 @@ public sealed partial class SystemVMessageQueue
     public bool TryReceive(Span<byte> buffer, MessageSelector selector, bool truncate, TimeSpan timeout, out SystemVMessageInfo message)
     {
         ValidateWaitable(selector);
-        ValidateTimeout(timeout);
+        Timeouts.Validate(timeout);
         if (ReceiveCore(buffer, selector, truncate, Interop.IPC_NOWAIT, scope: null, out message))
         {
             return true;

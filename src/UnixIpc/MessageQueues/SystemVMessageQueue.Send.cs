@@ -17,7 +17,7 @@ public sealed partial class SystemVMessageQueue
     public bool TrySend(long type, ReadOnlySpan<byte> message, TimeSpan timeout)
     {
         ValidateType(type);
-        ValidateTimeout(timeout);
+        Timeouts.Validate(timeout);
         if (SendCore(type, message, Interop.IPC_NOWAIT, scope: null))
         {
             return true;
@@ -111,14 +111,6 @@ public sealed partial class SystemVMessageQueue
         if (type <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(type), type, "A System V message type must be at least 1 (the kernel refuses 0 and below with EINVAL).");
-        }
-    }
-
-    private static void ValidateTimeout(TimeSpan timeout)
-    {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A time-out is zero or more, or Timeout.InfiniteTimeSpan.");
         }
     }
 }

@@ -31,10 +31,7 @@ public sealed partial class PosixSemaphore
     /// </summary>
     public unsafe bool TryWait(TimeSpan timeout)
     {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A time-out is zero or more, or Timeout.InfiniteTimeSpan.");
-        }
+        Timeouts.Validate(timeout);
 
         if (timeout == Timeout.InfiniteTimeSpan)
         {

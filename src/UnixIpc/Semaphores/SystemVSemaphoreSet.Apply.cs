@@ -14,10 +14,7 @@ public sealed partial class SystemVSemaphoreSet
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.</param>
     public bool TryApply(ReadOnlySpan<SemaphoreOperation> operations, TimeSpan timeout)
     {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A time-out is zero or more, or Timeout.InfiniteTimeSpan.");
-        }
+        Timeouts.Validate(timeout);
 
         return timeout == Timeout.InfiniteTimeSpan
             ? ApplyCore(operations, forceNoWait: false, timeout: null, scope: null)
@@ -93,7 +90,7 @@ public sealed partial class SystemVSemaphoreSet
             };
         }
 
-        long deadline = timeout is TimeSpan t ? System.Diagnostics.Stopwatch.GetTimestamp() + (long)(t.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : 0;
+        long deadline = timeout is TimeSpan t ? Timeouts.DeadlineFrom(t) : Timeouts.NoDeadline;
         fixed (Interop.sembuf* sops = buffers)
         {
             while (true)
@@ -110,8 +107,7 @@ public sealed partial class SystemVSemaphoreSet
                 }
                 else
                 {
-                    long left = Math.Max(0, deadline - System.Diagnostics.Stopwatch.GetTimestamp());
-                    Interop.timespec relative = Interop.timespec.Relative(TimeSpan.FromSeconds((double)left / System.Diagnostics.Stopwatch.Frequency));
+                    Interop.timespec relative = Interop.timespec.Relative(Timeouts.RemainingUntil(deadline));
                     result = Interop.SemTimedOp(Id, sops, (nuint)operations.Length, &relative);
                 }
 
