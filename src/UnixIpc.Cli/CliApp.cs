@@ -28,6 +28,12 @@ internal static class CliApp
         {
             return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
+        catch (StandardOutputException e)
+        {
+            // Help or version text that could not be written.
+            TryWriteError(console, $"unixipc: cannot write to standard output: {e.Error} ({UnixIpcException.Describe(e.Error)})");
+            return e.Error == Errno.EPIPE ? CliExitCode.Success : CliExitCode.Failed;
+        }
         catch (Exception e)
         {
             // Last resort: an exception that reaches here is a bug (the handlers map every expected failure).
@@ -87,12 +93,6 @@ internal static class CliApp
             {
                 await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
                 return CliExitCode.Usage;
-            }
-            catch (UnauthorizedAccessException e) when (e.InnerException is IOException)
-            {
-                // The runtime reports a closed descriptor (EBADF) this way.
-                TryWriteError(console, $"unixipc: {noun} {verb}: cannot write to standard output: {Errno.EBADF} ({UnixIpcException.Describe(Errno.EBADF)})");
-                return CliExitCode.Failed;
             }
             catch (StandardOutputException e)
             {

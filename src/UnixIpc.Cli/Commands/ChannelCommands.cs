@@ -79,8 +79,8 @@ internal static class ChannelCommands
                 throw new UsageException("give --timeout or --nonblock, not both.");
             }
 
-            byte[] bytes = data.Read(parse, console);
             using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(ms));
+            byte[] bytes = data.Read(parse, console, channel.MaxMessageSize);
             if (bytes.Length > channel.MaxMessageSize)
             {
                 return Task.FromResult(CliApp.Report(console, Noun, "send", Errno.EMSGSIZE));
@@ -101,6 +101,13 @@ internal static class ChannelCommands
             return Task.FromResult(CliExitCode.Success);
         }));
         return command;
+    }
+
+    private static bool TryLease(SharedMemoryChannelReader reader, out ReadLease lease, out int length)
+    {
+        bool got = reader.TryRead(out lease);
+        length = got ? lease.Length : 0;
+        return got;
     }
 
     private static bool Write(SharedMemoryChannelWriter writer, byte[] bytes, CancellationToken cancellationToken)
@@ -132,22 +139,26 @@ internal static class ChannelCommands
             using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(ms));
             using SharedMemoryChannelReader reader = channel.CreateReader();
             var buffer = new byte[channel.MaxMessageSize];
+            bool overrun = channel.SlowSubscribers == SlowSubscriberPolicy.Overrun;
             for (long i = 0; i < wanted; i++)
             {
-                int length;
+                // Each message is printed before it is released: if stdout fails (closed, full, a reader gone), the
+                // reader is disposed still holding it, and the channel hands it to another consumer (queue).
+                // Overrun reads copy (nothing to hold: producers may overwrite it anyway).
+                var waited = System.Diagnostics.Stopwatch.StartNew();
                 long lostBefore = reader.MessagesLost;
-                if (ms >= 0)
+                int length;
+                ReadLease lease = default;
+                while (!(overrun ? reader.TryRead(buffer, out length) : TryLease(reader, out lease, out length)))
                 {
-                    if (!reader.TryRead(buffer, TimeSpan.FromMilliseconds(ms), out length))
+                    TimeSpan left = ms < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms) - waited.Elapsed;
+                    if ((ms >= 0 && left <= TimeSpan.Zero) || !reader.WaitToRead(left, cancellationToken))
                     {
                         return Task.FromResult(CliApp.Report(console, Noun, "recv", Errno.ETIMEDOUT));
                     }
                 }
-                else
-                {
-                    length = reader.Read(buffer, cancellationToken);
-                }
 
+                ReadOnlySpan<byte> message = overrun ? buffer.AsSpan(0, length) : lease.Span;
                 long lost = reader.MessagesLost - lostBefore;
                 if (lost > 0 && !parse.GetValue(json))
                 {
@@ -156,11 +167,16 @@ internal static class ChannelCommands
 
                 if (parse.GetValue(json))
                 {
-                    MessageOutput.Write(console, buffer.AsSpan(0, length), "index", i, json: true, channel.SlowSubscribers == SlowSubscriberPolicy.Overrun ? lost : null);
+                    MessageOutput.Write(console, message, "index", i, json: true, overrun ? lost : null);
                 }
                 else
                 {
-                    console.WriteBytes(buffer.AsSpan(0, length));
+                    console.WriteBytes(message);
+                }
+
+                if (!overrun)
+                {
+                    lease.Release();
                 }
             }
 

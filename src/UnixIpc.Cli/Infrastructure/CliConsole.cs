@@ -34,7 +34,7 @@ internal sealed class CliConsole
     {
         Stream stdout = new StandardOutputStream(Console.OpenStandardOutput());
         var writer = new StreamWriter(stdout, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
-        var error = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
+        var error = new StreamWriter(new BestEffortStream(Console.OpenStandardError()), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
         // Synchronized: the tour relays lines of several child processes from concurrent tasks, and a bare
         // StreamWriter interleaves (or loses) characters of lines written at the same moment.
         return new CliConsole(TextWriter.Synchronized(writer), TextWriter.Synchronized(error), Console.OpenStandardInput(), stdout, !Console.IsOutputRedirected, !Console.IsErrorRedirected);

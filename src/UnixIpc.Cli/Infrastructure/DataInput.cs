@@ -16,7 +16,11 @@ internal sealed class DataInput
         command.Add(Hex);
     }
 
-    public byte[] Read(ParseResult parse, CliConsole console)
+    /// <summary>
+    /// The data. Standard input is read up to <paramref name="limit"/> + 1 bytes only: more than the largest
+    /// message that could be sent is refused (EMSGSIZE) without buffering an endless stream.
+    /// </summary>
+    public byte[] Read(ParseResult parse, CliConsole console, int limit = int.MaxValue - 1)
     {
         string? text = parse.GetValue(Data);
         string? hex = parse.GetValue(Hex);
@@ -36,8 +40,16 @@ internal sealed class DataInput
         }
 
         using var buffer = new MemoryStream();
-        console.StandardInput.CopyTo(buffer);
-        return buffer.ToArray();
+        var chunk = new byte[65536];
+        int read;
+        while (buffer.Length <= limit && (read = console.StandardInput.Read(chunk, 0, (int)Math.Min(chunk.Length, limit + 1L - buffer.Length))) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.Length > limit
+            ? throw new UnixIpcException(Errno.EMSGSIZE, "read", "standard input", null, $"Standard input holds more than the largest message ({limit} bytes).")
+            : buffer.ToArray();
     }
 
     public static byte[] ParseHex(string hex)

@@ -66,3 +66,50 @@ internal sealed class StandardOutputException(IOException inner, Errno? error = 
     /// <summary>The errno (the runtime puts the raw errno into the HResult of I/O errors on Unix).</summary>
     public Errno Error { get; } = error ?? (Enum.IsDefined((Errno)inner.HResult) ? (Errno)inner.HResult : Errno.EIO);
 }
+
+/// <summary>
+/// stderr: written when it can be, silently dropped when it cannot (closed or full). The exit code still says
+/// what happened, and a failure to report a failure must not turn into another one (or an abort).
+/// </summary>
+internal sealed class BestEffortStream(Stream inner) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            inner.Write(buffer);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    public override void Flush()
+    {
+        try
+        {
+            inner.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

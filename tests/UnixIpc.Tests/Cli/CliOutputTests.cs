@@ -16,8 +16,50 @@ public sealed class CliOutputTests
     [MemberData(nameof(Cases))]
     public async Task A_standard_output_that_cannot_be_written_is_one_line_and_an_exit_code(string redirection, int exitCode, string stderr)
     {
-        string cli = $"'{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}'";
-        ProcessRunner.Result result = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"set -o pipefail; {cli} limits --json {redirection}"]);
+        ProcessRunner.Result result = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"set -o pipefail; {Cli} limits --json {redirection}"]);
         Assert.True((exitCode, stderr) == (result.ExitCode, result.Stderr), result.ToString());
     }
+
+    [Fact]
+    public async Task A_closed_stderr_changes_no_exit_code()
+    {
+        ProcessRunner.Result usage = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} channel bogus 2>&-"]);
+        Assert.True(usage.ExitCode == 2, usage.ToString());
+        ProcessRunner.Result help = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} channel --help > /dev/full"]);
+        Assert.True(help.ExitCode == 1 && help.Stderr == "unixipc: cannot write to standard output: ENOSPC (No space left on device)\n", help.ToString());
+    }
+
+    [Fact]
+    public async Task A_message_received_for_a_standard_output_that_fails_goes_to_the_next_consumer()
+    {
+        string name = TestNames.Unique("cliout");
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 4096, UnlinkOnDispose = true });
+        using (SharedMemoryChannelWriter writer = channel.CreateWriter())
+        {
+            Assert.True(writer.TryWrite("keep me"u8));
+        }
+
+        foreach (string redirection in new[] { "> /dev/full", ">&-" }) // (not "| true": the pipe may take the bytes before its reader is gone)
+        {
+            ProcessRunner.Result failed = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} channel recv {name} --timeout 5000 {redirection}"]);
+            Assert.True(failed.ExitCode is 0 or 1, failed.ToString());
+        }
+
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var buffer = new byte[64];
+        Assert.True(reader.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the message was taken and lost");
+        Assert.Equal("keep me"u8.ToArray(), buffer[..length]);
+    }
+
+    [Fact]
+    public async Task Endless_standard_input_is_refused_at_the_largest_message_without_reading_it_all()
+    {
+        string name = TestNames.Unique("clizero");
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 4096, UnlinkOnDispose = true });
+        ProcessRunner.Result result = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} channel send {name} --timeout 100 < /dev/zero"]);
+        Assert.True(result.ExitCode == 1 && result.Stderr == "unixipc: channel send: EMSGSIZE (Message too long)\n", result.ToString());
+        Assert.Equal(0, channel.Stat().MessagesWritten);
+    }
+
+    private static string Cli => $"'{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}'";
 }
