@@ -93,29 +93,12 @@ public sealed partial class PosixMessageQueue : IDisposable
     {
         name = PosixName.Normalize(name);
         int create = Flags(access) | Interop.O_CREAT | Interop.O_EXCL;
-        while (true)
-        {
-            // Create exclusively first, so we know whether we made it and must apply the mode.
-            if (TryOpenCore(name, create, options, out SafeMessageQueueHandle? handle, out Errno error))
-            {
-                return InitializeCreated(handle, name, access, options);
-            }
-
-            if (error != Errno.EEXIST)
-            {
-                throw CreateFailure(error, name, create, options);
-            }
-
-            if (TryOpenCore(name, Flags(access), null, out handle, out error))
-            {
-                return new PosixMessageQueue(handle, name, access, options?.UnlinkOnDispose ?? false);
-            }
-
-            if (error != Errno.ENOENT)
-            {
-                throw Interop.Fail(error, "mq_open", name, Arguments(name, Flags(access), null));
-            }
-        }
+        SafeMessageQueueHandle handle = PosixNamedObject.CreateOrOpen(
+            (bool exclusive, [NotNullWhen(true)] out SafeMessageQueueHandle? h, out Errno e) => TryOpenCore(name, exclusive ? create : Flags(access), exclusive ? options : null, out h, out e),
+            error => CreateFailure(error, name, create, options),
+            error => Interop.Fail(error, "mq_open", name, Arguments(name, Flags(access), null)),
+            out bool created);
+        return created ? InitializeCreated(handle, name, access, options) : new PosixMessageQueue(handle, name, access, options?.UnlinkOnDispose ?? false);
     }
 
     /// <summary>Opens an existing queue (no O_CREAT).</summary>
@@ -146,24 +129,13 @@ public sealed partial class PosixMessageQueue : IDisposable
     /// <exception cref="UnixIpcException">ENOENT when no queue has this name.</exception>
     public static void Unlink(string name)
     {
-        name = PosixName.Normalize(name);
-        if (Interop.MqUnlink(name) == -1)
-        {
-            throw Interop.Fail(Interop.LastErrno, "mq_unlink", name);
-        }
+        PosixNamedObject.Unlink(PosixName.Normalize(name), Interop.MqUnlink, "mq_unlink");
     }
 
     /// <summary>Removes the name if it exists; <see langword="false"/> when there was nothing to remove.</summary>
     public static bool TryUnlink(string name)
     {
-        name = PosixName.Normalize(name);
-        if (Interop.MqUnlink(name) == 0)
-        {
-            return true;
-        }
-
-        Errno error = Interop.LastErrno;
-        return error == Errno.ENOENT ? false : throw Interop.Fail(error, "mq_unlink", name);
+        return PosixNamedObject.TryUnlink(PosixName.Normalize(name), Interop.MqUnlink, "mq_unlink");
     }
 
     /// <summary>Reads capacity, message size, the number of queued messages and the O_NONBLOCK flag (mq_getattr).</summary>

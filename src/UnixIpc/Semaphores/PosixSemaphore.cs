@@ -80,28 +80,15 @@ public sealed partial class PosixSemaphore : IDisposable
         name = PosixName.Normalize(name, PosixName.NameMax - 4);
         ArgumentOutOfRangeException.ThrowIfNegative(initialValue);
         options ??= new PosixSemaphoreOptions();
-        while (true)
-        {
-            if (TryOpenCore(name, Interop.O_CREAT | Interop.O_EXCL, options.Mode, initialValue, out SafePosixSemaphoreHandle? handle, out Errno error))
-            {
-                return InitializeCreated(handle, name, options);
-            }
-
-            if (error != Errno.EEXIST)
-            {
-                throw Interop.Fail(error, "sem_open", name, $"\"{name}\", O_CREAT|O_EXCL, 0{Convert.ToString((int)options.Mode, 8)}, {initialValue}");
-            }
-
-            if (TryOpenCore(name, 0, 0, 0, out handle, out error))
-            {
-                return new PosixSemaphore(handle, name, options.UnlinkOnDispose);
-            }
-
-            if (error != Errno.ENOENT)
-            {
-                throw Interop.Fail(error, "sem_open", name, $"\"{name}\", 0");
-            }
-        }
+        UnixFileMode mode = options.Mode;
+        SafePosixSemaphoreHandle handle = PosixNamedObject.CreateOrOpen(
+            (bool exclusive, [NotNullWhen(true)] out SafePosixSemaphoreHandle? h, out Errno e) => exclusive
+                ? TryOpenCore(name, Interop.O_CREAT | Interop.O_EXCL, mode, initialValue, out h, out e)
+                : TryOpenCore(name, 0, 0, 0, out h, out e),
+            error => Interop.Fail(error, "sem_open", name, $"\"{name}\", O_CREAT|O_EXCL, 0{Convert.ToString((int)mode, 8)}, {initialValue}"),
+            error => Interop.Fail(error, "sem_open", name, $"\"{name}\", 0"),
+            out bool created);
+        return created ? InitializeCreated(handle, name, options) : new PosixSemaphore(handle, name, options.UnlinkOnDispose);
     }
 
     /// <summary>Opens an existing named semaphore.</summary>
@@ -131,24 +118,13 @@ public sealed partial class PosixSemaphore : IDisposable
     /// <summary>Removes the name (sem_unlink). Open handles keep working on the old semaphore; the name can be reused at once.</summary>
     public static void Unlink(string name)
     {
-        name = PosixName.Normalize(name, PosixName.NameMax - 4);
-        if (Interop.SemUnlink(name) == -1)
-        {
-            throw Interop.Fail(Interop.LastErrno, "sem_unlink", name);
-        }
+        PosixNamedObject.Unlink(PosixName.Normalize(name, PosixName.NameMax - 4), Interop.SemUnlink, "sem_unlink");
     }
 
     /// <summary>Removes the name if it exists; <see langword="false"/> when there was nothing to remove.</summary>
     public static bool TryUnlink(string name)
     {
-        name = PosixName.Normalize(name, PosixName.NameMax - 4);
-        if (Interop.SemUnlink(name) == 0)
-        {
-            return true;
-        }
-
-        Errno error = Interop.LastErrno;
-        return error == Errno.ENOENT ? false : throw Interop.Fail(error, "sem_unlink", name);
+        return PosixNamedObject.TryUnlink(PosixName.Normalize(name, PosixName.NameMax - 4), Interop.SemUnlink, "sem_unlink");
     }
 
     /// <summary>

@@ -73,46 +73,32 @@ public sealed class PosixSharedMemory : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(size);
         options ??= new PosixSharedMemoryOptions();
 
-        // Boost.Interprocess's loop: create exclusively (so we know whether to apply the mode), else open;
-        // if the object vanished between the two (unlinked by someone), try again.
         const int Create = Interop.O_RDWR | Interop.O_CREAT | Interop.O_EXCL;
-        while (true)
+        UnixFileMode mode = options.Mode;
+        SafeFdHandle fd = PosixNamedObject.CreateOrOpen(
+            (bool exclusive, [NotNullWhen(true)] out SafeFdHandle? h, out Errno e) => TryShmOpen(name, exclusive ? Create : Interop.O_RDWR, exclusive ? mode : null, out h, out e),
+            error => Interop.Fail(error, "shm_open", name, Arguments(name, Create, mode)),
+            error => Interop.Fail(error, "shm_open", name, Arguments(name, Interop.O_RDWR, null)),
+            out bool created);
+        if (created)
         {
-            if (TryShmOpen(name, Create, options.Mode, out SafeFdHandle? fd, out Errno createError))
+            return InitializeCreated(fd, name, size, options);
+        }
+
+        var opened = new PosixSharedMemory(fd, name, readOnly: false, options.UnlinkOnDispose);
+        try
+        {
+            if (opened.Size < size)
             {
-                return InitializeCreated(fd, name, size, options);
+                opened.SetSize(size);
             }
 
-            if (createError != Errno.EEXIST)
-            {
-                throw Interop.Fail(createError, "shm_open", name, Arguments(name, Create, options.Mode));
-            }
-
-            if (!TryShmOpen(name, Interop.O_RDWR, null, out fd, out Errno openError))
-            {
-                if (openError == Errno.ENOENT)
-                {
-                    continue;
-                }
-
-                throw Interop.Fail(openError, "shm_open", name, Arguments(name, Interop.O_RDWR, null));
-            }
-
-            var opened = new PosixSharedMemory(fd, name, readOnly: false, options.UnlinkOnDispose);
-            try
-            {
-                if (opened.Size < size)
-                {
-                    opened.SetSize(size);
-                }
-
-                return opened;
-            }
-            catch
-            {
-                opened.Dispose();
-                throw;
-            }
+            return opened;
+        }
+        catch
+        {
+            opened.Dispose();
+            throw;
         }
     }
 
@@ -149,24 +135,17 @@ public sealed class PosixSharedMemory : IDisposable
     /// <exception cref="UnixIpcException">ENOENT when no object has this name.</exception>
     public static void Unlink(string name)
     {
-        name = PosixName.Normalize(name);
-        if (!UnlinkCore(name, out Errno error))
-        {
-            throw Interop.Fail(error, "shm_unlink", name);
-        }
+        PosixNamedObject.Unlink(PosixName.Normalize(name), ShmUnlink, "shm_unlink");
     }
 
     /// <summary>Removes the name if it exists; <see langword="false"/> when there was nothing to remove.</summary>
     public static bool TryUnlink(string name)
     {
-        name = PosixName.Normalize(name);
-        if (UnlinkCore(name, out Errno error))
-        {
-            return true;
-        }
-
-        return error == Errno.ENOENT ? false : throw Interop.Fail(error, "shm_unlink", name);
+        return PosixNamedObject.TryUnlink(PosixName.Normalize(name), ShmUnlink, "shm_unlink");
     }
+
+    // shm_unlink with EINTR retried, as PosixNamedObject wants it: 0, or -1 with errno set by the last call.
+    private static int ShmUnlink(string name) => UnlinkCore(name, out _) ? 0 : -1;
 
     /// <summary>Reads size, mode and owner in one fstat.</summary>
     public PosixSharedMemoryStatus Stat()
