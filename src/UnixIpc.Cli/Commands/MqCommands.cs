@@ -71,7 +71,7 @@ internal static class MqCommands
         command.SetAction(CliApp.Handler(console, Noun, "send", (parse, cancellationToken) =>
         {
             byte[] bytes = data.Read(parse, console);
-            TimeSpan? wait = Wait(parse, timeout, nonblock);
+            TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonblock);
             using PosixMessageQueue queue = PosixMessageQueue.OpenExisting(parse.GetRequiredValue(name), MessageQueueAccess.Send);
             long prio = parse.GetValue(priority);
             if (prio is < 0 or >= PosixMessageQueueLimits.PriorityLimit)
@@ -109,7 +109,7 @@ internal static class MqCommands
         var command = new Command("recv", "Receive messages, highest priority first, to stdout (raw, one after another).") { name, count, timeout, nonblock, json };
         command.SetAction(CliApp.Handler(console, Noun, "recv", (parse, cancellationToken) =>
         {
-            TimeSpan? wait = Wait(parse, timeout, nonblock);
+            TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonblock);
             using PosixMessageQueue queue = PosixMessageQueue.OpenExisting(parse.GetRequiredValue(name), MessageQueueAccess.Receive);
             var buffer = new byte[queue.MaxMessageSize];
             long wanted = parse.GetValue(count);
@@ -186,23 +186,5 @@ internal static class MqCommands
             return CliExitCode.Success;
         }));
         return command;
-    }
-
-    /// <summary>null: wait without limit; otherwise the time-out (zero for --nonblock).</summary>
-    internal static TimeSpan? Wait(ParseResult parse, Option<long> timeout, Option<bool> nonblock)
-    {
-        long ms = parse.GetValue(timeout);
-        bool isNonBlocking = parse.GetValue(nonblock);
-        if (isNonBlocking && parse.GetResult(timeout) is { Implicit: false })
-        {
-            throw new UsageException("give --timeout or --nonblock, not both.");
-        }
-
-        if (ms < -1)
-        {
-            throw new UsageException("--timeout must be 0 or more milliseconds.");
-        }
-
-        return isNonBlocking ? TimeSpan.Zero : ms >= 0 ? TimeSpan.FromMilliseconds(ms) : null;
     }
 }

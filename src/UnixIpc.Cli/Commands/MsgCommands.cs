@@ -58,7 +58,7 @@ internal static class MsgCommands
         command.SetAction(CliApp.Handler(console, Noun, "send", (parse, cancellationToken) =>
         {
             byte[] bytes = data.Read(parse, console);
-            TimeSpan? wait = MqCommands.Wait(parse, timeout, nowait);
+            TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nowait);
             long mtype = parse.GetValue(type);
             SystemVMessageQueue queue = SystemVMessageQueue.FromId(parse.GetValue(id));
             if (mtype <= 0)
@@ -103,7 +103,7 @@ internal static class MsgCommands
                 : parse.GetValue(except)
                     ? (t > 0 ? MessageSelector.Except(t) : throw new UsageException("--except needs --type T with T > 0."))
                     : t == 0 ? MessageSelector.Any : t > 0 ? MessageSelector.Type(t) : MessageSelector.LowestUpTo(-t);
-            TimeSpan? wait = index >= 0 ? TimeSpan.Zero : MqCommands.Wait(parse, timeout, nowait);
+            TimeSpan? wait = index >= 0 ? TimeSpan.Zero : WaitOptions.Resolve(parse, timeout, nowait);
             long size = parse.GetValue(maxSize);
             if (size < 0 || size > int.MaxValue)
             {
@@ -191,9 +191,9 @@ internal static class MsgCommands
                 o.WriteLine($"qbytes  {s.MaxBytes}");
                 o.WriteLine($"lspid   {s.LastSendProcessId}");
                 o.WriteLine($"lrpid   {s.LastReceiveProcessId}");
-                o.WriteLine($"stime   {ShmCommands.FormatTime(s.LastSendTime)}");
-                o.WriteLine($"rtime   {ShmCommands.FormatTime(s.LastReceiveTime)}");
-                o.WriteLine($"ctime   {ShmCommands.FormatTime(s.ChangeTime)}");
+                o.WriteLine($"stime   {CliFormat.Time(s.LastSendTime)}");
+                o.WriteLine($"rtime   {CliFormat.Time(s.LastReceiveTime)}");
+                o.WriteLine($"ctime   {CliFormat.Time(s.ChangeTime)}");
             }
 
             return CliExitCode.Success;

@@ -52,7 +52,7 @@ internal static class PsemCommands
         var command = new Command("wait", "Take one (sem_wait), waiting while the value is 0.") { name, timeout, nonblock };
         command.SetAction(CliApp.Handler(console, Noun, "wait", (parse, cancellationToken) =>
         {
-            TimeSpan? wait = MqCommands.Wait(parse, timeout, nonblock);
+            TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonblock);
             using PosixSemaphore semaphore = PosixSemaphore.OpenExisting(parse.GetRequiredValue(name));
             if (wait == TimeSpan.Zero && parse.GetValue(nonblock))
             {

@@ -53,7 +53,7 @@ internal static class PshmCommands
             byte[] bytes = data.Read(parse, console);
             using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(parse.GetRequiredValue(name));
             long at = parse.GetValue(offset);
-            CheckFits(shm.Name, shm.Size, at, bytes.Length);
+            RegionIO.CheckFits(shm.Name, shm.Size, at, bytes.Length);
             if (bytes.Length > 0)
             {
                 using MappedRegion region = shm.Map(MapAccess.ReadWrite, at, bytes.Length);
@@ -75,7 +75,7 @@ internal static class PshmCommands
         command.SetAction(CliApp.Handler(console, Noun, "read", parse =>
         {
             using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(parse.GetRequiredValue(name), readOnly: true);
-            byte[] bytes = ReadRange(shm.Name, shm.Size, parse.GetValue(offset), parse.GetValue(length),
+            byte[] bytes = RegionIO.ReadRange(shm.Name, shm.Size, parse.GetValue(offset), parse.GetValue(length),
                 (at, count) =>
                 {
                     using MappedRegion region = shm.Map(MapAccess.ReadOnly, at, count);
@@ -83,7 +83,7 @@ internal static class PshmCommands
                     region.Read(0, buffer);
                     return buffer;
                 });
-            WriteOutput(console, bytes, parse.GetValue(cstring));
+            RegionIO.WriteOutput(console, bytes, parse.GetValue(cstring));
             return CliExitCode.Success;
         }));
         return command;
@@ -133,52 +133,5 @@ internal static class PshmCommands
             return CliExitCode.Success;
         }));
         return command;
-    }
-
-    /// <summary>Write range check shared by pshm and shm: the data must fit; nothing is written otherwise.</summary>
-    internal static void CheckFits(string what, long size, long offset, int count)
-    {
-        if (offset < 0 || offset > size || count > size - offset)
-        {
-            throw new UsageException($"{count} bytes at offset {offset} do not fit in {what}, which is {size} bytes; nothing was written.");
-        }
-    }
-
-    /// <summary>Read range shared by pshm and shm: offset inside the object, length clamped to the end.</summary>
-    internal static byte[] ReadRange(string what, long size, long offset, long length, Func<long, int, byte[]> read)
-    {
-        if (offset < 0 || offset > size)
-        {
-            throw new UsageException($"offset {offset} is outside {what}, which is {size} bytes.");
-        }
-
-        if (length < -1)
-        {
-            throw new UsageException("--length must be 0 or more.");
-        }
-
-        long available = size - offset;
-        long count = length == -1 ? available : Math.Min(length, available);
-        if (count > Array.MaxLength)
-        {
-            throw new UsageException($"{count} bytes are too many to read at once: give --length.");
-        }
-
-        return count == 0 ? [] : read(offset, (int)count);
-    }
-
-    /// <summary>Raw bytes to stdout, or with --cstring the text up to the first NUL and a newline.</summary>
-    internal static void WriteOutput(CliConsole console, byte[] bytes, bool cstring)
-    {
-        if (cstring)
-        {
-            int end = Array.IndexOf(bytes, (byte)0);
-            console.WriteBytes(end < 0 ? bytes : bytes.AsSpan(0, end));
-            console.WriteBytes("\n"u8);
-        }
-        else
-        {
-            console.WriteBytes(bytes);
-        }
     }
 }

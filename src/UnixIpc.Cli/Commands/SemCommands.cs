@@ -64,7 +64,7 @@ internal static class SemCommands
         command.SetAction(CliApp.Handler(console, Noun, "op", (parse, cancellationToken) =>
         {
             SemaphoreOperation[] operations = ParseOperations(parse.GetRequiredValue(ops), parse.GetValue(undo));
-            TimeSpan? wait = MqCommands.Wait(parse, timeout, nowait);
+            TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nowait);
             SystemVSemaphoreSet set = SystemVSemaphoreSet.FromId(parse.GetValue(id));
             if (operations.Any(o => o.Index >= set.Count))
             {
@@ -206,8 +206,8 @@ internal static class SemCommands
                 o.WriteLine($"mode    {CliParsers.FormatMode(s.Mode)}");
                 o.WriteLine($"uid     {s.OwnerUserId}");
                 o.WriteLine($"gid     {s.OwnerGroupId}");
-                o.WriteLine($"otime   {ShmCommands.FormatTime(s.LastOperationTime)}");
-                o.WriteLine($"ctime   {ShmCommands.FormatTime(s.ChangeTime)}");
+                o.WriteLine($"otime   {CliFormat.Time(s.LastOperationTime)}");
+                o.WriteLine($"ctime   {CliFormat.Time(s.ChangeTime)}");
                 o.WriteLine("semnum  value  ncnt  zcnt  pid");
                 for (int i = 0; i < each.Length; i++)
                 {

@@ -70,7 +70,7 @@ internal static class ShmCommands
             SystemVSharedMemory segment = SystemVSharedMemory.FromId(parse.GetValue(id));
             using MappedRegion region = segment.Attach();
             long at = parse.GetValue(offset);
-            PshmCommands.CheckFits($"segment {segment.Id}", region.Length, at, bytes.Length);
+            RegionIO.CheckFits($"segment {segment.Id}", region.Length, at, bytes.Length);
             region.Write(at, bytes);
             return CliExitCode.Success;
         }));
@@ -88,14 +88,14 @@ internal static class ShmCommands
         {
             SystemVSharedMemory segment = SystemVSharedMemory.FromId(parse.GetValue(id));
             using MappedRegion region = segment.Attach(readOnly: true);
-            byte[] bytes = PshmCommands.ReadRange($"segment {segment.Id}", region.Length, parse.GetValue(offset), parse.GetValue(length),
+            byte[] bytes = RegionIO.ReadRange($"segment {segment.Id}", region.Length, parse.GetValue(offset), parse.GetValue(length),
                 (at, count) =>
                 {
                     var buffer = new byte[count];
                     region.Read(at, buffer);
                     return buffer;
                 });
-            PshmCommands.WriteOutput(console, bytes, parse.GetValue(cstring));
+            RegionIO.WriteOutput(console, bytes, parse.GetValue(cstring));
             return CliExitCode.Success;
         }));
         return command;
@@ -143,9 +143,9 @@ internal static class ShmCommands
                 o.WriteLine($"mode    {CliParsers.FormatMode(s.Mode)}{(s.MarkedForRemoval ? " dest" : string.Empty)}{(s.Locked ? " locked" : string.Empty)}");
                 o.WriteLine($"uid     {s.OwnerUserId}");
                 o.WriteLine($"gid     {s.OwnerGroupId}");
-                o.WriteLine($"atime   {FormatTime(s.LastAttachTime)}");
-                o.WriteLine($"dtime   {FormatTime(s.LastDetachTime)}");
-                o.WriteLine($"ctime   {FormatTime(s.ChangeTime)}");
+                o.WriteLine($"atime   {CliFormat.Time(s.LastAttachTime)}");
+                o.WriteLine($"dtime   {CliFormat.Time(s.LastDetachTime)}");
+                o.WriteLine($"ctime   {CliFormat.Time(s.ChangeTime)}");
             }
 
             return CliExitCode.Success;
@@ -196,7 +196,4 @@ internal static class ShmCommands
         }));
         return command;
     }
-
-    internal static string FormatTime(DateTimeOffset? time)
-        => time is DateTimeOffset t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "never";
 }

@@ -128,4 +128,12 @@ public sealed class MsgCommandTests : IDisposable
     {
         Assert.Equal(2, (await CliRunner.RunAsync(args)).ExitCode);
     }
+
+    [Fact]
+    public async Task Both_ways_of_waiting_at_once_is_a_usage_error_that_names_this_verbs_flag()
+    {
+        string id = await NewQueueAsync();
+        CliRunner.Result both = await CliRunner.RunAsync("msg", "send", id, "--type", "1", "--data", "x", "--nowait", "--timeout", "5");
+        Assert.Equal((2, "unixipc: msg send: give --timeout or --nowait, not both.\n"), (both.ExitCode, both.Stderr)); // it used to name --nonblock, which msg does not have
+    }
 }
