@@ -10,6 +10,15 @@ internal static class CliApp
 {
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
+        // The runtime decodes arguments as UTF-8 and turns invalid bytes into U+FFFD: a name given that way would
+        // reach another object (the one whose name really has U+FFFD). Refuse it instead.
+        int invalid = Array.FindIndex(args, a => a.Contains('\uFFFD', StringComparison.Ordinal));
+        if (invalid >= 0)
+        {
+            TryWriteError(console, $"unixipc: argument {invalid + 1} is not valid UTF-8 (names and text must be).");
+            return CliExitCode.Usage;
+        }
+
         RootCommand root = Build(console);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -50,7 +50,7 @@ internal static class ChannelCommands
                 SlowSubscribers = parse.GetValue(overrun) ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure,
             };
             using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(parse.GetRequiredValue(name), options);
-            console.Out.WriteLine(channel.Name);
+            console.Out.WriteLine(CliFormat.Printable(channel.Name));
             return CliExitCode.Success;
         }));
         return command;
@@ -242,7 +242,7 @@ internal static class ChannelCommands
             else
             {
                 TextWriter o = console.Out;
-                o.WriteLine($"name              {s.Name}");
+                o.WriteLine($"name              {CliFormat.Printable(s.Name)}");
                 o.WriteLine($"mode              {(s.Delivery == ChannelDelivery.Queue ? "queue" : s.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "broadcast, overrun (producers never wait)" : "broadcast, back-pressure")}");
                 o.WriteLine($"capacity          {s.Capacity}");
                 o.WriteLine($"max_message_size  {s.MaxMessageSize}");

@@ -41,7 +41,7 @@ internal static class ListCommand
                 console.Out.WriteLine("TYPE     NAME                                 ID        OWNER  PERMS  SIZE        DETAIL");
                 foreach (IpcObjectInfo o in objects)
                 {
-                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{TypeName(o.Kind),-8} {o.Name,-36} {(o.Id < 0 ? "-" : o.Id.ToString(CultureInfo.InvariantCulture)),-9} {o.OwnerUserId,-6} {CliParsers.FormatMode(o.Mode),-6} {(o.Size < 0 ? "-" : o.Size.ToString(CultureInfo.InvariantCulture)),-11} {o.Detail}"));
+                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{TypeName(o.Kind),-8} {CliFormat.Printable(o.Name),-36} {(o.Id < 0 ? "-" : o.Id.ToString(CultureInfo.InvariantCulture)),-9} {o.OwnerUserId,-6} {CliParsers.FormatMode(o.Mode),-6} {(o.Size < 0 ? "-" : o.Size.ToString(CultureInfo.InvariantCulture)),-11} {CliFormat.Printable(o.Detail)}"));
                 }
 
                 if (!queuesListed)

@@ -48,13 +48,21 @@ internal static class CliParsers
         },
     };
 
-    /// <summary>Parses a number written in decimal or with a 0x prefix in hex.</summary>
+    /// <summary>
+    /// Parses a number written in decimal or with a 0x prefix in hex. Hex is a magnitude: 16 digits with the top
+    /// bit set do not wrap to a negative number (0xFFFFFFFFFFFFFFFF is not -1, "wait for ever"); they are too large.
+    /// </summary>
     public static bool TryParseNumber(string text, out long value)
     {
         text = text.Trim();
-        return text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
-            : long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            bool parsed = ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong magnitude) && magnitude <= long.MaxValue;
+            value = parsed ? (long)magnitude : 0;
+            return parsed;
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
     }
 
     public static bool TryParseMode(string text, out UnixFileMode mode)

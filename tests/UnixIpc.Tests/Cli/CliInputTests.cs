@@ -1,0 +1,53 @@
+namespace UnixIpc.Tests;
+
+/// <summary>Hostile input to any verb: arguments that are not UTF-8, hex that would wrap, names with control characters.</summary>
+public sealed class CliInputTests
+{
+    [Fact]
+    public async Task An_argument_that_was_not_valid_UTF8_is_refused_instead_of_reaching_another_object()
+    {
+        CliRunner.Result result = await CliRunner.RunAsync("channel", "unlink", "/x\uFFFD"); // what the runtime makes of the byte 0xFF
+        Assert.Equal((2, "unixipc: argument 3 is not valid UTF-8 (names and text must be).\n"), (result.ExitCode, result.Stderr));
+    }
+
+    [Theory]
+    [InlineData("0xFFFFFFFFFFFFFFFF")] // used to wrap to -1: wait for ever
+    [InlineData("0x8000000000000000")]
+    [InlineData("18446744073709551615")]
+    public async Task A_number_too_large_for_its_option_is_a_usage_error_not_a_wrapped_negative(string value)
+    {
+        string name = TestNames.Unique("clinum");
+        try
+        {
+            CliRunner.Result result = await CliRunner.RunAsync("channel", "create", name, "--capacity", value);
+            Assert.Equal(2, result.ExitCode);
+            Assert.False(File.Exists("/dev/shm" + name));
+            Assert.True(UnixIpc.Cli.CliParsers.TryParseNumber("0x7FFFFFFFFFFFFFFF", out long largest) && largest == long.MaxValue);
+            Assert.False(UnixIpc.Cli.CliParsers.TryParseNumber(value, out _));
+        }
+        finally
+        {
+            PosixSharedMemory.TryUnlink(name);
+        }
+    }
+
+    [Fact]
+    public async Task Names_with_control_characters_are_listed_escaped_in_text()
+    {
+        string name = TestNames.Unique("clictl") + "\n\u001b[31m";
+        try
+        {
+            using (PosixSharedMemory.CreateNew(name, 64))
+            {
+            }
+
+            string listing = (await CliRunner.RunAsync("ls")).Stdout;
+            Assert.Contains(name[..^6] + "\\x0A\\x1B[31m", listing, StringComparison.Ordinal);
+            Assert.DoesNotContain("\u001b", listing, StringComparison.Ordinal);
+        }
+        finally
+        {
+            PosixSharedMemory.TryUnlink(name);
+        }
+    }
+}
