@@ -8,7 +8,8 @@ namespace UnixIpc.Tests;
 internal static class SharedMemoryScenarios
 {
     // Serves reads and writes of one region until "exit": "read OFFSET LENGTH" (hex), "write OFFSET HEX",
-    // "add32 OFFSET TIMES" (atomic adds), "detach" (disposes the region first).
+    // "add32 OFFSET TIMES" (atomic adds), "enter OFFSET"/"leave OFFSET" (exchange the word with 1/0, answer its
+    // old value: a critical section's "inside" flag), "detach" (disposes the region first).
     public static int ServeRegion(MappedRegion region)
     {
         using (region)
@@ -19,6 +20,8 @@ internal static class SharedMemoryScenarios
                 "write" => Done(() => region.Write(long.Parse(words[1], CultureInfo.InvariantCulture), Convert.FromHexString(words[2])), "ok"),
                 "add32" => Done(() => AddTimes(region, long.Parse(words[1], CultureInfo.InvariantCulture), int.Parse(words[2], CultureInfo.InvariantCulture)), "ok"),
                 "detach" => Done(region.Dispose, "ok"),
+                "enter" => region.AtomicExchangeInt32(long.Parse(words[1], CultureInfo.InvariantCulture), 1).ToString(CultureInfo.InvariantCulture), // the word as it was: 0 if nobody was inside
+                "leave" => region.AtomicExchangeInt32(long.Parse(words[1], CultureInfo.InvariantCulture), 0).ToString(CultureInfo.InvariantCulture),
                 _ => null,
             });
         }

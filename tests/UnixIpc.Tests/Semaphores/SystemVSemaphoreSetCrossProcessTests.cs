@@ -93,16 +93,31 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
         string shmName = TestNames.Unique("pshm");
         try
         {
-            // The protected section flips a shared word from 0 to 1 and back; a second entrant would see 1.
+            // Both processes' protected sections flip a shared "inside" word from 0 to 1 and back; whoever enters
+            // while the other is inside sees 1 (the child reports what it saw).
             using var shm = PosixSharedMemory.CreateNew(shmName, 4096);
             using MappedRegion region = shm.Map();
             await using ChildProcess child = await ChildProcess.StartAsync("sem-open", set.Id.ToString(CultureInfo.InvariantCulture));
             await using ChildProcess counter = await ChildProcess.StartAsync("pshm-open", shmName);
+            await using ChildProcess parentCounter = await ChildProcess.StartAsync("pshm-open", shmName); // the parent's adds take as long as the child's
             Task<string> childRounds = Task.Run(async () =>
             {
                 for (int i = 0; i < 200; i++)
                 {
-                    if (await child.SendAsync("op 0:-1") != "done" || await counter.SendAsync("add32 0 1") != "ok" || await child.SendAsync("op 0:1") != "done")
+                    if (await child.SendAsync("op 0:-1") != "done")
+                    {
+                        return "failed";
+                    }
+
+                    string entered = await counter.SendAsync("enter 64");
+                    await counter.SendAsync("add32 0 1");
+                    string left = await counter.SendAsync("leave 64");
+                    if ((entered, left) != ("0", "1"))
+                    {
+                        return $"round {i}: the child entered while the parent was inside (flag {entered}, then {left})";
+                    }
+
+                    if (await child.SendAsync("op 0:1") != "done")
                     {
                         return "failed";
                     }
@@ -110,11 +125,13 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
 
                 return "ok";
             });
+            // Start once the child is looping, so the two loops really run side by side.
+            Assert.True(SpinWait.SpinUntil(() => region.AtomicReadInt32(0) >= 1 || childRounds.IsCompleted, TimeSpan.FromSeconds(30)), "the child never entered");
             for (int i = 0; i < 200; i++)
             {
                 set.Apply(SemaphoreOperation.Acquire(0, undo: true));
-                Assert.Equal(0, region.AtomicExchangeInt32(64, 1));
-                region.AtomicAddInt32(0, 1);
+                Assert.True(region.AtomicExchangeInt32(64, 1) == 0, $"round {i}: the parent entered while the child was inside");
+                Assert.Equal("ok", await parentCounter.SendAsync("add32 0 1")); // a round trip inside, as long as the child's
                 Assert.Equal(1, region.AtomicExchangeInt32(64, 0));
                 set.Apply(SemaphoreOperation.Release(0, undo: true));
             }
@@ -123,6 +140,7 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
             Assert.Equal(400, region.AtomicReadInt32(0));
             await child.StopAsync();
             await counter.StopAsync();
+            await parentCounter.StopAsync();
         }
         finally
         {
