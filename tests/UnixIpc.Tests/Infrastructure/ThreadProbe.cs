@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 
 namespace UnixIpc.Tests;
@@ -29,7 +30,47 @@ internal static class ThreadProbe
         { IsBackground = true };
         thread.Start();
         await WaitUntilBlockedAsync(() => Volatile.Read(ref tid), started.Task);
+        Tids.AddOrUpdate(started.Task, new StrongBox<int>(Volatile.Read(ref tid)));
         return started.Task;
+    }
+
+    private static readonly ConditionalWeakTable<Task, StrongBox<int>> Tids = [];
+
+    /// <summary>
+    /// Delivers a signal to the thread blocked in <paramref name="blocked"/> (tgkill, the library's own interrupter
+    /// signal: a handler that does nothing, installed without SA_RESTART), so its system call returns EINTR, and
+    /// waits (bounded) until the thread has woken and blocked again: the EINTR path ran and retried, every time,
+    /// instead of depending on a process-wide signal (SIGCHLD) happening to pick this thread.
+    /// </summary>
+    public static async Task InterruptAsync(Task blocked, int times = 3)
+    {
+        int tid = Tids.TryGetValue(blocked, out StrongBox<int>? box) ? box.Value : throw new InvalidOperationException("not a task from StartBlockedAsync");
+        for (int i = 0; i < times && !blocked.IsCompleted; i++)
+        {
+            long before = Switches(tid);
+            Assert.Equal(0, Interop.TgKill(Environment.ProcessId, tid, SignalInterrupter.SignalNumber));
+            var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!blocked.IsCompleted && !(Switches(tid) > before && IsBlocked(tid)))
+            {
+                Assert.True(DateTime.UtcNow < limit, "the interrupted thread never went back to waiting");
+                await Task.Yield();
+            }
+        }
+    }
+
+    // Context switches of a thread so far: each time it blocks again after waking, this grows.
+    private static long Switches(int tid)
+    {
+        long total = 0;
+        foreach (string line in File.ReadLines($"/proc/self/task/{tid}/status"))
+        {
+            if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+            {
+                total += long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
     }
 
     /// <summary>Waits (bounded) until the thread is in a blocking system call, or <paramref name="finished"/> completes.</summary>

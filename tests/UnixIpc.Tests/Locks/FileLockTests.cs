@@ -163,6 +163,7 @@ public sealed class FileLockTests : IDisposable
         Task<bool> blocked = await ThreadProbe.StartBlockedAsync(() => { waiter.Lock(FileLockType.Write, 0, 10); return true; });
         ProcessRunner.Result child = await ProcessRunner.RunAsync("/bin/true", []); // SIGCHLD
         Assert.Equal(0, child.ExitCode);
+        await ThreadProbe.InterruptAsync(blocked); // EINTR on this very thread, three times
         Assert.False(blocked.IsCompleted);
         holder.Unlock(0, 10);
         Assert.True(await blocked.WaitAsync(TimeSpan.FromSeconds(30)));

@@ -374,6 +374,7 @@ public sealed class PosixMessageQueueTests : IDisposable
         Task<PosixMessageInfo> blocked = await ThreadProbe.StartBlockedAsync(() => queue.Receive(new byte[8]));
         ProcessRunner.Result child = await ProcessRunner.RunAsync("/bin/true", []); // SIGCHLD arrives here
         Assert.Equal(0, child.ExitCode);
+        await ThreadProbe.InterruptAsync(blocked); // EINTR on this very thread, three times
         Assert.False(blocked.IsCompleted);
         queue.Send("w"u8);
         Assert.Equal(1, (await blocked.WaitAsync(TimeSpan.FromSeconds(30))).Length);

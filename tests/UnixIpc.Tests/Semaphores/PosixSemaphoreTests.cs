@@ -91,6 +91,7 @@ public sealed class PosixSemaphoreTests : IDisposable
         Task<bool> blocked = await ThreadProbe.StartBlockedAsync(() => { semaphore.Wait(); return true; });
         ProcessRunner.Result child = await ProcessRunner.RunAsync("/bin/true", []); // SIGCHLD
         Assert.Equal(0, child.ExitCode);
+        await ThreadProbe.InterruptAsync(blocked); // EINTR on this very thread, three times
         Assert.False(blocked.IsCompleted);
         semaphore.Release();
         Assert.True(await blocked.WaitAsync(TimeSpan.FromSeconds(30)));
