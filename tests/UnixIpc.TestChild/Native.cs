@@ -13,6 +13,9 @@ internal static partial class Native
     [LibraryImport("libc.so.6", EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int SetRLimit(int resource, in RLimit limit);
 
+    [LibraryImport("libc.so.6", EntryPoint = "umask")]
+    public static partial uint Umask(uint mask);
+
     [LibraryImport("libc.so.6", EntryPoint = "unshare", SetLastError = true)]
     public static partial int Unshare(int flags);
 

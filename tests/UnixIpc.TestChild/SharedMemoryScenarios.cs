@@ -135,4 +135,19 @@ internal static class SharedMemoryScenarios
             segment.Remove();
         }
     }
+
+    // PSHM-07, in a process of its own (umask is process-wide: changing it in the test process would race with
+    // every other test creating files): under umask MASK (octal), shm_open(O_CREAT, 0666) alone; prints the mode.
+    public static int ShmOpenUnderUmask(string name, string mask)
+    {
+        _ = Native.Umask(Convert.ToUInt32(mask, 8));
+        using SafeFdHandle fd = Interop.ShmOpen(name, Interop.O_RDWR | Interop.O_CREAT | Interop.O_EXCL, 0x1B6); // 0666
+        if (fd.IsInvalid)
+        {
+            throw new InvalidOperationException($"shm_open failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        Console.WriteLine(Convert.ToString(Interop.FStatx(fd, name).stx_mode & 0x1FF, 8));
+        return 0;
+    }
 }

@@ -176,20 +176,19 @@ public sealed class PosixSharedMemoryTests
 
     [Fact]
     [Trait("conformance", "PSHM-07")]
-    public void Without_fchmod_the_kernel_applies_the_umask()
+    public async Task Without_fchmod_the_kernel_applies_the_umask()
     {
-        // Shows why the library applies the mode with fchmod: shm_open alone gives mode & ~umask.
+        // Shows why the library applies the mode with fchmod: shm_open alone gives mode & ~umask. In a child
+        // process: the umask is process-wide, and parallel tests here create files.
         string name = TestNames.Unique("pshm");
-        uint old = TestNative.Umask(0x12); // 022
         try
         {
-            using SafeFdHandle fd = Interop.ShmOpen(name, Interop.O_RDWR | Interop.O_CREAT | Interop.O_EXCL, 0x1B6); // 0666
-            Assert.False(fd.IsInvalid);
-            Assert.Equal(0x1A4, Interop.FStatx(fd, name).stx_mode & 0x1FF); // 0644
+            ProcessRunner.Result child = await ProcessRunner.RunAsync(ProcessRunner.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "UnixIpc.TestChild.dll"), "shm-open-umask", name, "022"]);
+            Assert.True(child.ExitCode == 0, child.ToString());
+            Assert.Equal("644\n", child.Stdout); // 0666 & ~022
         }
         finally
         {
-            _ = TestNative.Umask(old);
             PosixSharedMemory.TryUnlink(name);
         }
     }
