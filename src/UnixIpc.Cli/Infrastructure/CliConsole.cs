@@ -22,6 +22,9 @@ internal sealed class CliConsole
 
     public Stream StandardInput { get; }
 
+    /// <summary>Whether standard input can be read to its end (false when fd 0 was closed at start: see <see cref="FromProcess"/>).</summary>
+    public bool StandardInputUsable { get; init; } = true;
+
     public Stream StandardOutput { get; }
 
     /// <summary>stdout is a terminal: long work may show progress.</summary>
@@ -37,7 +40,47 @@ internal sealed class CliConsole
         var error = new StreamWriter(new BestEffortStream(Console.OpenStandardError()), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
         // Synchronized: the tour relays lines of several child processes from concurrent tasks, and a bare
         // StreamWriter interleaves (or loses) characters of lines written at the same moment.
-        return new CliConsole(TextWriter.Synchronized(writer), TextWriter.Synchronized(error), Console.OpenStandardInput(), stdout, !Console.IsOutputRedirected, !Console.IsErrorRedirected);
+        return new CliConsole(TextWriter.Synchronized(writer), TextWriter.Synchronized(error), Console.OpenStandardInput(), stdout, !Console.IsOutputRedirected, !Console.IsErrorRedirected)
+        {
+            StandardInputUsable = !StandardInputIsOwnPipe(),
+        };
+    }
+
+    // Started with fd 0 closed, the process finds one of the runtime's own pipes there (the lowest free number):
+    // reading it would wait for ever, since this process holds its write end. Seen as: fd 0 is a pipe, and another
+    // descriptor of this process is the same pipe opened for writing.
+    private static bool StandardInputIsOwnPipe()
+    {
+        try
+        {
+            string? stdin = new FileInfo("/proc/self/fd/0").LinkTarget;
+            if (stdin is null || !stdin.StartsWith("pipe:", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            foreach (string entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            {
+                string fd = Path.GetFileName(entry);
+                if (fd != "0" && new FileInfo(entry).LinkTarget == stdin && WritesTo(fd))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A descriptor closed while we looked: nothing to conclude.
+        }
+
+        return false;
+    }
+
+    // The access mode in /proc/self/fdinfo/FD ("flags:" in octal; the low two bits: 0 read, 1 write, 2 both).
+    private static bool WritesTo(string fd)
+    {
+        string? flags = File.ReadLines($"/proc/self/fdinfo/{fd}").FirstOrDefault(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        return flags is not null && (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 3) != 0;
     }
 
     /// <summary>Writes raw bytes to stdout, after any text already written.</summary>

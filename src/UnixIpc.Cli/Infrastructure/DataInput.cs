@@ -39,6 +39,11 @@ internal sealed class DataInput
             return ParseHex(hex);
         }
 
+        if (!console.StandardInputUsable)
+        {
+            throw new UsageException("no data: standard input is closed; give --data or --hex.");
+        }
+
         using var buffer = new MemoryStream();
         var chunk = new byte[65536];
         int read;

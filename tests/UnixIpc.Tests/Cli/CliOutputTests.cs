@@ -61,5 +61,17 @@ public sealed class CliOutputTests
         Assert.Equal(0, channel.Stat().MessagesWritten);
     }
 
+    [Fact]
+    public async Task A_closed_standard_input_is_a_usage_error_not_a_wait_for_ever()
+    {
+        string name = TestNames.Unique("clistdin");
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 4096, UnlinkOnDispose = true });
+        ProcessRunner.Result closed = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} channel send {name} --timeout 100 <&-"]); // it used to hang: fd 0 became the runtime's own pipe
+        Assert.True(closed.ExitCode == 2 && closed.Stderr == "unixipc: channel send: no data: standard input is closed; give --data or --hex.\n", closed.ToString());
+        ProcessRunner.Result piped = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"printf hi | {Cli} channel send {name}"]);
+        Assert.True(piped.ExitCode == 0, piped.ToString());
+        Assert.Equal(1, channel.Stat().MessagesWritten);
+    }
+
     private static string Cli => $"'{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}'";
 }
