@@ -188,13 +188,46 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         {
             ChannelHeader header = ChannelHeader.Read(shm, options.ReadyTimeout);
             MappedRegion region = shm.Map(MapAccess.ReadWrite, 0, header.ObjectSize);
-            return new SharedMemoryChannel(shm, region, header, options.WaitStrategy, options.SpinDuration, unlinkOnDispose: false);
+            var channel = new SharedMemoryChannel(shm, region, header, options.WaitStrategy, options.SpinDuration, unlinkOnDispose: false);
+            if (channel.ImpossiblePositions() is string problem)
+            {
+                channel.Dispose(); // (also disposes shm; the catch below disposing it again is harmless)
+                throw new InvalidDataException($"{shm.Name} is a damaged channel: its positions ({problem}) cannot occur. Unlink it and create it again.");
+            }
+
+            return channel;
         }
         catch
         {
             shm.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// What is wrong with the positions, if anything: release ≤ read ≤ tail ≤ release + capacity always holds (read
+    /// only in a queue), so anything else was written by someone who is not a participant. Read as release, read,
+    /// tail, release again: if the release position did not move meanwhile, the others were read while it held.
+    /// Null also when the channel moves too fast to tell (it is alive, then).
+    /// </summary>
+    internal string? ImpossiblePositions()
+    {
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            ulong release = Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));
+            ulong read = Volatile.Read(ref U64(ChannelLayout.ReadOffset));
+            ulong tail = Volatile.Read(ref U64(ChannelLayout.TailOffset));
+            if (Volatile.Read(ref U64(ChannelLayout.ReleaseOffset)) != release)
+            {
+                continue;
+            }
+
+            bool queueOk = IsBroadcast || (release <= read && read <= tail);
+            bool ok = queueOk && release <= tail && tail - release <= (ulong)Capacity && ((release | tail) & ChannelLayout.PendingFlags) == 0;
+            return ok ? null : $"tail {tail}, read {read}, release {release}, capacity {Capacity}";
+        }
+
+        return null;
     }
 
     /// <summary>Removes the channel's name; processes that have it open keep working.</summary>

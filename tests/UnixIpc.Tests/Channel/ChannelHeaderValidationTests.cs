@@ -52,6 +52,21 @@ public sealed class ChannelHeaderValidationTests : IDisposable
     }
 
     [Theory]
+    [InlineData(ChannelLayout.TailOffset, 65536L)]       // a ring's worth beyond the release position: cannot be
+    [InlineData(ChannelLayout.ReleaseOffset, 4096L)]     // released beyond what was read
+    [InlineData(ChannelLayout.TailOffset, 33L)]          // not a record boundary
+    public void A_channel_whose_positions_cannot_occur_is_refused(int offset, long value)
+    {
+        using (SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 }))
+        {
+        }
+
+        Patch(offset, value, 8);
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.OpenExisting(_name, Quick));
+        Assert.Contains("positions", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(100)]
     [InlineData(1023)]
