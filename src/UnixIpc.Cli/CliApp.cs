@@ -100,7 +100,7 @@ internal static class CliApp
             }
             catch (Exception e) when (e is ArgumentException or FormatException or UsageException or NotSupportedException)
             {
-                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {Plain(e)}").ConfigureAwait(false);
                 return CliExitCode.Usage;
             }
             catch (StandardOutputException e)
@@ -125,6 +125,25 @@ internal static class CliApp
                 return 130;
             }
         };
+
+    // A library rule's message without the runtime's additions for programmers: " (Parameter 'value')" names a
+    // C# parameter, and "Actual value was …" repeats the input (for a mode, as enum flag names).
+    private static string Plain(Exception e)
+    {
+        string message = e.Message;
+        int actual = e is ArgumentOutOfRangeException ? message.LastIndexOf(Environment.NewLine + "Actual value was", StringComparison.Ordinal) : -1;
+        if (actual >= 0)
+        {
+            message = message[..actual];
+        }
+
+        if (e is ArgumentException { ParamName: string name })
+        {
+            message = message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal);
+        }
+
+        return message.ReplaceLineEndings(" ").Trim();
+    }
 
     // stderr may be closed too: then the exit code is all there is to say.
     private static void TryWriteError(CliConsole console, string line)

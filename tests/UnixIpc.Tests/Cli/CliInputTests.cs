@@ -50,4 +50,22 @@ public sealed class CliInputTests
             PosixSharedMemory.TryUnlink(name);
         }
     }
+
+    [Theory]
+    [InlineData("--capacity", "5000", "unixipc: channel create: The capacity must be a power of two between 4096 and 1073741824 bytes (e.g. 65536 or 1048576), so positions wrap with a mask.\n")]
+    [InlineData("--mode", "07777", "unixipc: channel create: Only the read/write bits apply.\n")]
+    public async Task A_refused_value_is_explained_without_the_runtimes_words_for_programmers(string option, string value, string expected)
+    {
+        string name = TestNames.Unique("cliword");
+        try
+        {
+            string[] arguments = option == "--capacity" ? ["channel", "create", name, option, value] : ["channel", "create", name, "--capacity", "4096", option, value];
+            CliRunner.Result result = await CliRunner.RunAsync(arguments);
+            Assert.Equal((2, expected), (result.ExitCode, result.Stderr)); // no "(Parameter 'value')", no "Actual value was OtherExecute, …"
+        }
+        finally
+        {
+            PosixSharedMemory.TryUnlink(name);
+        }
+    }
 }
