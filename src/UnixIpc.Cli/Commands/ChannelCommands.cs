@@ -50,7 +50,16 @@ internal static class ChannelCommands
                 SlowSubscribers = parse.GetValue(overrun) ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure,
             };
             using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(parse.GetRequiredValue(name), options);
-            console.Out.WriteLine(CliFormat.Printable(channel.Name));
+            try
+            {
+                console.Out.WriteLine(CliFormat.Printable(channel.Name));
+            }
+            catch (StandardOutputException)
+            {
+                SharedMemoryChannel.TryUnlink(channel.Name); // the caller cannot learn it was made: nothing half-done
+                throw;
+            }
+
             return CliExitCode.Success;
         }));
         return command;

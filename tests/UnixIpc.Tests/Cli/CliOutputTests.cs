@@ -73,5 +73,21 @@ public sealed class CliOutputTests
         Assert.Equal(1, channel.Stat().MessagesWritten);
     }
 
+    [Fact]
+    public async Task A_channel_created_for_a_standard_output_that_fails_is_removed_again()
+    {
+        string name = TestNames.Unique("clicreate");
+        try
+        {
+            ProcessRunner.Result result = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} channel create {name} --capacity 4096 > /dev/full"]);
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.False(File.Exists("/dev/shm" + name), "the channel was left behind although create reported a failure");
+        }
+        finally
+        {
+            PosixSharedMemory.TryUnlink(name);
+        }
+    }
+
     private static string Cli => $"'{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}'";
 }
