@@ -136,7 +136,30 @@ internal static class MqCommands
                     return Task.FromResult(CliApp.Report(console, Noun, "recv", wait == TimeSpan.Zero && parse.GetValue(nonblock) ? Errno.EAGAIN : Errno.ETIMEDOUT));
                 }
 
-                MessageOutput.Write(console, buffer.AsSpan(0, info.Length), "priority", info.Priority, parse.GetValue(json));
+                try
+                {
+                    MessageOutput.Write(console, buffer.AsSpan(0, info.Length), "priority", info.Priority, parse.GetValue(json));
+                }
+                catch (StandardOutputException)
+                {
+                    // Not delivered: put it back (at the end of its priority) rather than lose it, if we may send.
+                    try
+                    {
+                        if (PosixMessageQueue.TryOpenExisting(queue.Name, out PosixMessageQueue? back, MessageQueueAccess.Send))
+                        {
+                            using (back)
+                            {
+                                back.TrySend(buffer.AsSpan(0, info.Length), info.Priority);
+                            }
+                        }
+                    }
+                    catch (UnixIpcException)
+                    {
+                        // Not ours to send to (or full): the write error below is what the user hears about.
+                    }
+
+                    throw;
+                }
             }
 
             return Task.FromResult(CliExitCode.Success);

@@ -141,7 +141,27 @@ internal static class MsgCommands
                     return Task.FromResult(CliApp.Report(console, Noun, "recv", wait == TimeSpan.Zero ? Errno.ENOMSG : Errno.ETIMEDOUT));
                 }
 
-                MessageOutput.Write(console, buffer.AsSpan(0, info.Length), "type", info.Type, parse.GetValue(json));
+                try
+                {
+                    MessageOutput.Write(console, buffer.AsSpan(0, info.Length), "type", info.Type, parse.GetValue(json));
+                }
+                catch (StandardOutputException)
+                {
+                    // Not delivered: put it back (at the end of the queue) rather than lose it; a truncated one is gone anyway.
+                    try
+                    {
+                        if (!truncate || info.Length < buffer.Length)
+                        {
+                            queue.TrySend(info.Type, buffer.AsSpan(0, info.Length));
+                        }
+                    }
+                    catch (UnixIpcException)
+                    {
+                        // Not ours to send to: the write error below is what the user hears about.
+                    }
+
+                    throw;
+                }
             }
 
             return Task.FromResult(CliExitCode.Success);

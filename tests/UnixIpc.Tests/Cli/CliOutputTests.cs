@@ -89,5 +89,37 @@ public sealed class CliOutputTests
         }
     }
 
+    [Fact]
+    public async Task A_queue_message_received_for_a_standard_output_that_fails_is_put_back()
+    {
+        string name = TestNames.Unique("climq");
+        SystemVMessageQueue msg = SystemVMessageQueue.CreateNew(IpcKey.Private);
+        try
+        {
+            using (PosixMessageQueue mq = PosixMessageQueue.CreateNew(name))
+            {
+                mq.Send("posix"u8, priority: 3);
+            }
+
+            msg.Send(7, "system v"u8);
+            ProcessRunner.Result posix = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} mq recv {name} --nonblock > /dev/full"]);
+            Assert.True(posix.ExitCode == 1, posix.ToString());
+            ProcessRunner.Result systemV = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} msg recv {msg.Id} --nowait > /dev/full"]);
+            Assert.True(systemV.ExitCode == 1, systemV.ToString());
+
+            using PosixMessageQueue again = PosixMessageQueue.OpenExisting(name);
+            var buffer = new byte[again.MaxMessageSize];
+            Assert.True(again.TryReceive(buffer, out PosixMessageInfo info), "the POSIX message was taken and lost");
+            Assert.Equal(("posix", 3), (System.Text.Encoding.ASCII.GetString(buffer, 0, info.Length), info.Priority));
+            Assert.True(msg.TryReceive(buffer, out SystemVMessageInfo typed), "the System V message was taken and lost");
+            Assert.Equal(("system v", 7L), (System.Text.Encoding.ASCII.GetString(buffer, 0, typed.Length), typed.Type));
+        }
+        finally
+        {
+            PosixMessageQueue.TryUnlink(name);
+            msg.TryRemove();
+        }
+    }
+
     private static string Cli => $"'{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}'";
 }
