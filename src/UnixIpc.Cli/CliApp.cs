@@ -26,7 +26,7 @@ internal static class CliApp
             string where = CommandPath(parse.CommandResult.Command);
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
             {
-                await console.Error.WriteLineAsync($"unixipc: {where}{error.Message}").ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"unixipc: {where}{OneLine(error.Message)}").ConfigureAwait(false);
             }
 
             return CliExitCode.Usage;
@@ -142,8 +142,12 @@ internal static class CliApp
             message = message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal);
         }
 
-        return message.ReplaceLineEndings(" ").Trim();
+        return OneLine(message);
     }
+
+    // Messages are one line on stderr: line breaks and tabs (as in "Must be one of:\n\t'queue'…") become spaces.
+    private static string OneLine(string message)
+        => string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     // stderr may be closed too: then the exit code is all there is to say.
     private static void TryWriteError(CliConsole console, string line)

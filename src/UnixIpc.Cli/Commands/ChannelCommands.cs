@@ -76,19 +76,13 @@ internal static class ChannelCommands
         data.AddTo(command);
         command.SetAction(CliApp.Handler(console, Noun, "send", (parse, cancellationToken) =>
         {
-            long times = parse.GetValue(count);
-            long ms = parse.GetValue(timeout);
-            if (times < 1 || ms < -1)
+            if (parse.GetValue(count) < 1)
             {
-                throw new UsageException("--count must be 1 or more and --timeout 0 or more.");
+                throw new UsageException("--count must be 1 or more.");
             }
 
-            if (ms >= 0 && parse.GetValue(nonBlocking))
-            {
-                throw new UsageException("give --timeout or --nonblock, not both.");
-            }
-
-            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(ms));
+            TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonBlocking);
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(wait));
             byte[] bytes = data.Read(parse, console, channel.MaxMessageSize);
             if (bytes.Length > channel.MaxMessageSize)
             {
@@ -96,11 +90,9 @@ internal static class ChannelCommands
             }
 
             using SharedMemoryChannelWriter writer = channel.CreateWriter();
-            for (long i = 0; i < times; i++)
+            for (long i = 0; i < parse.GetValue(count); i++)
             {
-                bool sent = parse.GetValue(nonBlocking) ? writer.TryWrite(bytes)
-                    : ms >= 0 ? writer.TryWrite(bytes, TimeSpan.FromMilliseconds(ms))
-                    : Write(writer, bytes, cancellationToken);
+                bool sent = wait is TimeSpan t ? writer.TryWrite(bytes, t) : Write(writer, bytes, cancellationToken);
                 if (!sent)
                 {
                     return Task.FromResult(CliApp.Report(console, Noun, "send", parse.GetValue(nonBlocking) ? Errno.EAGAIN : Errno.ETIMEDOUT));
@@ -125,9 +117,9 @@ internal static class ChannelCommands
         return true;
     }
 
-    // A creator still writing the header is waited for as long as the verb would wait (5 s without --timeout).
-    private static SharedMemoryChannelOpenOptions OpenOptions(long timeoutMs)
-        => new() { ReadyTimeout = timeoutMs >= 0 ? TimeSpan.FromMilliseconds(Math.Min(timeoutMs, 5000)) : TimeSpan.FromSeconds(5) };
+    // A creator still writing the header is waited for as long as the verb would wait (5 s at most, and without --timeout).
+    private static SharedMemoryChannelOpenOptions OpenOptions(TimeSpan? wait)
+        => new() { ReadyTimeout = wait is TimeSpan t && t < TimeSpan.FromSeconds(5) ? t : TimeSpan.FromSeconds(5) };
 
     private static Command Receive(CliConsole console)
     {
@@ -145,7 +137,7 @@ internal static class ChannelCommands
                 throw new UsageException("--count must be 1 or more and --timeout 0 or more.");
             }
 
-            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(ms));
+            using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name), OpenOptions(ms >= 0 ? TimeSpan.FromMilliseconds(ms) : null));
             using SharedMemoryChannelReader reader = channel.CreateReader();
             var buffer = new byte[channel.MaxMessageSize];
             bool overrun = channel.SlowSubscribers == SlowSubscriberPolicy.Overrun;

@@ -23,7 +23,10 @@ internal sealed class CliConsole
     public Stream StandardInput { get; }
 
     /// <summary>Whether standard input can be read to its end (false when fd 0 was closed at start: see <see cref="FromProcess"/>).</summary>
-    public bool StandardInputUsable { get; init; } = true;
+    public bool StandardInputUsable => _standardInputUsable.Value;
+
+    // Looked at only by a verb that reads standard input, not at every start.
+    private Lazy<bool> _standardInputUsable = new(static () => true);
 
     public Stream StandardOutput { get; }
 
@@ -37,12 +40,12 @@ internal sealed class CliConsole
     {
         Stream stdout = new StandardOutputStream(Console.OpenStandardOutput());
         var writer = new StreamWriter(stdout, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
-        var error = new StreamWriter(new BestEffortStream(Console.OpenStandardError()), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
+        var error = new StreamWriter(new StandardOutputStream(Console.OpenStandardError(), StandardOutputStream.OnError.Drop), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
         // Synchronized: the tour relays lines of several child processes from concurrent tasks, and a bare
         // StreamWriter interleaves (or loses) characters of lines written at the same moment.
         return new CliConsole(TextWriter.Synchronized(writer), TextWriter.Synchronized(error), Console.OpenStandardInput(), stdout, !Console.IsOutputRedirected, !Console.IsErrorRedirected)
         {
-            StandardInputUsable = !StandardInputIsOwnPipe(),
+            _standardInputUsable = new Lazy<bool>(() => !StandardInputIsOwnPipe()),
         };
     }
 

@@ -1,78 +1,22 @@
 namespace UnixIpc.Cli;
 
 /// <summary>
-/// stdout, with its write errors told apart from every other I/O error: a closed, full or broken standard
-/// output is one line and exit 1 (EPIPE, a reader that has had enough, as with <c>| head -c1</c>: exit 0),
-/// never a stack trace.
+/// A standard stream with its write errors told apart from every other I/O error. stdout
+/// (<see cref="OnError.Throw"/>): a closed, full or broken standard output becomes a
+/// <see cref="StandardOutputException"/>, one line and exit 1 (EPIPE, a reader that has had enough, as with
+/// <c>| head -c1</c>: exit 0), never a stack trace. stderr (<see cref="OnError.Drop"/>): written when it can be,
+/// dropped when it cannot; the exit code still says what happened, and a failure to report a failure must not
+/// turn into another one (or an abort).
 /// </summary>
-internal sealed class StandardOutputStream(Stream inner) : Stream
+internal sealed class StandardOutputStream(Stream inner, StandardOutputStream.OnError onError = StandardOutputStream.OnError.Throw) : Stream
 {
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Guard(() => inner.Write(buffer, offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
+    /// <summary>What a write error becomes.</summary>
+    public enum OnError
     {
-        try
-        {
-            inner.Write(buffer);
-        }
-        catch (IOException e)
-        {
-            throw new StandardOutputException(e);
-        }
-        catch (UnauthorizedAccessException e) when (e.InnerException is IOException inner)
-        {
-            throw new StandardOutputException(inner, Errno.EBADF); // the runtime's word for a closed descriptor
-        }
+        Throw,
+        Drop,
     }
 
-    public override void Flush() => Guard(inner.Flush);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    private static void Guard(Action write)
-    {
-        try
-        {
-            write();
-        }
-        catch (IOException e)
-        {
-            throw new StandardOutputException(e);
-        }
-        catch (UnauthorizedAccessException e) when (e.InnerException is IOException inner)
-        {
-            throw new StandardOutputException(inner, Errno.EBADF);
-        }
-    }
-}
-
-/// <summary>Writing to standard output failed; <see cref="Error"/> says why.</summary>
-internal sealed class StandardOutputException(IOException inner, Errno? error = null) : IOException(inner.Message, inner)
-{
-    /// <summary>The errno (the runtime puts the raw errno into the HResult of I/O errors on Unix).</summary>
-    public Errno Error { get; } = error ?? (Enum.IsDefined((Errno)inner.HResult) ? (Errno)inner.HResult : Errno.EIO);
-}
-
-/// <summary>
-/// stderr: written when it can be, silently dropped when it cannot (closed or full). The exit code still says
-/// what happened, and a failure to report a failure must not turn into another one (or an abort).
-/// </summary>
-internal sealed class BestEffortStream(Stream inner) : Stream
-{
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
@@ -91,8 +35,9 @@ internal sealed class BestEffortStream(Stream inner) : Stream
         {
             inner.Write(buffer);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException { InnerException: IOException })
         {
+            Fail(e);
         }
     }
 
@@ -102,8 +47,9 @@ internal sealed class BestEffortStream(Stream inner) : Stream
         {
             inner.Flush();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException { InnerException: IOException })
         {
+            Fail(e);
         }
     }
 
@@ -112,4 +58,23 @@ internal sealed class BestEffortStream(Stream inner) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    private void Fail(Exception e)
+    {
+        if (onError == OnError.Drop)
+        {
+            return;
+        }
+
+        throw e is IOException io
+            ? new StandardOutputException(io)
+            : new StandardOutputException((IOException)e.InnerException!, Errno.EBADF); // UnauthorizedAccessException: the runtime's word for a closed descriptor
+    }
+}
+
+/// <summary>Writing to standard output failed; <see cref="Error"/> says why.</summary>
+internal sealed class StandardOutputException(IOException inner, Errno? error = null) : IOException(inner.Message, inner)
+{
+    /// <summary>The errno (the runtime puts the raw errno into the HResult of I/O errors on Unix).</summary>
+    public Errno Error { get; } = error ?? (Enum.IsDefined((Errno)inner.HResult) ? (Errno)inner.HResult : Errno.EIO);
 }

@@ -8,7 +8,6 @@ namespace UnixIpc.Tests;
 /// </summary>
 public sealed unsafe class ChannelOrphanTests : IDisposable
 {
-    private const int NoSuchPid = 1 << 30; // above PID_MAX_LIMIT (2^22): never a running process
     private readonly string _name = TestNames.Unique("chorph");
 
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
@@ -27,7 +26,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         Assert.Equal(Pattern(32, 7), lease.Span.ToArray());
 
         // A consumer that announced position 64 too (its claim lost to the owner's) and then died.
-        ForgeDeadConsumer(channel, pendingAt: 64);
+        ChannelSlots.ForgeDead(channel, ChannelLayout.StateConsumer, (ulong)64 | ChannelLayout.Announced);
 
         // Recovery looks at position 64; before it decides, the owner releases the record, the release position
         // passes it and a producer writes a message over its bytes, with zeros where the claim word was.
@@ -70,7 +69,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         using SharedMemoryChannelReader dying = channel.CreateReader();
         Assert.True(writer.TryWrite("precious"u8));
         Assert.True(dying.TryRead(out ReadLease _));            // claimed and confirmed, never released
-        MarkDead(channel, SlotHolding(channel, 0));
+        ChannelSlots.MarkDead(channel, ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateConsumer, 0));
 
         var buffer = new byte[64];
         Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead consumer's message was lost");
@@ -90,14 +89,14 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        int loser = ForgeDeadConsumer(channel, pendingAt: 0);   // lost the claim on position 0 and died
+        int loser = ChannelSlots.ForgeDead(channel, ChannelLayout.StateConsumer, (ulong)0 | ChannelLayout.Announced);   // lost the claim on position 0 and died
         using SharedMemoryChannelReader survivor = channel.CreateReader();
         using SharedMemoryChannelReader dying = channel.CreateReader();
         Assert.True(writer.TryWrite("once"u8));
         Assert.True(dying.TryRead(out ReadLease _));
-        int owner = SlotHolding(channel, 0);
+        int owner = ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateConsumer, 0);
         *(ulong*)(channel.Slot(owner) + ChannelLayout.SlotPendingOffset) = ChannelLayout.Announced; // died before confirming its claim
-        MarkDead(channel, owner);
+        ChannelSlots.MarkDead(channel, owner);
 
         var buffer = new byte[64];
         Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the message was lost");
@@ -114,12 +113,12 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        int dead = ForgeDeadConsumer(channel, pendingAt: 0);
+        int dead = ChannelSlots.ForgeDead(channel, ChannelLayout.StateConsumer, (ulong)0 | ChannelLayout.Announced);
         using SharedMemoryChannelReader live = channel.CreateReader();
         using SharedMemoryChannelReader other = channel.CreateReader();
         Assert.True(writer.TryWrite("mine"u8));
         Assert.True(live.TryRead(out ReadLease lease));
-        int owner = SlotHolding(channel, 0);
+        int owner = ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateConsumer, 0);
         *(ulong*)(channel.Slot(owner) + ChannelLayout.SlotPendingOffset) = ChannelLayout.Announced; // alive, between its claim and its confirmation
 
         channel.Recover(force: true);
@@ -144,13 +143,13 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         using SharedMemoryChannelReader dying = channel.CreateReader();
         Assert.True(writer.TryWrite("twice orphaned"u8));
         Assert.True(dying.TryRead(out ReadLease _));
-        int slot = SlotHolding(channel, 0);
-        MarkDead(channel, slot);
+        int slot = ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateConsumer, 0);
+        ChannelSlots.MarkDead(channel, slot);
         channel.Recover(force: true);
         Assert.Equal(ChannelLayout.StateOrphan, Volatile.Read(ref *(int*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset)));
 
         // Another consumer adopted it (state adopted, its pid in the pid field) and died before releasing it.
-        Volatile.Write(ref *(ulong*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset), ((ulong)NoSuchPid << 32) | ChannelLayout.StateAdopted);
+        Volatile.Write(ref *(ulong*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset), ((ulong)ChannelSlots.NoSuchPid << 32) | ChannelLayout.StateAdopted);
 
         var buffer = new byte[64];
         Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "the dead adopter's message was lost");
@@ -181,7 +180,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         using SharedMemoryChannelReader dying = channel.CreateReader();
         Assert.True(writer.TryWrite("found"u8));
         Assert.True(dying.TryRead(out ReadLease _));
-        int slot = SlotHolding(channel, 0);
+        int slot = ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateConsumer, 0);
         ulong word = *(ulong*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset);
         Volatile.Write(ref *(ulong*)(channel.Slot(slot) + ChannelLayout.SlotStateOffset), (word & ~0xFFFF_FFFFUL) | ChannelLayout.StateOrphan); // hint never raised
 
@@ -195,7 +194,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        int dead = ForgeDeadConsumer(channel, pendingAt: 0);    // announced position 0 and died before its CAS
+        int dead = ChannelSlots.ForgeDead(channel, ChannelLayout.StateConsumer, (ulong)0 | ChannelLayout.Announced);    // announced position 0 and died before its CAS
         using SharedMemoryChannelReader live = channel.CreateReader();
         using SharedMemoryChannelReader other = channel.CreateReader();
         Assert.True(writer.TryWrite("mine"u8));
@@ -260,7 +259,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         using SharedMemoryChannelReader dying = channel.CreateReader();
         Assert.True(writer.TryWrite(Pattern(100, 9)));
         Assert.True(dying.TryRead(out ReadLease _));
-        MarkDead(channel, SlotHolding(channel, 0));
+        ChannelSlots.MarkDead(channel, ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateConsumer, 0));
         channel.Recover(force: true);
 
         ArgumentException small = Assert.Throws<ArgumentException>(() => survivor.TryRead(new byte[10], out _)); // not "nothing", which made a waiting reader spin
@@ -305,44 +304,5 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         Assert.Equal(3, channel.Stat().Redelivered);
     }
 
-    // The slot of the consumer in this process whose claim is at POSITION.
-    private static int SlotHolding(SharedMemoryChannel channel, long position)
-    {
-        for (int i = 0; i < channel.SlotCount; i++)
-        {
-            byte* slot = channel.Slot(i);
-            ulong pending = *(ulong*)(slot + ChannelLayout.SlotPendingOffset);
-            if (*(int*)(slot + ChannelLayout.SlotStateOffset) == ChannelLayout.StateConsumer && *(int*)(slot + ChannelLayout.SlotPidOffset) == Environment.ProcessId
-                && pending != 0 && (long)(pending & ~ChannelLayout.PendingFlags) == position)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException("no such slot");
-    }
-
-    // The slot's process is no longer the one that took it (as after kill -9 and pid reuse): dead.
-    private static void MarkDead(SharedMemoryChannel channel, int index) => *(ulong*)(channel.Slot(index) + ChannelLayout.SlotStartTimeOffset) += 1;
-
     private static byte[] Pattern(int length, int seed) => Enumerable.Range(0, length).Select(i => (byte)(i + seed)).ToArray();
-
-    // Puts a consumer that cannot be alive into the first free slot, its pending claim at the position given.
-    private static int ForgeDeadConsumer(SharedMemoryChannel channel, long pendingAt)
-    {
-        for (int i = 0; i < channel.SlotCount; i++)
-        {
-            byte* slot = channel.Slot(i);
-            if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -Environment.ProcessId, ChannelLayout.StateFree) == ChannelLayout.StateFree)
-            {
-                *(int*)(slot + ChannelLayout.SlotPidOffset) = NoSuchPid;
-                *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = 1;
-                *(ulong*)(slot + ChannelLayout.SlotPendingOffset) = (ulong)pendingAt | ChannelLayout.Announced;
-                Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateConsumer);
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException("no free slot");
-    }
 }

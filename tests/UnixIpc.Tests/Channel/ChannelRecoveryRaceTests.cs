@@ -7,7 +7,6 @@ namespace UnixIpc.Tests;
 /// </summary>
 public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
 {
-    private const int NoSuchPid = 1 << 30; // above PID_MAX_LIMIT (2^22): never a running process
     private readonly string _name = TestNames.Unique("chrec");
 
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
@@ -23,7 +22,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
         message.CopyTo(lease.Span);
 
         // A dead producer announced position 0 too (its CAS lost to the writer's), with a larger size.
-        ForgeDeadProducer(channel, start: 0, size: 1024, confirmed: false);
+        ChannelSlots.ForgeDead(channel, ChannelLayout.StateProducer, ChannelLayout.Announced, 1024); // announced position 0
 
         // Recovery sees the record uncommitted; before it looks at the slots, the writer commits and clears
         // its mark, so the dead announcement is the only one left that covers position 0.
@@ -51,9 +50,9 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
         Assert.True(writer.TryWrite("after"u8));
 
         // The producer dies, and so does a recoverer that had taken its slot to pad its record (state -pid).
-        byte* slot = channel.Slot(SlotOf(channel, Environment.ProcessId, ChannelLayout.StateProducer, pendingAt: 0));
+        byte* slot = channel.Slot(ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateProducer, 0));
         *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) += 1; // not this process any more: dead
-        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -NoSuchPid);
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -ChannelSlots.NoSuchPid);
 
         var buffer = new byte[64];
         Assert.False(reader.TryRead(buffer, out _)); // held by the dead recoverer: nobody else pads it meanwhile
@@ -66,7 +65,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     public void A_slot_judged_dead_is_not_freed_once_another_process_has_taken_it()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
-        int dead = ForgeDeadProducer(channel, start: 0, size: 0, confirmed: false, pending: false); // slot 0, holds nothing
+        int dead = ChannelSlots.ForgeDead(channel, ChannelLayout.StateProducer, pending: 0); // slot 0, holds nothing
 
         // Between recovery's verdict on slot 0 and its free, the slot is freed by someone else and taken by a
         // live writer (this process): recovery must leave the new owner's slot alone.
@@ -102,13 +101,13 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
     public void A_recoverer_that_dies_while_freeing_a_slot_is_taken_over_and_the_slot_counted_and_freed()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
-        int index = ForgeDeadProducer(channel, start: 0, size: 0, confirmed: false, pending: false);
+        int index = ChannelSlots.ForgeDead(channel, ChannelLayout.StateProducer, pending: 0);
         byte* slot = channel.Slot(index);
         *(long*)(slot + ChannelLayout.SlotMessagesOffset) = 5; // what the dead producer wrote
         *(long*)(slot + ChannelLayout.SlotBytesOffset) = 500;
 
         // A recoverer took it for freeing (state "freeing" + role, its own pid in the pid field) and died there.
-        *(int*)(slot + ChannelLayout.SlotPidOffset) = NoSuchPid;
+        *(int*)(slot + ChannelLayout.SlotPidOffset) = ChannelSlots.NoSuchPid;
         Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateFreeing + ChannelLayout.StateProducer);
 
         channel.Recover(force: true);
@@ -126,7 +125,7 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelWriter dying = channel.CreateWriter();
         Assert.True(dying.TryReserve(100, out _)); // [0, 160), never committed
-        byte* slot = channel.Slot(SlotOf(channel, Environment.ProcessId, ChannelLayout.StateProducer, pendingAt: 0));
+        byte* slot = channel.Slot(ChannelSlots.Find(channel, Environment.ProcessId, ChannelLayout.StateProducer, 0));
         Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -Environment.ProcessId); // held by a live recoverer (us)
 
         // With nobody subscribed, the release position may run up to the tail, but not past a reservation
@@ -140,41 +139,5 @@ public sealed unsafe class ChannelRecoveryRaceTests : IDisposable
         Assert.Equal(0, channel.Stat().Positions.Release);
         Assert.InRange(written, 1, (4096 / 160) - 1);
         Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer);
-    }
-
-    // Puts a producer that cannot be alive into the first free slot, with a pending reservation (or none).
-    private static int ForgeDeadProducer(SharedMemoryChannel channel, long start, long size, bool confirmed, bool pending = true)
-    {
-        for (int i = 0; i < channel.SlotCount; i++)
-        {
-            byte* slot = channel.Slot(i);
-            if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotStateOffset), -Environment.ProcessId, ChannelLayout.StateFree) == ChannelLayout.StateFree)
-            {
-                *(int*)(slot + ChannelLayout.SlotPidOffset) = NoSuchPid;
-                *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset) = 1;
-                *(ulong*)(slot + ChannelLayout.SlotPendingSizeOffset) = (ulong)size;
-                *(ulong*)(slot + ChannelLayout.SlotPendingOffset) = pending ? (ulong)start | (confirmed ? ChannelLayout.Confirmed : ChannelLayout.Announced) : 0;
-                Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotStateOffset), ChannelLayout.StateProducer);
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException("no free slot");
-    }
-
-    private static int SlotOf(SharedMemoryChannel channel, int pid, int state, long pendingAt)
-    {
-        for (int i = 0; i < channel.SlotCount; i++)
-        {
-            byte* slot = channel.Slot(i);
-            if (*(int*)(slot + ChannelLayout.SlotStateOffset) == state && *(int*)(slot + ChannelLayout.SlotPidOffset) == pid
-                && *(ulong*)(slot + ChannelLayout.SlotPendingOffset) != 0
-                && (long)(*(ulong*)(slot + ChannelLayout.SlotPendingOffset) & ~ChannelLayout.PendingFlags) == pendingAt)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException("no such slot");
     }
 }

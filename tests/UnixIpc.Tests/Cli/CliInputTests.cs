@@ -68,4 +68,11 @@ public sealed class CliInputTests
             PosixSharedMemory.TryUnlink(name);
         }
     }
+
+    [Fact]
+    public async Task A_parse_error_is_one_line_even_when_the_parser_lists_choices()
+    {
+        CliRunner.Result result = await CliRunner.RunAsync("channel", "create", "/never_made", "--capacity", "4096", "--delivery", "nope");
+        Assert.Equal((2, "unixipc: channel create: Argument 'nope' not recognized. Must be one of: 'queue' 'broadcast'\n"), (result.ExitCode, result.Stderr));
+    }
 }
