@@ -11,6 +11,8 @@ public static class IpcLimits
 {
     private const string Kernel = "/proc/sys/kernel/";
     private const string Mqueue = "/proc/sys/fs/mqueue/";
+    private const string Fs = "/proc/sys/fs/";
+    private const string PipeMaxSize = Fs + "pipe-max-size";
 
     /// <summary>Every limit, System V first, then POSIX.</summary>
     public static IReadOnlyList<IpcLimit> Read()
@@ -47,9 +49,15 @@ public static class IpcLimits
             new("mq", "msg_default", (ulong)PosixMessageQueueLimits.DefaultMaxMessages, null, Mqueue + "msg_default", "mq_maxmsg when none is given"),
             new("mq", "msgsize_default", (ulong)PosixMessageQueueLimits.DefaultMaxMessageSize, null, Mqueue + "msgsize_default", "mq_msgsize when none is given, bytes"),
             new("mq", "RLIMIT_MSGQUEUE", (ulong?)PosixMessageQueueLimits.MaxBytesPerUser, null, "ulimit -q", "queue memory per user, bytes"),
+            new("pipe", "pipe-max-size", ReadNumber(PipeMaxSize), null, PipeMaxSize, "largest pipe capacity without CAP_SYS_RESOURCE, bytes"),
+            new("pipe", "pipe-user-pages-soft", ReadNumber(Fs + "pipe-user-pages-soft"), null, Fs + "pipe-user-pages-soft", "pages of pipe buffers per user before new pipes shrink to 2 pages (0: no limit)"),
+            new("pipe", "pipe-user-pages-hard", ReadNumber(Fs + "pipe-user-pages-hard"), null, Fs + "pipe-user-pages-hard", "pages of pipe buffers per user before new pipes fail (0: no limit)"),
             new("pshm", "tmpfs size", (ulong)shmFs.TotalSize, (ulong)(shmFs.TotalSize - shmFs.TotalFreeSpace), "/dev/shm mount (size=)", "POSIX shared memory, semaphores and channels together, bytes"),
         ];
     }
+
+    /// <summary>/proc/sys/fs/pipe-max-size: the largest capacity F_SETPIPE_SZ grants without CAP_SYS_RESOURCE.</summary>
+    internal static int ReadPipeMaxSize() => (int)Math.Min(ReadNumber(PipeMaxSize), int.MaxValue);
 
     // SHMMAX and SHMALL default to nearly 2^64 on current kernels: too large for long.
     private static ulong ReadNumber(string path) => ulong.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);

@@ -17,8 +17,14 @@ internal static partial class Interop
             Architecture = architecture;
         }
 
+        /// <summary>A C name on every architecture; a name ending in <c>_t</c> is a typedef (siginfo_t), not a struct tag.</summary>
+        public CStructAttribute(string name)
+        {
+            Name = name;
+        }
+
         public string Name { get; }
 
-        public Architecture Architecture { get; }
+        public Architecture? Architecture { get; }
     }
 }

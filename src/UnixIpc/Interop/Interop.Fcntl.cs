@@ -34,6 +34,19 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
     internal static unsafe partial int FcntlLock(SafeHandle fd, int cmd, flock* lockInfo);
 
+    // <fcntl.h>: descriptor and file-status flags, pipe capacity.
+    internal const int F_GETFD = 1;
+    internal const int F_SETFD = 2;
+    internal const int F_GETFL = 3;
+    internal const int F_SETFL = 4;
+    internal const int FD_CLOEXEC = 1;
+    internal const int F_SETPIPE_SZ = 1031;
+    internal const int F_GETPIPE_SZ = 1032;
+
+    /// <summary>fcntl(2) with an int (or no) third argument; see <see cref="FcntlLock"/> on the variadic declaration.</summary>
+    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int FcntlInt(SafeHandle fd, int cmd, int arg);
+
     // <sys/file.h>: whole-file locks.
     internal const int LOCK_SH = 1;
     internal const int LOCK_EX = 2;

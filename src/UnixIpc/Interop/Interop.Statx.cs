@@ -62,4 +62,12 @@ internal static partial class Interop
         Check(Statx(fd, string.Empty, AT_EMPTY_PATH, STATX_BASIC_STATS, &buffer), "statx", objectName);
         return buffer;
     }
+
+    internal const int AT_FDCWD = -100;
+
+    [LibraryImport(Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int StatxAt(int dirfd, string path, int flags, uint mask, statx* buffer);
+
+    /// <summary>statx of a path (following symlinks), relative to the working directory; -1 and errno on failure.</summary>
+    internal static unsafe int StatxPath(string path, statx* buffer) => StatxAt(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer);
 }

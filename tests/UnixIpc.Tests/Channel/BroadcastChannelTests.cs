@@ -166,9 +166,9 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 65536, Delivery = ChannelDelivery.Broadcast });
         const int Count = 50_000;
-        await using ChildProcess first = await ChildProcess.StartAsync("channel-consume", _name);
-        await using ChildProcess second = await ChildProcess.StartAsync("channel-consume", _name);
-        await using ChildProcess producer = await ChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
+        await using TestChildProcess first = await TestChildProcess.StartAsync("channel-consume", _name);
+        await using TestChildProcess second = await TestChildProcess.StartAsync("channel-consume", _name);
+        await using TestChildProcess producer = await TestChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
         Assert.Equal("done", await producer.ReadLineAsync());
         using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
         {
@@ -178,7 +178,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
         }
 
         long n = Count;
-        foreach (ChildProcess subscriber in new[] { first, second })
+        foreach (TestChildProcess subscriber in new[] { first, second })
         {
             Assert.Equal($"0 {n} {n * (n - 1) / 2} {(n - 1) * n * ((2 * n) - 1) / 6}", await subscriber.ReadLineAsync());
             Assert.Equal("violations 0", await subscriber.ReadLineAsync());
@@ -190,7 +190,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        await using ChildProcess idle = await ChildProcess.StartAsync("channel-subscribe-and-hang", _name);
+        await using TestChildProcess idle = await TestChildProcess.StartAsync("channel-subscribe-and-hang", _name);
         while (writer.TryWrite(new byte[100]))
         {
         }
@@ -207,7 +207,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        await using TestChildProcess hung = await TestChildProcess.StartAsync("channel-reserve-and-hang", _name);
         int written = 0;
         while (written < 1000 && writer.TryWrite(new byte[100]))
         {
@@ -235,7 +235,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         Assert.True(writer.TryWrite(new byte[100])); // so the claimer's cursor (the tail) is not 0, which counts as "not set yet"
-        await using ChildProcess claimer = await ChildProcess.StartAsync("channel-die-while-claiming", _name);
+        await using TestChildProcess claimer = await TestChildProcess.StartAsync("channel-die-while-claiming", _name);
         int written = 0;
         while (written < 1000 && writer.TryWrite(new byte[100]))
         {
@@ -258,7 +258,7 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelReader subscriber = channel.CreateReader();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        await using TestChildProcess hung = await TestChildProcess.StartAsync("channel-reserve-and-hang", _name);
         writer.TryWrite("after"u8);
         var buffer = new byte[200];
         Assert.False(subscriber.TryRead(buffer, out _));

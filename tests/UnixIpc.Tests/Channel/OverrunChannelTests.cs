@@ -310,7 +310,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
         using SharedMemoryChannel channel = NewChannel(4096);
         using SharedMemoryChannelReader subscriber = channel.CreateReader();
         const int Count = 20_000;
-        await using ChildProcess producer = await ChildProcess.StartAsync("channel-produce", _name, "7", Count.ToString(CultureInfo.InvariantCulture));
+        await using TestChildProcess producer = await TestChildProcess.StartAsync("channel-produce", _name, "7", Count.ToString(CultureInfo.InvariantCulture));
         Assert.Equal("done", await producer.ReadLineAsync()); // it never waited for us
 
         var buffer = new byte[64];
@@ -336,14 +336,14 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
         using SharedMemoryChannel channel = NewChannel(16384);
         const int PerProducer = 200_000;
         string total = (2 * PerProducer).ToString(CultureInfo.InvariantCulture);
-        await using ChildProcess first = await ChildProcess.StartAsync("channel-subscribe-overrun", _name, total);
-        await using ChildProcess second = await ChildProcess.StartAsync("channel-subscribe-overrun", _name, total);
+        await using TestChildProcess first = await TestChildProcess.StartAsync("channel-subscribe-overrun", _name, total);
+        await using TestChildProcess second = await TestChildProcess.StartAsync("channel-subscribe-overrun", _name, total);
         string count = PerProducer.ToString(CultureInfo.InvariantCulture);
-        await using ChildProcess producerA = await ChildProcess.StartAsync("channel-produce", _name, "0", count);
-        await using ChildProcess producerB = await ChildProcess.StartAsync("channel-produce", _name, "1", count);
+        await using TestChildProcess producerA = await TestChildProcess.StartAsync("channel-produce", _name, "0", count);
+        await using TestChildProcess producerB = await TestChildProcess.StartAsync("channel-produce", _name, "1", count);
         Assert.Equal("done", await producerA.ReadLineAsync());
         Assert.Equal("done", await producerB.ReadLineAsync());
-        foreach (ChildProcess subscriber in new[] { first, second })
+        foreach (TestChildProcess subscriber in new[] { first, second })
         {
             string line = await subscriber.ReadLineAsync() ?? "(nothing)";
             string[] words = line.Split(' ');
@@ -365,7 +365,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
         using SharedMemoryChannel channel = NewChannel(4096);
         using SharedMemoryChannelReader subscriber = channel.CreateReader();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        await using TestChildProcess hung = await TestChildProcess.StartAsync("channel-reserve-and-hang", _name);
         int written = 0;
         while (writer.TryWrite(BitConverter.GetBytes(written)))
         {
@@ -439,8 +439,8 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
         var random = new Random(seed);
         using SharedMemoryChannel channel = NewChannel(8192);
         DirectoryInfo logs = Directory.CreateTempSubdirectory($"{TestNames.Prefix}{Environment.ProcessId}_ovrchaos_");
-        var producers = new List<ChildProcess>();
-        var dead = new List<ChildProcess>();
+        var producers = new List<TestChildProcess>();
+        var dead = new List<TestChildProcess>();
         using var reader = channel.CreateReader();
         long read = 0, lost = 0, violations = 0;
         var seen = new HashSet<(int Producer, int Sequence)>();
@@ -488,7 +488,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
                 // wherever it is: mid-reservation, walking the frontier, between two messages.
                 long target = Interlocked.Read(ref read) + 2000;
                 Assert.True(SpinWait.SpinUntil(() => Interlocked.Read(ref read) >= target || subscriber.IsCompleted, TimeSpan.FromSeconds(60)), $"no progress for 60 s in round {round} (seed {seed})");
-                ChildProcess victim = producers[random.Next(producers.Count)];
+                TestChildProcess victim = producers[random.Next(producers.Count)];
                 victim.Kill();
                 await victim.WaitForExitAsync();
                 kills++;
@@ -497,7 +497,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
                 producers.Add(await StartProducerAsync(nextId++));
             }
 
-            foreach (ChildProcess producer in producers)
+            foreach (TestChildProcess producer in producers)
             {
                 producer.Kill();
                 await producer.WaitForExitAsync();
@@ -525,7 +525,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
         finally
         {
             await stop.CancelAsync();
-            foreach (ChildProcess child in producers.Concat(dead))
+            foreach (TestChildProcess child in producers.Concat(dead))
             {
                 await child.DisposeAsync();
             }
@@ -533,8 +533,8 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
             logs.Delete(recursive: true);
         }
 
-        Task<ChildProcess> StartProducerAsync(int id) =>
-            ChildProcess.StartAsync("channel-produce", _name, id.ToString(CultureInfo.InvariantCulture), int.MaxValue.ToString(CultureInfo.InvariantCulture), Path.Combine(logs.FullName, $"{id}.produced"));
+        Task<TestChildProcess> StartProducerAsync(int id) =>
+            TestChildProcess.StartAsync("channel-produce", _name, id.ToString(CultureInfo.InvariantCulture), int.MaxValue.ToString(CultureInfo.InvariantCulture), Path.Combine(logs.FullName, $"{id}.produced"));
     }
 
     [Fact]
@@ -558,7 +558,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
 
         // The frontier is still at 0 (producers move it only when they need room); the subscriber is at the
         // 11th record, which a producer reserves and never commits; one more message follows it.
-        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        await using TestChildProcess hung = await TestChildProcess.StartAsync("channel-reserve-and-hang", _name);
         Assert.True(writer.TryWrite("after"u8));
         Assert.Equal(0, channel.Stat().Positions.Release);
         Task<int> reading = Task.Run(() => subscriber.Read(buffer));
@@ -574,7 +574,7 @@ public sealed class OverrunChannelCrossProcessTests : IDisposable
     public async Task A_frontier_walker_killed_mid_walk_is_taken_over()
     {
         using SharedMemoryChannel channel = NewChannel(4096);
-        await using ChildProcess walker = await ChildProcess.StartAsync("channel-hold-walker", _name);
+        await using TestChildProcess walker = await TestChildProcess.StartAsync("channel-hold-walker", _name);
         walker.Kill();
         await walker.WaitForExitAsync();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();

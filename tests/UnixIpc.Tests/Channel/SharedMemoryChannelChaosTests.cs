@@ -32,9 +32,9 @@ public sealed class SharedMemoryChannelChaosTests : IDisposable
         int seed = Environment.TickCount;
         var random = new Random(seed);
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 8192 });
-        var producers = new List<ChildProcess>();
-        var consumers = new List<ChildProcess>();
-        var dead = new List<ChildProcess>();
+        var producers = new List<TestChildProcess>();
+        var consumers = new List<TestChildProcess>();
+        var dead = new List<TestChildProcess>();
         int nextProducerId = 0;
         int consumersKilled = 0;
         try
@@ -52,8 +52,8 @@ public sealed class SharedMemoryChannelChaosTests : IDisposable
                 await WaitForProgressAsync(minimumGrowth: 4000, $"round {round}, seed {seed}");
                 bool killProducer = random.Next(2) == 0;
                 consumersKilled += killProducer ? 0 : 1;
-                List<ChildProcess> role = killProducer ? producers : consumers;
-                ChildProcess victim = role[random.Next(role.Count)];
+                List<TestChildProcess> role = killProducer ? producers : consumers;
+                TestChildProcess victim = role[random.Next(role.Count)];
                 victim.Kill();
                 await victim.WaitForExitAsync();
                 role.Remove(victim);
@@ -62,14 +62,14 @@ public sealed class SharedMemoryChannelChaosTests : IDisposable
             }
 
             // Stop the endless producers, then prove the channel still carries a known set of messages end to end.
-            foreach (ChildProcess producer in producers)
+            foreach (TestChildProcess producer in producers)
             {
                 producer.Kill();
                 await producer.WaitForExitAsync();
             }
 
             const int FinalProducer = 1_000_000;
-            await using (ChildProcess last = await StartProducerAsync(FinalProducer, FinalCount))
+            await using (TestChildProcess last = await StartProducerAsync(FinalProducer, FinalCount))
             {
                 Assert.Equal("done", await last.ReadLineAsync());
             }
@@ -78,14 +78,14 @@ public sealed class SharedMemoryChannelChaosTests : IDisposable
             {
                 var stop = new byte[64];
                 ChannelMessages.Fill(stop, -1, 0);
-                foreach (ChildProcess _ in consumers)
+                foreach (TestChildProcess _ in consumers)
                 {
                     Assert.True(stopper.TryWrite(stop, TimeSpan.FromSeconds(30)), $"the channel wedged (seed {seed})");
                 }
             }
 
             long violations = 0;
-            foreach (ChildProcess consumer in consumers)
+            foreach (TestChildProcess consumer in consumers)
             {
                 string line;
                 while (!(line = await consumer.ReadLineAsync()).StartsWith("violations", StringComparison.Ordinal))
@@ -114,18 +114,18 @@ public sealed class SharedMemoryChannelChaosTests : IDisposable
         }
         finally
         {
-            foreach (ChildProcess child in producers.Concat(consumers).Concat(dead))
+            foreach (TestChildProcess child in producers.Concat(consumers).Concat(dead))
             {
                 await child.DisposeAsync();
             }
         }
     }
 
-    private Task<ChildProcess> StartProducerAsync(int id, int count) =>
-        ChildProcess.StartAsync("channel-produce", _name, id.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), Path.Combine(_logs.FullName, $"{id}.produced"));
+    private Task<TestChildProcess> StartProducerAsync(int id, int count) =>
+        TestChildProcess.StartAsync("channel-produce", _name, id.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), Path.Combine(_logs.FullName, $"{id}.produced"));
 
-    private Task<ChildProcess> StartConsumerAsync() =>
-        ChildProcess.StartAsync("channel-consume", _name, Path.Combine(_logs.FullName, $"{_consumerLogs++}.consumed"));
+    private Task<TestChildProcess> StartConsumerAsync() =>
+        TestChildProcess.StartAsync("channel-consume", _name, Path.Combine(_logs.FullName, $"{_consumerLogs++}.consumed"));
 
     private string[] Logs(string pattern) => Directory.GetFiles(_logs.FullName, pattern);
 

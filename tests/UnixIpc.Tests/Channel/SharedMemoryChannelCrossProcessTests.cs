@@ -15,24 +15,24 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 65536 });
         const int PerProducer = 250_000; // a million messages in all
-        await using ChildProcess consumerA = await ChildProcess.StartAsync("channel-consume", _name);
-        await using ChildProcess consumerB = await ChildProcess.StartAsync("channel-consume", _name);
-        var producers = new List<ChildProcess>();
+        await using TestChildProcess consumerA = await TestChildProcess.StartAsync("channel-consume", _name);
+        await using TestChildProcess consumerB = await TestChildProcess.StartAsync("channel-consume", _name);
+        var producers = new List<TestChildProcess>();
         try
         {
             for (int p = 0; p < 4; p++)
             {
-                producers.Add(await ChildProcess.StartAsync("channel-produce", _name, p.ToString(CultureInfo.InvariantCulture), PerProducer.ToString(CultureInfo.InvariantCulture)));
+                producers.Add(await TestChildProcess.StartAsync("channel-produce", _name, p.ToString(CultureInfo.InvariantCulture), PerProducer.ToString(CultureInfo.InvariantCulture)));
             }
 
-            foreach (ChildProcess producer in producers)
+            foreach (TestChildProcess producer in producers)
             {
                 Assert.Equal("done", await producer.ReadLineAsync());
             }
         }
         finally
         {
-            foreach (ChildProcess producer in producers)
+            foreach (TestChildProcess producer in producers)
             {
                 await producer.DisposeAsync();
             }
@@ -47,7 +47,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         }
 
         var totals = new Dictionary<int, (long Count, long Sum, long Squares)>();
-        foreach (ChildProcess consumer in new[] { consumerA, consumerB })
+        foreach (TestChildProcess consumer in new[] { consumerA, consumerB })
         {
             while (true)
             {
@@ -85,7 +85,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelReader reader = channel.CreateReader();
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        await using ChildProcess hung = await ChildProcess.StartAsync("channel-reserve-and-hang", _name);
+        await using TestChildProcess hung = await TestChildProcess.StartAsync("channel-reserve-and-hang", _name);
         writer.TryWrite("after"u8);
         var buffer = new byte[200];
         Assert.False(reader.TryRead(buffer, out _)); // head of line: the live producer's record comes first
@@ -117,7 +117,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        await using ChildProcess holder = await ChildProcess.StartAsync("channel-lease-and-hang", _name);
+        await using TestChildProcess holder = await TestChildProcess.StartAsync("channel-lease-and-hang", _name);
         writer.Write("precious"u8);
         Assert.Equal(Convert.ToHexString("precious"u8), await holder.ReadLineAsync());
         writer.Write("next"u8);
@@ -140,7 +140,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_channel_whose_every_participant_died_reopens_and_works()
     {
-        await using (ChildProcess creator = await ChildProcess.StartAsync("channel-create-and-exit", _name))
+        await using (TestChildProcess creator = await TestChildProcess.StartAsync("channel-create-and-exit", _name))
         {
             Assert.Equal(0, await creator.WaitForExitAsync());
         }
@@ -168,8 +168,8 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         try
         {
             const int Count = 20_000;
-            await using ChildProcess victim = await ChildProcess.StartAsync("channel-consume", _name, log);
-            await using ChildProcess producer = await ChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
+            await using TestChildProcess victim = await TestChildProcess.StartAsync("channel-consume", _name, log);
+            await using TestChildProcess producer = await TestChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
 
             // Let the victim take some, then kill it wherever it is (perhaps holding a message).
             var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -181,7 +181,7 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
             Assert.True(File.Exists(log) && new FileInfo(log).Length >= 10_000, "the victim never consumed anything: nothing would be tested");
             victim.Kill();
             await victim.WaitForExitAsync();
-            await using ChildProcess survivor = await ChildProcess.StartAsync("channel-consume", _name, log);
+            await using TestChildProcess survivor = await TestChildProcess.StartAsync("channel-consume", _name, log);
             Assert.Equal("done", await producer.ReadLineAsync());
             using (SharedMemoryChannelWriter stopper = channel.CreateWriter())
             {

@@ -95,7 +95,7 @@ public sealed class ListCommandTests
         try
         {
             using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 4096 });
-            await using ChildProcess producer = await ChildProcess.StartAsync("channel-reserve-and-hang", name);
+            await using TestChildProcess producer = await TestChildProcess.StartAsync("channel-reserve-and-hang", name);
             JsonElement c = Find(await ListAsync(), "channel", o => o.GetProperty("name").GetString() == name);
             Assert.StartsWith("queue, 1 participants (1 alive)", c.GetProperty("detail").GetString(), StringComparison.Ordinal);
 

@@ -27,4 +27,24 @@ internal static partial class TestNative
         string line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
         return int.Parse(line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    [LibraryImport("libc.so.6", EntryPoint = "lseek", SetLastError = true)]
+    public static partial long LSeek(int fd, long offset, int whence);
+
+    [LibraryImport("libc.so.6", EntryPoint = "pipe2", SetLastError = true)]
+    public static unsafe partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport("libc.so.6", EntryPoint = "write", SetLastError = true)]
+    public static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc.so.6", EntryPoint = "read", SetLastError = true)]
+    public static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc.so.6", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    public static Errno LastErrno => (Errno)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+
+    /// <summary>The number of this process's open descriptors (/proc/self/fd).</summary>
+    public static int OpenDescriptorCount() => Directory.GetFiles("/proc/self/fd").Length;
 }

@@ -18,7 +18,7 @@ internal static class Unprivileged
     public static async Task<string> RunAsNobodyAsync(string operation, string argument)
     {
         Skip.IfNot(CanDropPrivileges, "the test needs CAP_SETUID and CAP_SETGID to run a check as another user");
-        await using ChildProcess child = await ChildProcess.StartAsync("as-user", Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture), Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture), operation, argument);
+        await using TestChildProcess child = await TestChildProcess.StartAsync("as-user", Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture), Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture), operation, argument);
         string result = await child.ReadLineAsync();
         Assert.Equal(0, await child.WaitForExitAsync());
         Skip.If(result.StartsWith("SKIP ", StringComparison.Ordinal), result);

@@ -15,7 +15,7 @@ public sealed class NativeLayoutTests
     [
         "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "sys/msg.h", "sys/sem.h",
         "mqueue.h", "signal.h", "sys/epoll.h", "sys/resource.h", "time.h", "unistd.h", "semaphore.h", "sys/file.h", "limits.h",
-        "linux/futex.h",
+        "linux/futex.h", "spawn.h", "sys/wait.h", "sys/uio.h", "sys/ioctl.h", "poll.h", "sys/syscall.h",
     ];
 
     [SkippableFact]
@@ -106,7 +106,7 @@ public sealed class NativeLayoutTests
             string cName = type.Name;
             if (type.GetCustomAttribute<Interop.CStructAttribute>() is { } native)
             {
-                if (native.Architecture != RuntimeInformation.ProcessArchitecture)
+                if (native.Architecture is { } architecture && architecture != RuntimeInformation.ProcessArchitecture)
                 {
                     continue;
                 }
@@ -114,7 +114,8 @@ public sealed class NativeLayoutTests
                 cName = native.Name;
             }
 
-            c.AppendLine($"_Static_assert(sizeof(struct {cName}) == {Marshal.SizeOf(type)}, \"sizeof(struct {cName})\");");
+            string cType = cName.EndsWith("_t", StringComparison.Ordinal) ? cName : $"struct {cName}";
+            c.AppendLine($"_Static_assert(sizeof({cType}) == {Marshal.SizeOf(type)}, \"sizeof({cType})\");");
             checks++;
             foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
             {
@@ -125,8 +126,8 @@ public sealed class NativeLayoutTests
                     continue;
                 }
 
-                c.AppendLine($"_Static_assert(offsetof(struct {cName}, {field.Name}) == {Marshal.OffsetOf(type, field.Name)}, \"offsetof({cName}.{field.Name})\");");
-                c.AppendLine($"_Static_assert(sizeof(((struct {cName} *)0)->{field.Name}) == {Marshal.SizeOf(field.FieldType)}, \"sizeof({cName}.{field.Name})\");");
+                c.AppendLine($"_Static_assert(offsetof({cType}, {field.Name}) == {Marshal.OffsetOf(type, field.Name)}, \"offsetof({cName}.{field.Name})\");");
+                c.AppendLine($"_Static_assert(sizeof((({cType} *)0)->{field.Name}) == {Marshal.SizeOf(field.FieldType)}, \"sizeof({cName}.{field.Name})\");");
                 checks += 2;
             }
         }

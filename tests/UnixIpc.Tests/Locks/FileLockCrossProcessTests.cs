@@ -62,7 +62,7 @@ public sealed class FileLockCrossProcessTests : IDisposable
     [Trait("conformance", "LOCK-03")]
     public async Task Read_locks_share_write_locks_exclude_and_a_free_range_reports_no_conflict()
     {
-        await using ChildProcess child = await ChildProcess.StartAsync("lock-open", _path, nameof(FileLockKind.Process));
+        await using TestChildProcess child = await TestChildProcess.StartAsync("lock-open", _path, nameof(FileLockKind.Process));
         using FileLock mine = FileLock.Open(_path, FileLockKind.Process);
         Assert.Null(mine.GetConflict(FileLockType.Write, 0, 100));
         Assert.Equal("locked", await child.SendAsync("lock read 0 10"));
@@ -78,7 +78,7 @@ public sealed class FileLockCrossProcessTests : IDisposable
     [Trait("conformance", "LOCK-05")]
     public async Task Two_processes_waiting_on_each_other_get_EDEADLK()
     {
-        await using ChildProcess child = await ChildProcess.StartAsync("lock-open", _path, nameof(FileLockKind.Process));
+        await using TestChildProcess child = await TestChildProcess.StartAsync("lock-open", _path, nameof(FileLockKind.Process));
         using FileLock mine = FileLock.Open(_path, FileLockKind.Process);
         Assert.True(mine.TryLock(FileLockType.Write, 0, 1));
         Assert.Equal("locked", await child.SendAsync("lock write 1 1"));
@@ -98,7 +98,7 @@ public sealed class FileLockCrossProcessTests : IDisposable
         using FileLock mine = FileLock.Open(_path, FileLockKind.Process);
         Assert.True(mine.TryLock(FileLockType.Write, 10, 10));
         Assert.True(mine.TryLock(FileLockType.Read, 13, 5));
-        await using ChildProcess child = await ChildProcess.StartAsync("lock-open", _path, nameof(FileLockKind.Process));
+        await using TestChildProcess child = await TestChildProcess.StartAsync("lock-open", _path, nameof(FileLockKind.Process));
         int me = Environment.ProcessId;
         Assert.Equal($"write 10 3 {me}", await child.SendAsync("conflict write 10 1"));
         Assert.Equal($"read 13 5 {me}", await child.SendAsync("conflict write 15 1"));
@@ -114,7 +114,7 @@ public sealed class FileLockCrossProcessTests : IDisposable
     {
         foreach (FileLockKind kind in new[] { FileLockKind.Process, FileLockKind.OpenFileDescription, FileLockKind.WholeFile })
         {
-            await using ChildProcess child = await ChildProcess.StartAsync("lock-open", _path, kind.ToString());
+            await using TestChildProcess child = await TestChildProcess.StartAsync("lock-open", _path, kind.ToString());
             Assert.Equal("locked", await child.SendAsync(kind == FileLockKind.WholeFile ? "lock write 0 0" : "lock write 0 10"));
             using FileLock mine = FileLock.Open(_path, kind);
             Assert.False(mine.TryLock(FileLockType.Write));

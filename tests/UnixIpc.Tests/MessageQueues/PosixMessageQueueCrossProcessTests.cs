@@ -46,7 +46,7 @@ public sealed class PosixMessageQueueCrossProcessTests : IDisposable
     public async Task A_blocked_receive_is_woken_by_a_send_from_another_process()
     {
         using var queue = PosixMessageQueue.CreateNew(_name, new PosixMessageQueueOptions { MaxMessages = 2, MaxMessageSize = 16 });
-        await using ChildProcess child = await ChildProcess.StartAsync("mq-open", _name);
+        await using TestChildProcess child = await TestChildProcess.StartAsync("mq-open", _name);
         Task<PosixMessageInfo> blocked = await ThreadProbe.StartBlockedAsync(() => queue.Receive(new byte[16]));
         Assert.Equal("sent", await child.SendAsync("send 7 " + Convert.ToHexString("wake"u8)));
         Assert.Equal(new PosixMessageInfo(4, 7), await blocked.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -64,7 +64,7 @@ public sealed class PosixMessageQueueCrossProcessTests : IDisposable
     {
         using var queue = PosixMessageQueue.CreateNew(_name, new PosixMessageQueueOptions { MaxMessages = 1, MaxMessageSize = 16 });
         queue.Send("first"u8, 2);
-        await using ChildProcess child = await ChildProcess.StartAsync("mq-open", _name);
+        await using TestChildProcess child = await TestChildProcess.StartAsync("mq-open", _name);
         Task<bool> blocked = await ThreadProbe.StartBlockedAsync(() => { queue.Send("second"u8, 3); return true; });
         Assert.Equal("2 " + Convert.ToHexString("first"u8), await child.SendAsync("recv"));
         Assert.True(await blocked.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -78,7 +78,7 @@ public sealed class PosixMessageQueueCrossProcessTests : IDisposable
     public async Task After_unlink_open_handles_keep_the_old_queue_and_the_name_makes_a_new_one()
     {
         using var old = PosixMessageQueue.CreateNew(_name, new PosixMessageQueueOptions { MaxMessages = 2, MaxMessageSize = 16 });
-        await using ChildProcess child = await ChildProcess.StartAsync("mq-open", _name);
+        await using TestChildProcess child = await TestChildProcess.StartAsync("mq-open", _name);
         PosixMessageQueue.Unlink(_name);
         Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => PosixMessageQueue.OpenExisting(_name)).Error);
 
@@ -93,12 +93,12 @@ public sealed class PosixMessageQueueCrossProcessTests : IDisposable
     [Trait("conformance", "MQ-34")]
     public async Task Exclusive_create_is_atomic_across_racing_processes()
     {
-        var children = new List<ChildProcess>();
+        var children = new List<TestChildProcess>();
         try
         {
             for (int i = 0; i < 3; i++)
             {
-                children.Add(await ChildProcess.StartAsync("mq-race", _name));
+                children.Add(await TestChildProcess.StartAsync("mq-race", _name));
             }
 
             string[] outcomes = await Task.WhenAll(children.Select(c => c.SendAsync("go")));
@@ -107,7 +107,7 @@ public sealed class PosixMessageQueueCrossProcessTests : IDisposable
         }
         finally
         {
-            foreach (ChildProcess child in children)
+            foreach (TestChildProcess child in children)
             {
                 await child.DisposeAsync();
             }

@@ -71,7 +71,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
     {
         using var scope = new SystemVQueueScope();
         SystemVMessageQueue queue = scope.Queue;
-        await using ChildProcess child = await ChildProcess.StartAsync("msg-open", queue.Id.ToString(CultureInfo.InvariantCulture));
+        await using TestChildProcess child = await TestChildProcess.StartAsync("msg-open", queue.Id.ToString(CultureInfo.InvariantCulture));
 
         Task<SystemVMessageInfo> receiving = await ThreadProbe.StartBlockedAsync(() => queue.Receive(new byte[16], MessageSelector.Type(6)));
         Assert.Equal("sent", await child.SendAsync("send 6 " + Convert.ToHexString("six"u8)));
@@ -91,7 +91,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
     {
         using var scope = new SystemVQueueScope();
         SystemVMessageQueue queue = scope.Queue;
-        await using ChildProcess child = await ChildProcess.StartAsync("msg-open", queue.Id.ToString(CultureInfo.InvariantCulture));
+        await using TestChildProcess child = await TestChildProcess.StartAsync("msg-open", queue.Id.ToString(CultureInfo.InvariantCulture));
 
         Task<bool> waiting = queue.WaitToReceiveAsync(MessageSelector.Type(7)).AsTask();
         Assert.False(waiting.IsCompleted);
@@ -120,8 +120,8 @@ public sealed class SystemVMessageQueueCrossProcessTests
         using var scope = new SystemVQueueScope();
         SystemVMessageQueue queue = scope.Queue;
         string id = queue.Id.ToString(CultureInfo.InvariantCulture);
-        await using ChildProcess receiver = await ChildProcess.StartAsync("msg-open", id);
-        await using ChildProcess sender = await ChildProcess.StartAsync("msg-open", id);
+        await using TestChildProcess receiver = await TestChildProcess.StartAsync("msg-open", id);
+        await using TestChildProcess sender = await TestChildProcess.StartAsync("msg-open", id);
         queue.SetMaxBytes(1);
         queue.Send(1, "x"u8);
 
@@ -169,7 +169,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
     {
         // Tested in a private IPC namespace of a child process, so the machine's limit is never touched.
         Skip.IfNot(Capabilities.Has(Capabilities.CAP_SYS_ADMIN), "a private IPC namespace needs CAP_SYS_ADMIN");
-        await using ChildProcess child = await ChildProcess.StartAsync("msg-enospc");
+        await using TestChildProcess child = await TestChildProcess.StartAsync("msg-enospc");
         string outcome = await child.ReadLineAsync();
         Skip.If(outcome.StartsWith("SKIP ", StringComparison.Ordinal), outcome);
         Assert.StartsWith("ENOSPC ", outcome, StringComparison.Ordinal);
@@ -177,7 +177,7 @@ public sealed class SystemVMessageQueueCrossProcessTests
         Assert.Equal(0, await child.WaitForExitAsync());
     }
 
-    private static async Task WaitForWaitersAsync(ChildProcess receiver, ChildProcess sender)
+    private static async Task WaitForWaitersAsync(TestChildProcess receiver, TestChildProcess sender)
     {
         await ThreadProbe.WaitUntilProcessBlockedInAsync(receiver.Id, "msgrcv");
         await ThreadProbe.WaitUntilProcessBlockedInAsync(sender.Id, "msgsnd");

@@ -20,7 +20,7 @@ public sealed class PosixSemaphoreCrossProcessTests : IDisposable
     public async Task A_wait_at_zero_blocks_until_another_process_posts()
     {
         using var semaphore = PosixSemaphore.CreateNew(_a, 0);
-        await using ChildProcess child = await ChildProcess.StartAsync("psem-open", _a);
+        await using TestChildProcess child = await TestChildProcess.StartAsync("psem-open", _a);
         Task<bool> blocked = await ThreadProbe.StartBlockedAsync(() => { semaphore.Wait(); return true; });
         Assert.Equal("posted", await child.SendAsync("post"));
         Assert.True(await blocked.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -67,7 +67,7 @@ public sealed class PosixSemaphoreCrossProcessTests : IDisposable
             using var shm = PosixSharedMemory.CreateNew(shmName, 4096);
             using MappedRegion region = shm.Map();
             using PosixSemaphore semaphore = PosixSemaphore.Initialize(region, 256, 0);
-            await using ChildProcess child = await ChildProcess.StartAsync("psem-in-shm", shmName, "256");
+            await using TestChildProcess child = await TestChildProcess.StartAsync("psem-in-shm", shmName, "256");
             Task<string> childWaits = child.SendAsync("wait");
             await ThreadProbe.WaitUntilProcessBlockedInAsync(child.Id, "futex");
             semaphore.Release();
@@ -86,7 +86,7 @@ public sealed class PosixSemaphoreCrossProcessTests : IDisposable
     public async Task A_count_taken_by_a_process_that_is_killed_is_not_given_back()
     {
         using var semaphore = PosixSemaphore.CreateNew(_a, 1);
-        await using ChildProcess child = await ChildProcess.StartAsync("psem-open", _a);
+        await using TestChildProcess child = await TestChildProcess.StartAsync("psem-open", _a);
         Assert.Equal("taken", await child.SendAsync("wait"));
         child.Kill();
         await child.WaitForExitAsync();

@@ -14,7 +14,7 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
         try
         {
             string id = set.Id.ToString(CultureInfo.InvariantCulture);
-            await using (ChildProcess child = await ChildProcess.StartAsync("sem-open", id))
+            await using (TestChildProcess child = await TestChildProcess.StartAsync("sem-open", id))
             {
                 Assert.Equal("done", await child.SendAsync("op 0:-1u,1:-1"));
                 Assert.Equal(new[] { 0, 0 }, set.GetValues());
@@ -38,7 +38,7 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
         SystemVSemaphoreSet set = SystemVSemaphoreSet.CreateNew(IpcKey.Private, 1, initialValue: 0);
         try
         {
-            await using ChildProcess child = await ChildProcess.StartAsync("sem-open", set.Id.ToString(CultureInfo.InvariantCulture));
+            await using TestChildProcess child = await TestChildProcess.StartAsync("sem-open", set.Id.ToString(CultureInfo.InvariantCulture));
             Assert.Equal("done", await child.SendAsync("op 0:+5u")); // undo would take 5 at exit
             set.SetValue(0, 2);                                       // clears every process's undo for it
             Assert.Equal("done", await child.SendAsync("op 0:+3u"));  // a new undo of -3 from value 5
@@ -60,8 +60,8 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
     {
         SystemVSemaphoreSet set = SystemVSemaphoreSet.CreateNew(IpcKey.Private, 2, initialValue: 1);
         string id = set.Id.ToString(CultureInfo.InvariantCulture);
-        await using ChildProcess increase = await ChildProcess.StartAsync("sem-open", id);
-        await using ChildProcess zero = await ChildProcess.StartAsync("sem-open", id);
+        await using TestChildProcess increase = await TestChildProcess.StartAsync("sem-open", id);
+        await using TestChildProcess zero = await TestChildProcess.StartAsync("sem-open", id);
         try
         {
             set.SetValue(0, 0);
@@ -97,9 +97,9 @@ public sealed class SystemVSemaphoreSetCrossProcessTests
             // while the other is inside sees 1 (the child reports what it saw).
             using var shm = PosixSharedMemory.CreateNew(shmName, 4096);
             using MappedRegion region = shm.Map();
-            await using ChildProcess child = await ChildProcess.StartAsync("sem-open", set.Id.ToString(CultureInfo.InvariantCulture));
-            await using ChildProcess counter = await ChildProcess.StartAsync("pshm-open", shmName);
-            await using ChildProcess parentCounter = await ChildProcess.StartAsync("pshm-open", shmName); // the parent's adds take as long as the child's
+            await using TestChildProcess child = await TestChildProcess.StartAsync("sem-open", set.Id.ToString(CultureInfo.InvariantCulture));
+            await using TestChildProcess counter = await TestChildProcess.StartAsync("pshm-open", shmName);
+            await using TestChildProcess parentCounter = await TestChildProcess.StartAsync("pshm-open", shmName); // the parent's adds take as long as the child's
             Task<string> childRounds = Task.Run(async () =>
             {
                 for (int i = 0; i < 200; i++)

@@ -62,7 +62,7 @@ public sealed class PosixSharedMemoryCrossProcessTests
             using MappedRegion region = shm.Map();
             region.Write(0, "from parent"u8);
 
-            await using ChildProcess child = await ChildProcess.StartAsync("pshm-open", name);
+            await using TestChildProcess child = await TestChildProcess.StartAsync("pshm-open", name);
             Assert.Equal(Convert.ToHexString("from parent"u8), await child.SendAsync("read 0 11"));
             Assert.Equal("ok", await child.SendAsync("write 100 " + Convert.ToHexString("from child"u8)));
             var seen = new byte[10];
@@ -84,7 +84,7 @@ public sealed class PosixSharedMemoryCrossProcessTests
         {
             using var shm = PosixSharedMemory.CreateNew(name, 4096);
             using MappedRegion region = shm.Map();
-            await using ChildProcess child = await ChildProcess.StartAsync("pshm-open", name);
+            await using TestChildProcess child = await TestChildProcess.StartAsync("pshm-open", name);
             const int Each = 200_000;
             Task<string> childAdds = child.SendAsync($"add32 64 {Each}");
             for (int i = 0; i < Each; i++)
@@ -107,12 +107,12 @@ public sealed class PosixSharedMemoryCrossProcessTests
     public async Task Exclusive_create_is_atomic_across_racing_processes()
     {
         string[] names = Enumerable.Range(0, 20).Select(_ => TestNames.Unique("pshm")).ToArray();
-        var children = new List<ChildProcess>();
+        var children = new List<TestChildProcess>();
         try
         {
             for (int i = 0; i < 3; i++)
             {
-                children.Add(await ChildProcess.StartAsync("pshm-race", names));
+                children.Add(await TestChildProcess.StartAsync("pshm-race", names));
             }
 
             Task<string>[] counts = children.Select(c => c.SendAsync("go")).ToArray();
@@ -126,7 +126,7 @@ public sealed class PosixSharedMemoryCrossProcessTests
         }
         finally
         {
-            foreach (ChildProcess child in children)
+            foreach (TestChildProcess child in children)
             {
                 await child.DisposeAsync();
             }
@@ -164,7 +164,7 @@ public sealed class PosixSharedMemoryCrossProcessTests
         string name = TestNames.Unique("pshm");
         try
         {
-            await using ChildProcess child = await ChildProcess.StartAsync("emfile", name);
+            await using TestChildProcess child = await TestChildProcess.StartAsync("emfile", name);
             string outcome = await child.ReadLineAsync();
             Assert.StartsWith("EMFILE ", outcome, StringComparison.Ordinal);
             Assert.Contains("RLIMIT_NOFILE", outcome, StringComparison.Ordinal);

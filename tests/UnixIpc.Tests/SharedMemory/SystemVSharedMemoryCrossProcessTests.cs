@@ -90,7 +90,7 @@ public sealed class SystemVSharedMemoryCrossProcessTests
         {
             using MappedRegion region = segment.Attach();
             region.Write(0, "parent"u8);
-            await using ChildProcess child = await ChildProcess.StartAsync("shm-attach", segment.Id.ToString(CultureInfo.InvariantCulture));
+            await using TestChildProcess child = await TestChildProcess.StartAsync("shm-attach", segment.Id.ToString(CultureInfo.InvariantCulture));
             SystemVSharedMemoryStatus both = segment.Stat();
             Assert.Equal(2, both.AttachCount);
             Assert.Equal(child.Id, both.LastProcessId);
@@ -121,7 +121,7 @@ public sealed class SystemVSharedMemoryCrossProcessTests
         SystemVSharedMemory segment = SystemVSharedMemory.CreateNew(key, 4096);
         try
         {
-            await using ChildProcess child = await ChildProcess.StartAsync("shm-attach", segment.Id.ToString(CultureInfo.InvariantCulture));
+            await using TestChildProcess child = await TestChildProcess.StartAsync("shm-attach", segment.Id.ToString(CultureInfo.InvariantCulture));
             segment.Remove();
             Assert.True(segment.Stat().MarkedForRemoval);
             Assert.False(SystemVSharedMemory.TryOpenExisting(key, out _));

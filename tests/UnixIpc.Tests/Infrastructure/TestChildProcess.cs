@@ -6,13 +6,13 @@ namespace UnixIpc.Tests;
 /// A <c>UnixIpc.TestChild</c> process speaking the line protocol: waits for READY, sends commands,
 /// reads one reply per command, every wait bounded; killed on dispose if still running.
 /// </summary>
-internal sealed class ChildProcess : IAsyncDisposable
+internal sealed class TestChildProcess : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly Process _process;
     private readonly Task<string> _stderr;
 
-    private ChildProcess(Process process)
+    private TestChildProcess(Process process)
     {
         _process = process;
         _stderr = process.StandardError.ReadToEndAsync();
@@ -20,7 +20,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static async Task<ChildProcess> StartAsync(string scenario, params string[] arguments)
+    public static async Task<TestChildProcess> StartAsync(string scenario, params string[] arguments)
     {
         var info = new ProcessStartInfo(ProcessRunner.DotnetHost)
         {
@@ -36,7 +36,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        var child = new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the test child"));
+        var child = new TestChildProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the test child"));
         string ready = await child.ReadLineAsync();
         if (ready != "READY")
         {

@@ -1,0 +1,326 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace UnixIpc;
+
+/// <summary>
+/// One end of a kernel pipe or FIFO as a <see cref="Stream"/>: the read end reads, the write end writes. Reads
+/// return what is there (at least one byte) and 0 only at end of stream, once every write end everywhere is closed;
+/// writes send everything or throw. Async reads and writes wait on the reactor and hold no thread.
+/// </summary>
+/// <remarks>
+/// <para>A write with no reader left fails with <see cref="Errno.EPIPE"/> (the .NET runtime ignores SIGPIPE, so
+/// the process is not killed). Writes of at most <see cref="Pipe.PipeBuf"/> bytes are atomic: several writers never
+/// interleave inside one.</para>
+/// <para>The descriptor stays blocking unless non-blocking was asked for, so a child that inherits it (see
+/// <see cref="ChildProcess"/>) sees an ordinary pipe; this process's async calls still never block, through
+/// preadv2/pwritev2 with RWF_NOWAIT.</para>
+/// </remarks>
+public sealed partial class PipeEndStream : Stream
+{
+    private readonly SafeFileHandle _handle;
+    private readonly bool _isReadEnd;
+    private bool _nonBlocking;     // O_NONBLOCK on the open file description
+    private bool _noWaitUnsupported; // RWF_NOWAIT refused (a FIFO's description): async waits for readiness first
+    private int _pushedBack = -1;  // one byte a FIFO open's probe read while checking for a writer
+
+    internal PipeEndStream(SafeFileHandle handle, bool isReadEnd, bool nonBlocking, string name)
+    {
+        _handle = handle;
+        _isReadEnd = isReadEnd;
+        _nonBlocking = nonBlocking;
+        Name = name;
+    }
+
+    /// <summary>The descriptor, for mapping into a child (<see cref="ChildProcessOptions"/>) or passing to other APIs. Disposing this end closes it.</summary>
+    public SafeFileHandle SafeFileHandle => _handle;
+
+    /// <summary>What error messages call this end: <c>pipe</c>, or the FIFO's path.</summary>
+    public string Name { get; }
+
+    /// <summary><see langword="true"/> for a read end, <see langword="false"/> for a write end.</summary>
+    public bool IsReadEnd => _isReadEnd;
+
+    /// <summary>Whether the open file description is non-blocking (O_NONBLOCK), which a process that inherits it sees too.</summary>
+    public bool IsNonBlocking => _nonBlocking;
+
+    /// <inheritdoc/>
+    public override bool CanRead => _isReadEnd && !_handle.IsClosed;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => !_isReadEnd && !_handle.IsClosed;
+
+    /// <inheritdoc/>
+    public override bool CanSeek => false;
+
+    /// <inheritdoc/>
+    public override long Length => throw new NotSupportedException("A pipe has no length (ESPIPE); BytesAvailable says how much is unread.");
+
+    /// <inheritdoc/>
+    public override long Position
+    {
+        get => throw new NotSupportedException("A pipe has no position (ESPIPE).");
+        set => throw new NotSupportedException("A pipe has no position (ESPIPE).");
+    }
+
+    /// <summary>The number of unread bytes in the pipe (ioctl FIONREAD), on either end.</summary>
+    public unsafe int BytesAvailable
+    {
+        get
+        {
+            ThrowIfClosed();
+            int count;
+            Interop.Check(Interop.IoctlInt(_handle, Interop.FIONREAD, &count), "ioctl", Name, $"{Name}, FIONREAD");
+            return count + (_pushedBack >= 0 ? 1 : 0);
+        }
+    }
+
+    /// <summary>
+    /// The pipe's capacity in bytes (F_GETPIPE_SZ; 65536 unless changed). Setting it (F_SETPIPE_SZ) rounds up to a
+    /// power-of-two number of pages; above /proc/sys/fs/pipe-max-size needs CAP_SYS_RESOURCE (EPERM), and below the
+    /// data already in the pipe fails with EBUSY.
+    /// </summary>
+    public int Capacity
+    {
+        get
+        {
+            ThrowIfClosed();
+            return Interop.Check(Interop.FcntlInt(_handle, Interop.F_GETPIPE_SZ, 0), "fcntl", Name, $"{Name}, F_GETPIPE_SZ");
+        }
+
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            ThrowIfClosed();
+            if (Interop.FcntlInt(_handle, Interop.F_SETPIPE_SZ, value) == -1)
+            {
+                Errno error = Interop.LastErrno;
+                throw new UnixIpcException(error, "fcntl", Name, $"{Name}, F_SETPIPE_SZ, {value}", CapacityHint(error, value));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>Reads what is in the pipe, waiting for at least one byte; 0 only at end of stream.</summary>
+    public override int Read(Span<byte> buffer)
+    {
+        CheckRead();
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (TakePushedBack(buffer) is int one)
+        {
+            return one;
+        }
+
+        while (true)
+        {
+            if (_nonBlocking)
+            {
+                if (TryReadCore(buffer, noWait: false) is int read)
+                {
+                    return read;
+                }
+
+                WaitSync(Interop.POLLIN);
+            }
+            else
+            {
+                return BlockingRead(buffer);
+            }
+        }
+    }
+
+    /// <summary>Reads what is there without waiting: <see langword="false"/> if the pipe is empty but a writer is still open.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="bytesRead">How many arrived; 0 with <see langword="true"/> means end of stream.</param>
+    public bool TryRead(Span<byte> buffer, out int bytesRead)
+    {
+        CheckRead();
+        if (TakePushedBack(buffer) is int one)
+        {
+            bytesRead = one;
+            return true;
+        }
+
+        int? read = TryReadCore(buffer, noWait: true);
+        bytesRead = read ?? 0;
+        return read is not null;
+    }
+
+    /// <inheritdoc/>
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    /// <summary>Reads what is in the pipe, awaiting at least one byte without holding a thread; 0 only at end of stream.</summary>
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        CheckRead();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (TakePushedBack(buffer.Span) is int one)
+        {
+            return one;
+        }
+
+        while (true)
+        {
+            if (!_noWaitUnsupported && TryReadCore(buffer.Span, noWait: true) is int read)
+            {
+                return read;
+            }
+
+            await WaitReadyAsync(Readiness.Read, cancellationToken).ConfigureAwait(false);
+            if (_noWaitUnsupported)
+            {
+                // Readable: a blocking read returns what is there without waiting (unless another reader took it).
+                return BlockingRead(buffer.Span);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>Writes every byte, waiting for room as needed. Throws <see cref="UnixIpcException"/> with EPIPE once no reader is left.</summary>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        CheckWrite();
+        while (!buffer.IsEmpty)
+        {
+            int written;
+            if (_nonBlocking)
+            {
+                if (TryWriteCore(buffer, noWait: false) is not int some)
+                {
+                    WaitSync(Interop.POLLOUT);
+                    continue;
+                }
+
+                written = some;
+            }
+            else
+            {
+                written = BlockingWrite(buffer);
+            }
+
+            buffer = buffer[written..];
+        }
+    }
+
+    /// <summary>
+    /// Writes what fits now without waiting; <see langword="false"/> if nothing could be written. A write of at most
+    /// <see cref="Pipe.PipeBuf"/> bytes is all or nothing; a longer one may be partial.
+    /// </summary>
+    public bool TryWrite(ReadOnlySpan<byte> buffer, out int bytesWritten)
+    {
+        CheckWrite();
+        int? written = TryWriteCore(buffer, noWait: true);
+        bytesWritten = written ?? 0;
+        return written is not null;
+    }
+
+    /// <inheritdoc/>
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    /// <summary>Writes every byte, awaiting room without holding a thread. Cancellation may leave part of the buffer written.</summary>
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        CheckWrite();
+        cancellationToken.ThrowIfCancellationRequested();
+        while (!buffer.IsEmpty)
+        {
+            if (!_noWaitUnsupported && TryWriteCore(buffer.Span, noWait: true) is int written)
+            {
+                buffer = buffer[written..];
+                continue;
+            }
+
+            await WaitReadyAsync(Readiness.Write, cancellationToken).ConfigureAwait(false);
+            if (_noWaitUnsupported)
+            {
+                // Writable means at least a page is free: a write of up to PIPE_BUF bytes does not wait.
+                buffer = buffer[BlockingWrite(buffer.Span[..Math.Min(buffer.Length, Interop.PIPE_BUF)])..];
+            }
+        }
+    }
+
+    /// <summary>Nothing to flush: every write goes straight to the kernel.</summary>
+    public override void Flush()
+    {
+    }
+
+    /// <inheritdoc/>
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A pipe cannot seek (ESPIPE).");
+
+    /// <inheritdoc/>
+    public override void SetLength(long value) => throw new NotSupportedException("A pipe has no length (ESPIPE).");
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({(_isReadEnd ? "read" : "write")} end)";
+
+    /// <summary>
+    /// Before a child inherits this end: the child gets an ordinary blocking description, unless non-blocking was asked
+    /// for when the end was made. This process keeps reading and writing it without blocking a thread.
+    /// </summary>
+    internal void PrepareForInheritance(bool keepNonBlocking)
+    {
+        if (_nonBlocking && !keepNonBlocking)
+        {
+            int flags = Interop.Check(Interop.FcntlInt(_handle, Interop.F_GETFL, 0), "fcntl", Name, $"{Name}, F_GETFL");
+            Interop.Check(Interop.FcntlInt(_handle, Interop.F_SETFL, flags & ~Interop.O_NONBLOCK), "fcntl", Name, $"{Name}, F_SETFL");
+            _nonBlocking = false;
+        }
+    }
+
+    /// <summary>Sets the byte a FIFO open's writer probe read, so the first read returns it.</summary>
+    internal void PushBack(byte value) => _pushedBack = value;
+
+    /// <summary>Whether the description was opened non-blocking only for this library's own sake (a FIFO open).</summary>
+    internal bool NonBlockingIsInternal { get; init; }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_handle.IsClosed)
+        {
+            EpollReactor.Shared.Forget((int)_handle.DangerousGetHandle());
+            _handle.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static string? CapacityHint(Errno error, int value) => error switch
+    {
+        Errno.EPERM => $"{value} bytes is above /proc/sys/fs/pipe-max-size ({Pipe.MaxCapacity}); raising past it needs CAP_SYS_RESOURCE, or raise the limit.",
+        Errno.EBUSY => "The pipe holds more data than the capacity asked for: read it first, or ask for more.",
+        Errno.EINVAL => "The capacity must be at most 2^31 bytes.",
+        _ => null,
+    };
+}
