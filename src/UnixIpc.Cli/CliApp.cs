@@ -68,6 +68,8 @@ internal static class CliApp
             SemCommands.Build(console),
             LockCommands.Build(console),
             ChannelCommands.Build(console),
+            FifoCommands.Build(console),
+            RunCommand.Build(console),
             ListCommand.Build(console),
             LimitsCommand.Build(console),
             TourCommand.Build(console),
@@ -96,7 +98,7 @@ internal static class CliApp
                     await console.Error.WriteLineAsync($"hint: {e.Hint}").ConfigureAwait(false);
                 }
 
-                return e.Error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG ? CliExitCode.WouldBlock : CliExitCode.Failed;
+                return e.Error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG or Errno.ENXIO ? CliExitCode.WouldBlock : CliExitCode.Failed;
             }
             catch (Exception e) when (e is ArgumentException or FormatException or UsageException or NotSupportedException)
             {
@@ -171,7 +173,7 @@ internal static class CliApp
     public static int Report(CliConsole console, string noun, string verb, Errno error)
     {
         console.Error.WriteLine($"unixipc: {noun} {verb}: {error} ({UnixIpcException.Describe(error)})");
-        return error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG ? CliExitCode.WouldBlock : CliExitCode.Failed;
+        return error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG or Errno.ENXIO ? CliExitCode.WouldBlock : CliExitCode.Failed;
     }
 
     private static string CommandPath(Command command)

@@ -30,6 +30,9 @@ internal sealed class CliConsole
 
     public Stream StandardOutput { get; }
 
+    /// <summary>The process's own descriptors 0, 1 and 2 (not in-memory streams): a child started by <c>run</c> can use them directly.</summary>
+    public bool IsProcessConsole { get; private init; }
+
     /// <summary>stdout is a terminal: long work may show progress.</summary>
     public bool IsTerminal { get; }
 
@@ -46,6 +49,7 @@ internal sealed class CliConsole
         return new CliConsole(TextWriter.Synchronized(writer), TextWriter.Synchronized(error), Console.OpenStandardInput(), stdout, !Console.IsOutputRedirected, !Console.IsErrorRedirected)
         {
             _standardInputUsable = new Lazy<bool>(() => !StandardInputIsOwnPipe()),
+            IsProcessConsole = true,
         };
     }
 

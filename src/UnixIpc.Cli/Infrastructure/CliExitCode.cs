@@ -11,6 +11,6 @@ internal static class CliExitCode
     /// <summary>Bad command line or argument (a rule was broken before any call was made).</summary>
     public const int Usage = 2;
 
-    /// <summary>Timed out or would block (EAGAIN, ETIMEDOUT, ENOMSG); the errno is still printed.</summary>
+    /// <summary>Timed out or would block (EAGAIN, ETIMEDOUT, ENOMSG, and ENXIO from a non-blocking FIFO open with no reader); the errno is still printed.</summary>
     public const int WouldBlock = 3;
 }

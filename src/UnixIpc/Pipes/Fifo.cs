@@ -33,14 +33,14 @@ public static class Fifo
         if (Interop.MkFifo(path, (uint)mode) == -1)
         {
             Errno error = Interop.LastErrno;
-            throw new UnixIpcException(error, "mkfifo", path, $"\"{path}\", 0{(int)mode:o}", CreateHint(error, path));
+            throw new UnixIpcException(error, "mkfifo", path, $"\"{path}\", 0{Convert.ToString((int)mode, 8)}", CreateHint(error, path));
         }
 
         if (Interop.Chmod(path, (uint)mode) == -1)
         {
             Errno error = Interop.LastErrno;
             File.Delete(path);
-            throw Interop.Fail(error, "chmod", path, $"\"{path}\", 0{(int)mode:o}");
+            throw Interop.Fail(error, "chmod", path, $"\"{path}\", 0{Convert.ToString((int)mode, 8)}");
         }
     }
 
@@ -74,11 +74,11 @@ public static class Fifo
     }
 
     /// <summary>Opens the read end at once, writer or not (O_NONBLOCK): reads then see end of stream until a writer comes.</summary>
-    public static PipeEndStream OpenReadNonBlocking(string path) => OpenNow(path, Interop.O_RDONLY, keepNonBlocking: true)!;
+    public static PipeEndStream OpenReadNonBlocking(string path) => OpenNow(path, Interop.O_RDONLY)!;
 
     /// <summary>Opens the write end if a reader has the FIFO open; otherwise fails with ENXIO (O_NONBLOCK), explained.</summary>
     public static PipeEndStream OpenWriteNonBlocking(string path)
-        => OpenNow(path, Interop.O_WRONLY, keepNonBlocking: true) ?? throw new UnixIpcException(
+        => OpenNow(path, Interop.O_WRONLY) ?? throw new UnixIpcException(
             Errno.ENXIO, "open", path, $"\"{path}\", O_WRONLY|O_NONBLOCK", $"No process has {path} open for reading: start the reader first, or open without O_NONBLOCK to wait for one.");
 
     /// <summary>Opens the read end, awaiting a writer without holding a thread.</summary>
@@ -109,8 +109,8 @@ public static class Fifo
         return Wrap(fd, path, access, nonBlocking: false);
     }
 
-    // One non-blocking attempt: null while the other end is missing (a writer: ENXIO; a reader: no writer yet).
-    private static PipeEndStream? OpenNow(string path, int access, bool keepNonBlocking)
+    // One non-blocking open: null for a writer while no reader has the FIFO open (ENXIO).
+    private static PipeEndStream? OpenNow(string path, int access, bool internalNonBlocking = false)
     {
         CheckIsFifo(path);
         SafeFdHandle fd = Interop.Open(path, access | Interop.O_NONBLOCK | Interop.O_CLOEXEC | Interop.O_NOCTTY, 0);
@@ -119,41 +119,45 @@ public static class Fifo
             return null;
         }
 
-        PipeEndStream end = Wrap(fd, path, access, nonBlocking: true, internalNonBlocking: !keepNonBlocking);
-        if (keepNonBlocking)
-        {
-            return end;
-        }
-
-        if (access == Interop.O_RDONLY && !HasWriter(end))
-        {
-            end.Dispose(); // no writer yet: a blocking open would still be waiting
-            return null;
-        }
-
-        return end;
+        return Wrap(fd, path, access, nonBlocking: true, internalNonBlocking);
     }
 
+    // A writer retries its non-blocking open (ENXIO until a reader comes). A reader opens at once and keeps that
+    // descriptor while it looks for a writer: closing and reopening it would let a writer that opened in between
+    // find no reader left (EPIPE).
     private static async ValueTask<PipeEndStream?> OpenPolledAsync(string path, bool forWriting, long deadline, CancellationToken cancellationToken)
     {
-        int access = forWriting ? Interop.O_WRONLY : Interop.O_RDONLY;
-        TimeSpan pause = TimeSpan.FromMilliseconds(1);
-        while (true)
+        PipeEndStream? reader = forWriting ? null : OpenNow(path, Interop.O_RDONLY, internalNonBlocking: true);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (OpenNow(path, access, keepNonBlocking: false) is { } end)
+            TimeSpan pause = TimeSpan.FromMilliseconds(1);
+            while (true)
             {
-                return end;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                if (reader is not null && HasWriter(reader))
+                {
+                    (PipeEndStream ready, reader) = (reader, null);
+                    return ready;
+                }
 
-            TimeSpan remaining = Timeouts.RemainingUntil(deadline);
-            if (remaining == TimeSpan.Zero)
-            {
-                return null;
-            }
+                if (forWriting && OpenNow(path, Interop.O_WRONLY, internalNonBlocking: true) is { } writer)
+                {
+                    return writer;
+                }
 
-            await Task.Delay(remaining == Timeout.InfiniteTimeSpan || pause < remaining ? pause : remaining, cancellationToken).ConfigureAwait(false);
-            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, OpenPollInterval.Ticks));
+                TimeSpan remaining = Timeouts.RemainingUntil(deadline);
+                if (remaining == TimeSpan.Zero)
+                {
+                    return null;
+                }
+
+                await Task.Delay(remaining == Timeout.InfiniteTimeSpan || pause < remaining ? pause : remaining, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, OpenPollInterval.Ticks));
+            }
+        }
+        finally
+        {
+            reader?.Dispose();
         }
     }
 
