@@ -54,7 +54,7 @@ internal static class FifoCommands
             TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonBlocking);
             string at = parse.GetRequiredValue(path);
             byte[] bytes = data.Read(parse, console);
-            using PipeEndStream writer = OpenWriter(at, wait, cancellationToken);
+            using PipeEndStream writer = await OpenAsync(at, forWriting: true, wait, cancellationToken).ConfigureAwait(false);
             if (wait == TimeSpan.Zero)
             {
                 // All or nothing up to PIPE_BUF; a longer write takes what fits and says what did not.
@@ -92,7 +92,7 @@ internal static class FifoCommands
         {
             TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonBlocking);
             string at = parse.GetRequiredValue(path);
-            using PipeEndStream reader = OpenReader(at, wait, cancellationToken);
+            using PipeEndStream reader = await OpenAsync(at, forWriting: false, wait, cancellationToken).ConfigureAwait(false);
             var buffer = new byte[65536];
             while (true)
             {
@@ -149,27 +149,26 @@ internal static class FifoCommands
         return command;
     }
 
-    private static PipeEndStream OpenWriter(string path, TimeSpan? wait, CancellationToken cancellationToken)
+    // Async all the way: the verb waits for the other end without blocking its caller (or a thread).
+    private static async Task<PipeEndStream> OpenAsync(string path, bool forWriting, TimeSpan? wait, CancellationToken cancellationToken)
     {
         if (wait == TimeSpan.Zero)
         {
-            return Fifo.OpenWriteNonBlocking(path); // ENXIO without a reader: exit 3, like any would-block
+            // ENXIO for a writer without a reader: exit 3, like any would-block.
+            return forWriting ? Fifo.OpenWriteNonBlocking(path) : Fifo.OpenReadNonBlocking(path);
         }
 
-        return wait is TimeSpan limit
-            ? Fifo.TryOpenWrite(path, limit, out PipeEndStream? writer) ? writer : throw new UnixIpcException(Errno.ETIMEDOUT, "open", path, null, "No process opened the FIFO for reading in time.")
-            : Fifo.OpenWrite(path, cancellationToken);
-    }
-
-    private static PipeEndStream OpenReader(string path, TimeSpan? wait, CancellationToken cancellationToken)
-    {
-        if (wait == TimeSpan.Zero)
+        using var deadline = wait is TimeSpan limit ? new CancellationTokenSource(limit) : null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
+        try
         {
-            return Fifo.OpenReadNonBlocking(path);
+            return forWriting
+                ? await Fifo.OpenWriteAsync(path, linked.Token).ConfigureAwait(false)
+                : await Fifo.OpenReadAsync(path, linked.Token).ConfigureAwait(false);
         }
-
-        return wait is TimeSpan limit
-            ? Fifo.TryOpenRead(path, limit, out PipeEndStream? reader) ? reader : throw new UnixIpcException(Errno.ETIMEDOUT, "open", path, null, "No process opened the FIFO for writing in time.")
-            : Fifo.OpenRead(path, cancellationToken);
+        catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+        {
+            throw new UnixIpcException(Errno.ETIMEDOUT, "open", path, null, $"No process opened the FIFO for {(forWriting ? "reading" : "writing")} in time.");
+        }
     }
 }

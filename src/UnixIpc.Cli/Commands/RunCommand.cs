@@ -127,7 +127,8 @@ internal static class RunCommand
     // N=PATH, N<PATH, N>PATH. A FIFO is opened through Fifo (checked, waiting as the kernel does, interruptible).
     private static Dictionary<int, ChildDescriptor> OpenDescriptors(string[] specs, List<IDisposable> opened, CancellationToken cancellationToken)
     {
-        var map = new Dictionary<int, ChildDescriptor>();
+        // Every spec is checked before anything is opened: a usage error leaves no file created or FIFO waited for.
+        var parsed = new List<(int Number, char How, string Path, string Spec)>();
         foreach (string spec in specs)
         {
             int at = spec.IndexOfAny(['=', '<', '>']);
@@ -136,13 +137,17 @@ internal static class RunCommand
                 throw new UsageException($"--fd {spec}: expected N=PATH, N<PATH or N>PATH with N from 0 to 1023.");
             }
 
-            if (!map.TryAdd(number, ChildDescriptor.Null))
+            if (parsed.Any(p => p.Number == number))
             {
                 throw new UsageException($"--fd {spec}: descriptor {number} is given twice.");
             }
 
-            string path = spec[(at + 1)..];
-            char how = spec[at];
+            parsed.Add((number, spec[at], spec[(at + 1)..], spec));
+        }
+
+        var map = new Dictionary<int, ChildDescriptor>();
+        foreach ((int number, char how, string path, string spec) in parsed)
+        {
             if (Fifo.Exists(path))
             {
                 PipeEndStream end = how == '<' ? Fifo.OpenRead(path, cancellationToken)

@@ -3,7 +3,8 @@ namespace UnixIpc;
 public sealed partial class PipeEndStream
 {
     // One read that does not wait: null when the pipe is empty and a writer is open (EAGAIN), EINTR retried.
-    // noWait on a blocking description uses RWF_NOWAIT; a FIFO's description refuses it (EOPNOTSUPP), which is remembered.
+    // noWait on a blocking description uses RWF_NOWAIT; a FIFO's description refuses it (EOPNOTSUPP), which is
+    // remembered: from then on poll, without waiting, says whether a plain read would wait.
     private unsafe int? TryReadCore(Span<byte> buffer, bool noWait)
     {
         fixed (byte* bytes = buffer)
@@ -11,7 +12,16 @@ public sealed partial class PipeEndStream
             while (true)
             {
                 nint read;
-                if (_nonBlocking || !noWait)
+                if (noWait && !_nonBlocking && _noWaitUnsupported)
+                {
+                    if (!ReadyNow(Interop.POLLIN))
+                    {
+                        return null;
+                    }
+
+                    read = Interop.Read(_handle, bytes, (nuint)buffer.Length); // readable or end of stream: returns at once
+                }
+                else if (_nonBlocking || !noWait)
                 {
                     read = Interop.Read(_handle, bytes, (nuint)buffer.Length);
                 }
@@ -33,9 +43,9 @@ public sealed partial class PipeEndStream
                         continue;
                     case Errno.EAGAIN:
                         return null;
-                    case Errno.EOPNOTSUPP when noWait && !_nonBlocking:
+                    case Errno.EOPNOTSUPP when noWait && !_nonBlocking && !_noWaitUnsupported:
                         _noWaitUnsupported = true;
-                        return null;
+                        continue;
                     default:
                         throw Failure(error, "read", buffer.Length);
                 }
@@ -43,7 +53,8 @@ public sealed partial class PipeEndStream
         }
     }
 
-    // One write that does not wait, as TryReadCore; returns how many bytes went in.
+    // One write that does not wait, as TryReadCore; returns how many bytes went in. Without RWF_NOWAIT, a writable
+    // pipe has at least a page free, so a plain write of up to PIPE_BUF bytes does not wait.
     private unsafe int? TryWriteCore(ReadOnlySpan<byte> buffer, bool noWait)
     {
         fixed (byte* bytes = buffer)
@@ -51,7 +62,16 @@ public sealed partial class PipeEndStream
             while (true)
             {
                 nint written;
-                if (_nonBlocking || !noWait)
+                if (noWait && !_nonBlocking && _noWaitUnsupported)
+                {
+                    if (!ReadyNow(Interop.POLLOUT))
+                    {
+                        return null;
+                    }
+
+                    written = Interop.Write(_handle, bytes, (nuint)Math.Min(buffer.Length, Interop.PIPE_BUF));
+                }
+                else if (_nonBlocking || !noWait)
                 {
                     written = Interop.Write(_handle, bytes, (nuint)buffer.Length);
                 }
@@ -73,9 +93,9 @@ public sealed partial class PipeEndStream
                         continue;
                     case Errno.EAGAIN:
                         return null;
-                    case Errno.EOPNOTSUPP when noWait && !_nonBlocking:
+                    case Errno.EOPNOTSUPP when noWait && !_nonBlocking && !_noWaitUnsupported:
                         _noWaitUnsupported = true;
-                        return null;
+                        continue;
                     default:
                         throw Failure(error, "write", buffer.Length);
                 }
@@ -105,14 +125,20 @@ public sealed partial class PipeEndStream
     }
 
     // Blocks this thread in poll until the descriptor is ready (a synchronous call on a non-blocking description).
-    private unsafe void WaitSync(short events)
+    private void WaitSync(short events) => Poll(events, -1);
+
+    // Whether the descriptor is ready for events now (poll with a zero time-out): ready, hung up or in error.
+    private bool ReadyNow(short events) => Poll(events, 0);
+
+    private unsafe bool Poll(short events, int timeoutMilliseconds)
     {
         var poll = new Interop.pollfd { fd = (int)_handle.DangerousGetHandle(), events = events };
         bool added = false;
         try
         {
             _handle.DangerousAddRef(ref added);
-            while (Interop.Poll(&poll, 1, -1) == -1)
+            int ready;
+            while ((ready = Interop.Poll(&poll, 1, timeoutMilliseconds)) == -1)
             {
                 Errno error = Interop.LastErrno;
                 if (error != Errno.EINTR)
@@ -120,6 +146,8 @@ public sealed partial class PipeEndStream
                     throw Interop.Fail(error, "poll", Name);
                 }
             }
+
+            return ready > 0;
         }
         finally
         {

@@ -20,7 +20,7 @@ public sealed partial class PipeEndStream : Stream
     private readonly SafeFileHandle _handle;
     private readonly bool _isReadEnd;
     private bool _nonBlocking;     // O_NONBLOCK on the open file description
-    private bool _noWaitUnsupported; // RWF_NOWAIT refused (a FIFO's description): async waits for readiness first
+    private bool _noWaitUnsupported; // RWF_NOWAIT refused (a FIFO's description): poll says whether a call would wait
     private int _pushedBack = -1;  // one byte a FIFO open's probe read while checking for a writer
 
     internal PipeEndStream(SafeFileHandle handle, bool isReadEnd, bool nonBlocking, string name)
@@ -179,17 +179,12 @@ public sealed partial class PipeEndStream : Stream
 
         while (true)
         {
-            if (!_noWaitUnsupported && TryReadCore(buffer.Span, noWait: true) is int read)
+            if (TryReadCore(buffer.Span, noWait: true) is int read)
             {
                 return read;
             }
 
             await WaitReadyAsync(Readiness.Read, cancellationToken).ConfigureAwait(false);
-            if (_noWaitUnsupported)
-            {
-                // Readable: a blocking read returns what is there without waiting (unless another reader took it).
-                return BlockingRead(buffer.Span);
-            }
         }
     }
 
@@ -252,18 +247,13 @@ public sealed partial class PipeEndStream : Stream
         cancellationToken.ThrowIfCancellationRequested();
         while (!buffer.IsEmpty)
         {
-            if (!_noWaitUnsupported && TryWriteCore(buffer.Span, noWait: true) is int written)
+            if (TryWriteCore(buffer.Span, noWait: true) is int written)
             {
                 buffer = buffer[written..];
                 continue;
             }
 
             await WaitReadyAsync(Readiness.Write, cancellationToken).ConfigureAwait(false);
-            if (_noWaitUnsupported)
-            {
-                // Writable means at least a page is free: a write of up to PIPE_BUF bytes does not wait.
-                buffer = buffer[BlockingWrite(buffer.Span[..Math.Min(buffer.Length, Interop.PIPE_BUF)])..];
-            }
         }
     }
 

@@ -43,6 +43,27 @@ internal static partial class TestNative
     [LibraryImport("libc.so.6", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    public const int O_RDONLY = 0x0;
+    public const int O_WRONLY = 0x1;
+    public const int O_RDWR = 0x2;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+
+    /// <summary>open(2) as C calls it, for what the library does not offer (O_RDWR on a FIFO) or to compare with it.</summary>
+    [LibraryImport("libc.so.6", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Open(string path, int flags, uint mode);
+
+    /// <summary>mkfifo(3) as C calls it: the umask applies.</summary>
+    [LibraryImport("libc.so.6", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int MkFifo(string path, uint mode);
+
+    /// <summary>This process's umask, read from /proc/self/status (setting it to read it would race other tests).</summary>
+    public static UnixFileMode CurrentUmask()
+    {
+        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Umask:", StringComparison.Ordinal));
+        return (UnixFileMode)Convert.ToInt32(line["Umask:".Length..].Trim(), 8);
+    }
+
     public static Errno LastErrno => (Errno)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
 
     /// <summary>The number of this process's open descriptors (/proc/self/fd).</summary>
