@@ -19,6 +19,10 @@ internal sealed class TourRunner
         new SynchronisedWritersTour(),
         new AlternationTour(),
         new ChannelTour(),
+        new PipeTour(),
+        new PipelineTour(),
+        new FifoTour(),
+        new ZombieTour(),
     ];
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
@@ -134,6 +138,42 @@ internal sealed class TourRunner
 
         string stderr = (await errors.ConfigureAwait(false)).Trim();
         Check(process.ExitCode == 0, $"{role} (pid {process.Id}) exited with {process.ExitCode}{(stderr.Length > 0 ? ": " + stderr : string.Empty)}");
+    }
+
+    /// <summary>Options that start this CLI's <c>tour-step</c> through <see cref="ChildProcess"/>, its stdout a pipe for <see cref="RelayAsync"/>.</summary>
+    internal static ChildProcessOptions StepOptions(params string[] arguments)
+    {
+        ProcessStartInfo info = SelfLauncher.StartInfo(["tour-step", .. arguments]);
+        return new ChildProcessOptions(info.FileName, info.ArgumentList) { StandardOutput = ChildDescriptor.Pipe };
+    }
+
+    /// <summary>Relays a <see cref="ChildProcess"/> step's lines (MICROS TEXT) until it exits; kills it if the step time-out passes.</summary>
+    internal async Task<ChildExitStatus> RelayAsync(string role, ChildProcess child, CancellationToken cancellationToken, Func<string, Task>? onLine = null)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StepTimeout);
+        try
+        {
+            using var reader = new StreamReader(child.StandardOutput!, leaveOpen: true);
+            while (await reader.ReadLineAsync(timeout.Token).ConfigureAwait(false) is { } line)
+            {
+                int space = line.IndexOf(' ', StringComparison.Ordinal);
+                Line(role, child.ProcessId, space > 0 ? $"{line[(space + 1)..]}  ({FormatMicros(line[..space])})" : line);
+                if (onLine is not null)
+                {
+                    await onLine(line[(space + 1)..]).ConfigureAwait(false);
+                }
+            }
+
+            ChildExitStatus status = await child.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            Check(status.Success, $"{role} (pid {child.ProcessId}) {status}");
+            return status;
+        }
+        catch (OperationCanceledException)
+        {
+            child.Kill();
+            throw;
+        }
     }
 
     internal void Heading(string text)
