@@ -15,6 +15,18 @@ if (args.Length > 0 && args[0] == "ipc")
     return await UnixIpc.Benchmarks.IpcBenchmark.RunAsync(args[1..]);
 }
 
+// Pipes and FIFOs through the library against the same mechanism from C:
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- pipes [--rounds 5] [--out file.json]
+if (args.Length > 0 && args[0] == "pipes")
+{
+    return await UnixIpc.Benchmarks.KernelPipeBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 1 && args[0] == "peer" && args[1] is "kpipe-latency" or "kpipe-throughput" or "kfifo-latency" or "kfifo-throughput")
+{
+    return UnixIpc.Benchmarks.KernelPipeBenchmark.Peer(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "peer")
 {
     return UnixIpc.Benchmarks.IpcPeer.Run(args[1..]);

@@ -31,6 +31,36 @@ public sealed partial class PipeEndStream : Stream
         Name = name;
     }
 
+    /// <summary>
+    /// Wraps a pipe or FIFO descriptor this process holds, e.g. one it inherited as descriptor 3 from a parent that
+    /// mapped it (<c>new SafeFileHandle(3, ownsHandle: true)</c>). Checks that it is a pipe or FIFO open for reading
+    /// only or writing only; the stream owns the handle from then on.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The descriptor is not a pipe or FIFO.</exception>
+    /// <exception cref="ArgumentException">It is open for both reading and writing (a FIFO opened O_RDWR): there is no single direction.</exception>
+    public static PipeEndStream FromHandle(SafeFileHandle handle, string name = "pipe")
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ArgumentNullException.ThrowIfNull(name);
+        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
+        int fd = (int)handle.DangerousGetHandle();
+        using (SafeFdHandle borrowed = SafeFdHandle.Borrow(fd))
+        {
+            if ((Interop.FStatx(borrowed, name).stx_mode & Interop.S_IFMT) != Interop.S_IFIFO)
+            {
+                throw new InvalidDataException($"Descriptor {fd} is not a pipe or FIFO.");
+            }
+        }
+
+        int flags = Interop.Check(Interop.FcntlInt(handle, Interop.F_GETFL, 0), "fcntl", name, $"{fd}, F_GETFL");
+        return (flags & 3) switch
+        {
+            Interop.O_RDONLY => new PipeEndStream(handle, isReadEnd: true, (flags & Interop.O_NONBLOCK) != 0, name),
+            Interop.O_WRONLY => new PipeEndStream(handle, isReadEnd: false, (flags & Interop.O_NONBLOCK) != 0, name),
+            _ => throw new ArgumentException($"Descriptor {fd} is open for reading and writing; a pipe end has one direction.", nameof(handle)),
+        };
+    }
+
     /// <summary>The descriptor, for mapping into a child (<see cref="ChildProcessOptions"/>) or passing to other APIs. Disposing this end closes it.</summary>
     public SafeFileHandle SafeFileHandle => _handle;
 
