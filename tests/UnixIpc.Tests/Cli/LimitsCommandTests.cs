@@ -21,7 +21,7 @@ public sealed class LimitsCommandTests
     public async Task Reports_every_mechanism_and_where_each_limit_is_set()
     {
         Dictionary<string, JsonElement> limits = await LimitsAsync();
-        Assert.Equal(["mq", "msg", "pshm", "sem", "shm"], limits.Values.Select(l => l.GetProperty("mechanism").GetString()!).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["mq", "msg", "pipe", "pshm", "sem", "shm"], limits.Values.Select(l => l.GetProperty("mechanism").GetString()!).Distinct().Order(StringComparer.Ordinal));
         foreach ((string key, JsonElement limit) in limits)
         {
             string source = limit.GetProperty("source").GetString()!;
@@ -31,6 +31,7 @@ public sealed class LimitsCommandTests
             }
         }
 
+        Assert.Equal(Pipe.MaxCapacity, Value(limits, "pipe/pipe-max-size"));
         Assert.Equal(PosixMessageQueueLimits.MaxMessagesLimit, (long)limits["mq/msg_max"].GetProperty("value").GetUInt64());
     }
 
