@@ -164,4 +164,52 @@ public sealed class CliProcessTests
         int at = line.IndexOf(" pid ", StringComparison.Ordinal) + 5;
         return line[at..].TrimStart().Split(' ')[0];
     }
+
+    [Fact]
+    public async Task Run_interrupted_by_SIGINT_kills_its_stages_and_exits_130()
+    {
+        var info = new ProcessStartInfo(ProcessRunner.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), "run", "--", "sh", "-c", "echo $$; exec sleep 600" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process cli = Process.Start(info)!;
+        int stage = 0;
+        try
+        {
+            stage = int.Parse((await cli.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!, CultureInfo.InvariantCulture);
+            Assert.Equal(0, TestNative.Kill(cli.Id, 2)); // SIGINT, to the process we started
+            await cli.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(130, cli.ExitCode);
+            Assert.Equal("unixipc: run spawn: interrupted\n", await cli.StandardError.ReadToEndAsync());
+            string? state = ProcessState(stage);
+            Assert.True(state is null or "Z", $"the stage (pid {stage}) is still {state}");
+        }
+        finally
+        {
+            if (!cli.HasExited)
+            {
+                cli.Kill();
+            }
+
+            if (stage > 0 && ProcessState(stage) is not null and not "Z" && File.ReadAllText($"/proc/{stage}/cmdline").StartsWith("sleep", StringComparison.Ordinal))
+            {
+                TestNative.Kill(stage, 9); // the stage this test started, by pid, if the CLI left it
+            }
+        }
+    }
+
+    private static string? ProcessState(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

@@ -68,4 +68,7 @@ internal static partial class TestNative
 
     /// <summary>The number of this process's open descriptors (/proc/self/fd).</summary>
     public static int OpenDescriptorCount() => Directory.GetFiles("/proc/self/fd").Length;
+
+    [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
 }
