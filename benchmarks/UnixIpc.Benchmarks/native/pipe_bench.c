@@ -1,7 +1,7 @@
 /* pipe_bench KIND MODE ARGS: the C baseline for pipes and FIFOs, both sides in one fork.
  *   KIND: pipe | fifo (fifo needs DIR, where two FIFOs are made and removed)
  *   latency N [DIR]          -> "p50 p99 p999" nanoseconds per 8-byte round trip
- *   throughput N SIZE [DIR]  -> messages per second, N writes of SIZE bytes, one reader */
+ *   throughput N SIZE [DIR]  -> messages per second, N writes of SIZE bytes (after N/4 unmeasured), one reader */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
     if (pid == 0) {
         channels(kind, dir, 1, &out, &in);
         if (latency) { for (long i = 0; i < n + 1000; i++) { full_read(in, buffer, 8); full_write(out, buffer, 8); } }
-        else { long long total = (long long)n * size; while (total > 0) { ssize_t r = read(in, buffer, 65536); if (r <= 0) { if (r < 0 && errno == EINTR) continue; die("read"); } total -= r; } full_write(out, buffer, 1); }
+        else { long long total = (long long)(n + n / 4) * size; while (total > 0) { ssize_t r = read(in, buffer, 65536); if (r <= 0) { if (r < 0 && errno == EINTR) continue; die("read"); } total -= r; } full_write(out, buffer, 1); }
         _exit(0);
     }
     channels(kind, dir, 0, &out, &in);
@@ -66,6 +66,7 @@ int main(int argc, char **argv) {
         qsort(samples, (size_t)n, sizeof *samples, cmp);
         printf("%lld %lld %lld\n", samples[n / 2], samples[n * 99 / 100], samples[n * 999 / 1000]);
     } else {
+        for (long i = 0; i < n / 4; i++) full_write(out, buffer, (size_t)size); /* warm-up, as the .NET side has (JIT) */
         long long t = now_ns();
         for (long i = 0; i < n; i++) full_write(out, buffer, (size_t)size);
         full_read(in, buffer, 1);
