@@ -70,6 +70,7 @@ internal static class CliApp
             ChannelCommands.Build(console),
             FifoCommands.Build(console),
             RunCommand.Build(console),
+            SignalCommands.Build(console),
             ListCommand.Build(console),
             LimitsCommand.Build(console),
             TourCommand.Build(console),

@@ -26,6 +26,9 @@ internal static class SignalInterrupter
     /// <summary>The signal used to interrupt (installs the handler on first use).</summary>
     public static int SignalNumber => s_signal.Value;
 
+    /// <summary>Whether the handler has been installed (a signal is taken).</summary>
+    public static bool IsInstalled => s_signal.IsValueCreated;
+
     /// <summary>Starts an interruptible blocking section on the current thread.</summary>
     public static Scope Begin(TimeSpan timeout, CancellationToken cancellationToken) => new(timeout, cancellationToken);
 

@@ -34,5 +34,5 @@ public readonly record struct ChildExitStatus
     /// <inheritdoc/>
     public override string ToString() => ExitCode is int code
         ? $"exited with {code}"
-        : $"killed by signal {Signal} ({SignalNames.Name(Signal!.Value)}){(CoreDumped ? ", core dumped" : string.Empty)}";
+        : $"killed by signal {Signal} ({new UnixSignal(Signal!.Value).Name}){(CoreDumped ? ", core dumped" : string.Empty)}";
 }

@@ -61,16 +61,22 @@ public sealed partial class ChildProcess
             void* actions = memory;
             void* attributes = memory + Interop.SpawnObjectBytes;
             byte* allSignals = memory + (2 * Interop.SpawnObjectBytes);
-            byte* noSignals = allSignals + Interop.SigSetBytes;
+            byte* noSignals = allSignals + Interop.SigSetBytes; // the child's mask
             CheckSpawnSetup(Interop.PosixSpawnFileActionsInit(actions), "posix_spawn_file_actions_init");
             CheckSpawnSetup(Interop.PosixSpawnAttrInit(attributes), "posix_spawnattr_init");
             try
             {
                 AddFileActions(actions, bindings, options.WorkingDirectory);
 
-                // The runtime ignores SIGPIPE and handles others; a child starts with every signal at its default and none blocked.
+                // The runtime ignores SIGPIPE and handles others; a child starts with every signal at its default, and none blocked
+                // but those asked for.
                 _ = Interop.SigFillSet(allSignals);
                 _ = Interop.SigEmptySet(noSignals);
+                foreach (UnixSignal blocked in options.BlockedSignals)
+                {
+                    _ = Interop.SigAddSet(noSignals, blocked.Number);
+                }
+
                 CheckSpawnSetup(Interop.PosixSpawnAttrSetSigDefault(attributes, allSignals), "posix_spawnattr_setsigdefault");
                 CheckSpawnSetup(Interop.PosixSpawnAttrSetSigMask(attributes, noSignals), "posix_spawnattr_setsigmask");
                 CheckSpawnSetup(Interop.PosixSpawnAttrSetFlags(attributes, Interop.POSIX_SPAWN_SETSIGDEF | Interop.POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");

@@ -24,7 +24,7 @@ public sealed partial class ChildProcess : IDisposable
         Description = description;
     }
 
-    /// <summary>The child's pid (for display and /proc; signal it through <see cref="Signal"/>, not by pid).</summary>
+    /// <summary>The child's pid (for display and /proc; signal it through <see cref="Signal(int)"/>, not by pid).</summary>
     public int ProcessId { get; }
 
     /// <summary>The program and arguments, for messages.</summary>
@@ -85,7 +85,7 @@ public sealed partial class ChildProcess : IDisposable
     {
         if (!TrySignal(signal))
         {
-            throw new UnixIpcException(Errno.ESRCH, "pidfd_send_signal", Description, $"pidfd of {ProcessId}, {SignalNames.Name(signal)}",
+            throw new UnixIpcException(Errno.ESRCH, "pidfd_send_signal", Description, $"pidfd of {ProcessId}, {(signal == 0 ? "0" : new UnixSignal(signal).Name)}",
                 $"Child {ProcessId} has exited and been reaped ({_exited.Task.Result}); its pid may belong to another process by now, which is why the signal went nowhere.");
         }
     }
@@ -93,9 +93,9 @@ public sealed partial class ChildProcess : IDisposable
     /// <summary>Sends <paramref name="signal"/> through the pidfd; <see langword="false"/> once the child has been reaped (ESRCH).</summary>
     public bool TrySignal(int signal)
     {
-        if (signal is < 0 or > SignalNames.Max)
+        if (signal is < 0 or > UnixSignal.MaxNumber)
         {
-            throw new ArgumentOutOfRangeException(nameof(signal), signal, $"Linux signals are 1 to {SignalNames.Max} (0 only checks that the process exists).");
+            throw new ArgumentOutOfRangeException(nameof(signal), signal, $"Linux signals are 1 to {UnixSignal.MaxNumber} (0 only checks that the process exists).");
         }
 
         ObjectDisposedException.ThrowIf(_pidfd.IsClosed, this);
@@ -105,8 +105,11 @@ public sealed partial class ChildProcess : IDisposable
         }
 
         Errno error = Interop.LastErrno;
-        return error == Errno.ESRCH ? false : throw Interop.Fail(error, "pidfd_send_signal", Description, $"pidfd of {ProcessId}, {SignalNames.Name(signal)}");
+        return error == Errno.ESRCH ? false : throw Interop.Fail(error, "pidfd_send_signal", Description, $"pidfd of {ProcessId}, {(signal == 0 ? "0" : new UnixSignal(signal).Name)}");
     }
+
+    /// <summary>Sends <paramref name="signal"/> through the pidfd (see <see cref="Signal(int)"/>).</summary>
+    public void Signal(UnixSignal signal) => Signal(signal.Number);
 
     /// <summary>Sends SIGKILL, unless the child has already been reaped.</summary>
     public void Kill() => TrySignal(9);

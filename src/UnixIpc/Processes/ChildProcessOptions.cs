@@ -34,6 +34,13 @@ public sealed class ChildProcessOptions
     public string? WorkingDirectory { get; set; }
 
     /// <summary>
+    /// Signals blocked in the child when it starts (its signal mask; every other signal unblocked). A .NET child then
+    /// has them blocked in every thread, so a <see cref="SignalListener"/> there reads them from a signalfd with the
+    /// sender's pid and the sigqueue value.
+    /// </summary>
+    public IList<UnixSignal> BlockedSignals { get; } = [];
+
+    /// <summary>
     /// The descriptor map: child descriptor number → what it is bound to. Numbers 0, 1 and 2 default to
     /// <see cref="ChildDescriptor.Inherit"/>; any other number is open in the child only if it is here.
     /// </summary>
@@ -69,6 +76,11 @@ public sealed class ChildProcessOptions
             Environment = Environment,
             WorkingDirectory = WorkingDirectory,
         };
+        foreach (UnixSignal signal in BlockedSignals)
+        {
+            copy.BlockedSignals.Add(signal);
+        }
+
         foreach ((int number, ChildDescriptor descriptor) in Descriptors)
         {
             copy.Descriptors[number] = descriptor;

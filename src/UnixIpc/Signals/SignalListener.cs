@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace UnixIpc;
+
+/// <summary>
+/// Receives chosen signals as records (<see cref="SignalInfo"/>), awaited without holding a thread. While a listener
+/// for a signal exists, that signal does not terminate the process. Several listeners of one signal each get every
+/// delivery.
+/// </summary>
+/// <remarks>
+/// <para><b>Two ways in, chosen per signal.</b> If the signal is blocked in every thread of the process (the mask a
+/// process inherits when its parent starts it so, e.g. <see cref="ChildProcessOptions.BlockedSignals"/>), it is read
+/// from a signalfd on the reactor: each record has the sender's pid and uid, the si_code and the sigqueue value, and
+/// real-time signals arrive one per send, in order. Otherwise (the usual case in .NET: the runtime's threads leave it
+/// unblocked, and a signalfd alone would let it kill the process) the runtime's own handler
+/// (<see cref="System.Runtime.InteropServices.PosixSignalRegistration"/>) receives it: the process survives and
+/// each record says <see cref="SignalCode.Unknown"/> with no sender or value, because the handler is not told them.
+/// <see cref="KnowsSender"/> says which applies.</para>
+/// <para>Refused: SIGKILL and SIGSTOP (cannot be caught), 32 and 33 (glibc's), SIGRTMIN (the .NET runtime's own
+/// thread-activation signal) and the library's interrupter signal once installed.</para>
+/// <para>When the last listener of a signal is disposed, the runtime handler is removed and the signal's default
+/// action applies again (SIGUSR1 then terminates the process); on the signalfd path the signal stays blocked, so it
+/// stays pending until something reads it.</para>
+/// </remarks>
+public sealed class SignalListener : IDisposable
+{
+    private readonly Channel<SignalInfo> _received = Channel.CreateUnbounded<SignalInfo>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private int _disposed;
+
+    private SignalListener(UnixSignal[] signals)
+    {
+        Signals = signals;
+        KnowsSender = SignalHub.Subscribe(this, signals);
+    }
+
+    /// <summary>The signals listened for.</summary>
+    public IReadOnlyList<UnixSignal> Signals { get; }
+
+    /// <summary>Whether every record carries the sender, code and value (the signalfd path for all <see cref="Signals"/>).</summary>
+    public bool KnowsSender { get; }
+
+    /// <summary>Starts listening for <paramref name="signals"/>.</summary>
+    /// <exception cref="ArgumentException">None given, or one that cannot be listened for (see remarks).</exception>
+    public static SignalListener Create(params IEnumerable<UnixSignal> signals)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        UnixSignal[] distinct = [.. signals.Distinct()];
+        if (distinct.Length == 0)
+        {
+            throw new ArgumentException("Name at least one signal to listen for.", nameof(signals));
+        }
+
+        foreach (UnixSignal signal in distinct)
+        {
+            if (SignalHub.WhyNotListenable(signal) is { } reason)
+            {
+                throw new ArgumentException($"{signal.Name} cannot be listened for: {reason}", nameof(signals));
+            }
+        }
+
+        return new SignalListener(distinct);
+    }
+
+    /// <summary>Why <paramref name="signal"/> cannot be listened for here; <see langword="null"/> if it can.</summary>
+    public static string? RefusalReason(UnixSignal signal) => SignalHub.WhyNotListenable(signal);
+
+    /// <summary>Whether <paramref name="signal"/> is blocked in every thread of this process (then signalfd gives full information).</summary>
+    public static bool IsBlockedInEveryThread(UnixSignal signal) => SignalHub.BlockedInEveryThread(signal.Number);
+
+    /// <summary>The next signal, awaited without holding a thread.</summary>
+    public async ValueTask<SignalInfo> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        try
+        {
+            return await _received.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(SignalListener));
+        }
+    }
+
+    /// <summary>A signal already received, if there is one.</summary>
+    public bool TryReceive([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SignalInfo? signal) => _received.Reader.TryRead(out signal);
+
+    /// <summary>Every signal as it comes; ends when the listener is disposed.</summary>
+    public async IAsyncEnumerable<SignalInfo> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (_received.Reader.TryRead(out SignalInfo? signal))
+            {
+                yield return signal;
+            }
+        }
+    }
+
+    /// <summary>Stops listening; a pending <see cref="ReadAllAsync"/> ends.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            SignalHub.Unsubscribe(this, [.. Signals]);
+            _received.Writer.TryComplete();
+        }
+    }
+
+    internal void Deliver(SignalInfo signal) => _received.Writer.TryWrite(signal);
+}
