@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace UnixIpc.Tests;
+
+/// <summary>Listeners run in child processes (<c>unixipc signal wait</c>): a mistake there must not kill the test host.</summary>
+public sealed class SignalListenerTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    [SkippableFact]
+    [Trait("conformance", "SIG-01")]
+    [Trait("conformance", "SIG-02")]
+    [Trait("conformance", "SIG-11")]
+    public async Task A_C_sender_is_seen_with_its_pid_uid_code_and_value()
+    {
+        UnixSignal rt = UnixSignal.RealTime(1);
+        using Process waiter = StartCli("signal", "wait", $"USR1,{rt.Name}", "--count", "2", "--json");
+        try
+        {
+            int pid = await ReadyAsync(waiter);
+            ProcessRunner.Result killed = await CPeers.RunAsync("sig_send", pid.ToString(CultureInfo.InvariantCulture), "10");
+            Assert.True(killed.ExitCode == 0, killed.ToString());
+            using JsonDocument first = JsonDocument.Parse((await waiter.StandardOutput.ReadLineAsync().WaitAsync(Bound))!);
+            Assert.Equal("SIGUSR1", first.RootElement.GetProperty("signal").GetString());
+            Assert.Equal("user", first.RootElement.GetProperty("code").GetString());
+            Assert.Equal(int.Parse(killed.Stdout.Trim(), CultureInfo.InvariantCulture), first.RootElement.GetProperty("pid").GetInt32());
+            Assert.Equal((int)TestNative.GetEuid(), first.RootElement.GetProperty("uid").GetInt32());
+
+            ProcessRunner.Result queued = await CPeers.RunAsync("sig_send", pid.ToString(CultureInfo.InvariantCulture), rt.Number.ToString(CultureInfo.InvariantCulture), "123456");
+            using JsonDocument second = JsonDocument.Parse((await waiter.StandardOutput.ReadLineAsync().WaitAsync(Bound))!);
+            Assert.Equal(rt.Name, second.RootElement.GetProperty("signal").GetString());
+            Assert.Equal("queue", second.RootElement.GetProperty("code").GetString());
+            Assert.Equal(123456, second.RootElement.GetProperty("value").GetInt32());
+            Assert.Equal(int.Parse(queued.Stdout.Trim(), CultureInfo.InvariantCulture), second.RootElement.GetProperty("pid").GetInt32());
+            await waiter.WaitForExitAsync().WaitAsync(Bound);
+            Assert.Equal(0, waiter.ExitCode);
+        }
+        finally
+        {
+            UnixSignalTests.Stop(waiter);
+        }
+    }
+
+    [Fact]
+    [Trait("conformance", "SIG-03")]
+    public async Task Real_time_signals_reach_the_listener_one_per_send_in_order_with_their_values()
+    {
+        UnixSignal rt = UnixSignal.RealTime(3);
+        using Process waiter = StartCli("signal", "wait", rt.Name, "--count", "20", "--json");
+        try
+        {
+            int pid = await ReadyAsync(waiter);
+            for (int i = 1; i <= 20; i++)
+            {
+                rt.Queue(pid, i * 11);
+            }
+
+            for (int i = 1; i <= 20; i++)
+            {
+                using JsonDocument line = JsonDocument.Parse((await waiter.StandardOutput.ReadLineAsync().WaitAsync(Bound))!);
+                Assert.Equal(i * 11, line.RootElement.GetProperty("value").GetInt32());
+                Assert.Equal(Environment.ProcessId, line.RootElement.GetProperty("pid").GetInt32());
+            }
+
+            await waiter.WaitForExitAsync().WaitAsync(Bound);
+            Assert.Equal(0, waiter.ExitCode);
+        }
+        finally
+        {
+            UnixSignalTests.Stop(waiter);
+        }
+    }
+
+    [Fact]
+    [Trait("conformance", "SIG-07")]
+    [Trait("conformance", "SIG-10")]
+    public async Task Without_the_signal_blocked_the_runtime_handler_keeps_the_process_alive_and_says_the_sender_is_unknown()
+    {
+        // The marker stops the command from re-executing itself with the signal blocked: the fallback path.
+        using Process waiter = StartCli(new Dictionary<string, string> { ["UNIXIPC_SIGNAL_WAIT_BLOCKED"] = "1" }, "signal", "wait", "USR2", "--count", "1");
+        try
+        {
+            string? ready = await waiter.StandardOutput.ReadLineAsync().WaitAsync(Bound);
+            Assert.Contains("sender and value unknown", ready, StringComparison.Ordinal);
+            int pid = int.Parse(ready!.Split(' ')[1], CultureInfo.InvariantCulture);
+            UnixSignal.User2.Send(pid); // default action: terminate; the listener's handler prevents it
+            Assert.Equal("SIGUSR2 pid=? uid=? code=unknown value=?", await waiter.StandardOutput.ReadLineAsync().WaitAsync(Bound));
+            await waiter.WaitForExitAsync().WaitAsync(Bound);
+            Assert.Equal(0, waiter.ExitCode);
+        }
+        finally
+        {
+            UnixSignalTests.Stop(waiter);
+        }
+    }
+
+    [Fact]
+    public async Task Cli_bad_input_is_one_line()
+    {
+        (string[] Args, int Exit, string Says)[] cases =
+        [
+            (["signal", "send", "1", "NOPE"], 2, "is not a signal"),
+            (["signal", "send", "-1", "USR1"], 2, "is not a process id"),
+            (["signal", "send", "0", "USR1"], 2, "is not a process id"),
+            (["signal", "send", "99999999999", "USR1"], 2, "is not a process id"),
+            (["signal", "send", "1", "65"], 2, "is not a signal"),
+            (["signal", "send", "1", "USR1", "--value", "0x1ffffffff"], 2, "32-bit"),
+            (["signal", "send", File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), "USR1"], 1, "unixipc: signal send: ESRCH (No such process)"),
+            (["signal", "send", File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), "0"], 1, "ESRCH"),
+            (["signal", "wait", "KILL"], 2, "cannot be listened for"),
+            (["signal", "wait", "USR1,,USR2"], 2, "is not a signal"),
+            (["signal", "wait", "USR1", "--count", "0"], 2, "--count"),
+        ];
+        foreach ((string[] args, int exit, string says) in cases)
+        {
+            CliRunner.Result result = await CliRunner.RunAsync(args);
+            Assert.True(result.ExitCode == exit, $"{string.Join(' ', args)}: {result}");
+            Assert.Contains(says, result.Stderr, StringComparison.Ordinal);
+            Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        }
+
+        Assert.Equal(0, (await CliRunner.RunAsync("signal", "send", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "0")).ExitCode);
+        CliRunner.Result list = await CliRunner.RunAsync("signal", "list", "--json");
+        using JsonDocument signals = JsonDocument.Parse(list.Stdout);
+        Assert.Equal(64, signals.RootElement.GetProperty("signals").GetArrayLength());
+        Assert.Equal("no", signals.RootElement.GetProperty("signals")[8].GetProperty("listen").GetString()); // SIGKILL
+    }
+
+    private static Process StartCli(params string[] arguments) => StartCli(null, arguments);
+
+    private static Process StartCli(Dictionary<string, string>? environment, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(ProcessRunner.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "unixipc.dll"));
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach ((string key, string value) in environment ?? [])
+        {
+            info.Environment[key] = value;
+        }
+
+        return Process.Start(info)!;
+    }
+
+    private static async Task<int> ReadyAsync(Process waiter)
+    {
+        using JsonDocument ready = JsonDocument.Parse((await waiter.StandardOutput.ReadLineAsync().WaitAsync(Bound))!);
+        return ready.RootElement.GetProperty("ready").GetInt32();
+    }
+}
