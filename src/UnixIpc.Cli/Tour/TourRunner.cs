@@ -23,6 +23,7 @@ internal sealed class TourRunner
         new PipelineTour(),
         new FifoTour(),
         new ZombieTour(),
+        new SignalTour(),
     ];
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);

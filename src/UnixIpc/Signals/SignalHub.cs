@@ -4,30 +4,49 @@ using System.Runtime.InteropServices;
 namespace UnixIpc;
 
 /// <summary>
-/// One source per signal for the whole process, shared by its listeners: a signalfd read on the reactor when the
-/// signal is blocked in every thread, otherwise the runtime's handler. Each delivery is copied to every listener.
+/// The process's signal sources, shared by every listener: one signalfd for all the signals that are blocked in every
+/// thread (read on the reactor, so pending signals come out in the kernel's order: lowest number first, real-time
+/// ones in the order sent), and a runtime handler for each of the others. Each delivery is copied to every listener
+/// of its signal.
 /// </summary>
 internal static class SignalHub
 {
     private static readonly Lock s_lock = new();
-    private static readonly Dictionary<int, Source> s_sources = [];
+    private static readonly Dictionary<int, List<SignalListener>> s_listeners = [];
+    private static readonly Dictionary<int, PosixSignalRegistration> s_handlers = [];
+    private static readonly HashSet<int> s_fdSignals = [];
+    private static SafeFdHandle? s_fd;
 
     /// <summary>Subscribes <paramref name="listener"/>; true if every signal comes with full information.</summary>
     public static bool Subscribe(SignalListener listener, UnixSignal[] signals)
     {
         bool full = true;
+        bool maskChanged = false;
         lock (s_lock)
         {
             foreach (UnixSignal signal in signals)
             {
-                if (!s_sources.TryGetValue(signal.Number, out Source? source))
+                if (!s_listeners.TryGetValue(signal.Number, out List<SignalListener>? listeners))
                 {
-                    source = BlockedInEveryThread(signal.Number) ? new SignalFdSource(signal) : new HandlerSource(signal);
-                    s_sources.Add(signal.Number, source);
+                    s_listeners.Add(signal.Number, listeners = []);
+                    if (BlockedInEveryThread(signal.Number))
+                    {
+                        s_fdSignals.Add(signal.Number);
+                        maskChanged = true;
+                    }
+                    else
+                    {
+                        s_handlers.Add(signal.Number, Handler(signal));
+                    }
                 }
 
-                source.Listeners.Add(listener);
-                full &= source is SignalFdSource;
+                listeners.Add(listener); // before any read: a signal already pending is not lost
+                full &= s_fdSignals.Contains(signal.Number);
+            }
+
+            if (maskChanged)
+            {
+                UpdateSignalFd(signals[0]);
             }
         }
 
@@ -38,13 +57,23 @@ internal static class SignalHub
     {
         lock (s_lock)
         {
+            bool maskChanged = false;
             foreach (UnixSignal signal in signals)
             {
-                if (s_sources.TryGetValue(signal.Number, out Source? source) && source.Listeners.Remove(listener) && source.Listeners.Count == 0)
+                if (s_listeners.TryGetValue(signal.Number, out List<SignalListener>? listeners) && listeners.Remove(listener) && listeners.Count == 0)
                 {
-                    s_sources.Remove(signal.Number);
-                    source.Dispose();
+                    s_listeners.Remove(signal.Number);
+                    maskChanged |= s_fdSignals.Remove(signal.Number);
+                    if (s_handlers.Remove(signal.Number, out PosixSignalRegistration? registration))
+                    {
+                        registration.Dispose();
+                    }
                 }
+            }
+
+            if (maskChanged)
+            {
+                UpdateSignalFd(signals[0]); // the signal stays blocked (the mask is the process's): it stays pending
             }
         }
     }
@@ -89,151 +118,105 @@ internal static class SignalHub
         }
     }
 
-    private abstract class Source : IDisposable
+    private static void Deliver(SignalInfo signal)
     {
-        public List<SignalListener> Listeners { get; } = [];
-
-        public abstract void Dispose();
-
-        protected void Deliver(SignalInfo signal)
+        SignalListener[] listeners;
+        lock (s_lock)
         {
-            SignalListener[] listeners;
-            lock (s_lock)
-            {
-                listeners = [.. Listeners];
-            }
+            listeners = s_listeners.TryGetValue(signal.Signal.Number, out List<SignalListener>? list) ? [.. list] : [];
+        }
 
-            foreach (SignalListener listener in listeners)
-            {
-                listener.Deliver(signal);
-            }
+        foreach (SignalListener listener in listeners)
+        {
+            listener.Deliver(signal);
         }
     }
 
     // The runtime's handler: the process survives, but nothing says who sent the signal or with what value.
-    private sealed class HandlerSource : Source
+    private static PosixSignalRegistration Handler(UnixSignal signal) => PosixSignalRegistration.Create((PosixSignal)signal.Number, context =>
     {
-        private readonly PosixSignalRegistration _registration;
+        context.Cancel = true; // for the runtime's own signals (SIGINT, SIGTERM, SIGQUIT): do not go on to terminate
+        Deliver(new SignalInfo { Signal = signal, Code = SignalCode.Unknown });
+    });
 
-        public HandlerSource(UnixSignal signal)
+    // Called with s_lock held: creates the signalfd (and its reader) or changes its mask to the current set.
+    private static unsafe void UpdateSignalFd(UnixSignal forErrors)
+    {
+        byte* mask = stackalloc byte[Interop.SigSetBytes];
+        _ = Interop.SigEmptySet(mask);
+        foreach (int number in s_fdSignals)
         {
-            _registration = PosixSignalRegistration.Create((PosixSignal)signal.Number, context =>
-            {
-                context.Cancel = true; // for the runtime's own signals (SIGINT, SIGTERM, SIGQUIT): do not go on to terminate
-                Deliver(new SignalInfo { Signal = signal, Code = SignalCode.Unknown });
-            });
+            _ = Interop.SigAddSet(mask, number);
         }
 
-        public override void Dispose() => _registration.Dispose();
+        if (s_fd is not null)
+        {
+            Interop.Check(Interop.SignalFd(s_fd.Fd, mask, 0), "signalfd", forErrors.Name, $"{s_fd.Fd}, mask");
+            return;
+        }
+
+        var fd = SafeFdHandle.Own(Interop.SignalFd(-1, mask, Interop.SFD_NONBLOCK | Interop.SFD_CLOEXEC));
+        if (fd.IsInvalid)
+        {
+            throw Interop.Fail(Interop.LastErrno, "signalfd", forErrors.Name, $"-1, {{{forErrors.Name}}}, SFD_NONBLOCK|SFD_CLOEXEC");
+        }
+
+        s_fd = fd;
+        _ = ReadLoopAsync(fd);
     }
 
-    // A signalfd on the reactor: the kernel's full record of each delivery.
-    private sealed class SignalFdSource : Source
+    // The signalfd lives as long as the process: it is cheap, and closing it under a reader would race.
+    private static async Task ReadLoopAsync(SafeFdHandle fd)
     {
-        private readonly SafeFdHandle _fd;
-        private readonly UnixSignal _signal;
-        private readonly CancellationTokenSource _stop = new();
-
-        public unsafe SignalFdSource(UnixSignal signal)
+        await Task.Yield(); // never under the caller's lock
+        while (true)
         {
-            _signal = signal;
-            byte* mask = stackalloc byte[Interop.SigSetBytes];
-            _ = Interop.SigEmptySet(mask);
-            _ = Interop.SigAddSet(mask, signal.Number);
-            _fd = SafeFdHandle.Own(Interop.SignalFd(-1, mask, Interop.SFD_NONBLOCK | Interop.SFD_CLOEXEC));
-            if (_fd.IsInvalid)
+            while (TryRead(fd, out Interop.signalfd_siginfo info))
             {
-                throw Interop.Fail(Interop.LastErrno, "signalfd", signal.Name, $"-1, {{{signal.Name}}}, SFD_NONBLOCK|SFD_CLOEXEC");
+                Deliver(Describe(new UnixSignal((int)info.ssi_signo), info));
             }
 
-            _ = ReadLoopAsync();
+            await EpollReactor.Shared.WaitAsync(fd.Fd, Readiness.Read, CancellationToken.None).ConfigureAwait(false);
         }
+    }
 
-        public override void Dispose()
+    private static unsafe bool TryRead(SafeFdHandle fd, out Interop.signalfd_siginfo info)
+    {
+        Interop.signalfd_siginfo buffer;
+        nint read = Interop.Read(fd, (byte*)&buffer, (nuint)sizeof(Interop.signalfd_siginfo));
+        info = buffer;
+        return read == sizeof(Interop.signalfd_siginfo);
+    }
+
+    private static SignalInfo Describe(UnixSignal signal, Interop.signalfd_siginfo info)
+    {
+        SignalCode code = (signal.Number, info.ssi_code) switch
         {
-            _stop.Cancel();
-            EpollReactor.Shared.Forget(_fd.Fd);
-            _fd.Dispose();
-        }
-
-        private async Task ReadLoopAsync()
+            (17, Interop.CLD_EXITED) => SignalCode.ChildExited,
+            (17, Interop.CLD_KILLED) => SignalCode.ChildKilled,
+            (17, Interop.CLD_DUMPED) => SignalCode.ChildDumped,
+            (17, > 3 and <= 6) => SignalCode.ChildChanged,
+            (_, Interop.SI_USER) => SignalCode.User,
+            (_, Interop.SI_QUEUE) => SignalCode.Queue,
+            (_, Interop.SI_TKILL) => SignalCode.Thread,
+            (_, Interop.SI_KERNEL) => SignalCode.Kernel,
+            _ => SignalCode.Other,
+        };
+        bool fromProcess = code is SignalCode.User or SignalCode.Queue or SignalCode.Thread or SignalCode.ChildExited or SignalCode.ChildKilled or SignalCode.ChildDumped or SignalCode.ChildChanged;
+        return new SignalInfo
         {
-            while (!_stop.IsCancellationRequested)
+            Signal = signal,
+            Code = code,
+            RawCode = info.ssi_code,
+            SenderProcessId = fromProcess ? (int)info.ssi_pid : null,
+            SenderUserId = fromProcess ? (int)info.ssi_uid : null,
+            Value = code == SignalCode.Queue ? info.ssi_int : null,
+            ChildStatus = code switch
             {
-                while (TryRead(out Interop.signalfd_siginfo info))
-                {
-                    Deliver(Describe(_signal, info));
-                }
-
-                try
-                {
-                    if (!await EpollReactor.Shared.WaitAsync(_fd.Fd, Readiness.Read, _stop.Token).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-
-        private unsafe bool TryRead(out Interop.signalfd_siginfo info)
-        {
-            Interop.signalfd_siginfo buffer;
-            bool added = false;
-            try
-            {
-                _fd.DangerousAddRef(ref added);
-                nint read = Interop.Read(_fd, (byte*)&buffer, (nuint)sizeof(Interop.signalfd_siginfo));
-                info = buffer;
-                return read == sizeof(Interop.signalfd_siginfo);
-            }
-            catch (ObjectDisposedException)
-            {
-                info = default;
-                return false;
-            }
-            finally
-            {
-                if (added)
-                {
-                    _fd.DangerousRelease();
-                }
-            }
-        }
-
-        private static SignalInfo Describe(UnixSignal signal, Interop.signalfd_siginfo info)
-        {
-            SignalCode code = (signal.Number, info.ssi_code) switch
-            {
-                (17, Interop.CLD_EXITED) => SignalCode.ChildExited,
-                (17, Interop.CLD_KILLED) => SignalCode.ChildKilled,
-                (17, Interop.CLD_DUMPED) => SignalCode.ChildDumped,
-                (17, > 3 and <= 6) => SignalCode.ChildChanged,
-                (_, Interop.SI_USER) => SignalCode.User,
-                (_, Interop.SI_QUEUE) => SignalCode.Queue,
-                (_, Interop.SI_TKILL) => SignalCode.Thread,
-                (_, Interop.SI_KERNEL) => SignalCode.Kernel,
-                _ => SignalCode.Other,
-            };
-            bool fromProcess = code is SignalCode.User or SignalCode.Queue or SignalCode.Thread or SignalCode.ChildExited or SignalCode.ChildKilled or SignalCode.ChildDumped or SignalCode.ChildChanged;
-            return new SignalInfo
-            {
-                Signal = signal,
-                Code = code,
-                RawCode = info.ssi_code,
-                SenderProcessId = fromProcess ? (int)info.ssi_pid : null,
-                SenderUserId = fromProcess ? (int)info.ssi_uid : null,
-                Value = code == SignalCode.Queue ? info.ssi_int : null,
-                ChildStatus = code switch
-                {
-                    SignalCode.ChildExited => ChildExitStatus.Exited(info.ssi_status),
-                    SignalCode.ChildKilled or SignalCode.ChildDumped => ChildExitStatus.Killed(info.ssi_status, code == SignalCode.ChildDumped),
-                    _ => null,
-                },
-            };
-        }
+                SignalCode.ChildExited => ChildExitStatus.Exited(info.ssi_status),
+                SignalCode.ChildKilled or SignalCode.ChildDumped => ChildExitStatus.Killed(info.ssi_status, code == SignalCode.ChildDumped),
+                _ => null,
+            },
+        };
     }
 }
