@@ -106,7 +106,11 @@ public static class Fifo
         {
         }
 
-        return Wrap(fd, path, access, nonBlocking: false);
+        // Waits in this process are the library's own (poll, the reactor): the description is made non-blocking, which a
+        // FIFO needs for them (it refuses RWF_NOWAIT, and poll misses end of stream from a writer that was there first).
+        PipeEndStream end = Wrap(fd, path, access, nonBlocking: false);
+        end.MakeNonBlockingInternally();
+        return end;
     }
 
     // One non-blocking open: null for a writer while no reader has the FIFO open (ENXIO).
@@ -204,7 +208,13 @@ public static class Fifo
 
             int raw = (int)fd.DangerousGetHandle();
             fd.SetHandleAsInvalid();
-            return new PipeEndStream(new SafeFileHandle(raw, ownsHandle: true), access == Interop.O_RDONLY, nonBlocking, path) { NonBlockingIsInternal = internalNonBlocking };
+            var end = new PipeEndStream(new SafeFileHandle(raw, ownsHandle: true), access == Interop.O_RDONLY, nonBlocking, path);
+            if (internalNonBlocking)
+            {
+                end.MakeNonBlockingInternally();
+            }
+
+            return end;
         }
     }
 

@@ -70,8 +70,11 @@ public sealed partial class PipeEndStream : Stream
     /// <summary><see langword="true"/> for a read end, <see langword="false"/> for a write end.</summary>
     public bool IsReadEnd => _isReadEnd;
 
-    /// <summary>Whether the open file description is non-blocking (O_NONBLOCK), which a process that inherits it sees too.</summary>
-    public bool IsNonBlocking => _nonBlocking;
+    /// <summary>
+    /// Whether the end was opened non-blocking (O_NONBLOCK) on request. (A FIFO end is non-blocking inside this
+    /// library either way, for its own waits; a child it is mapped into gets a blocking description of its own.)
+    /// </summary>
+    public bool IsNonBlocking => _nonBlocking && !NonBlockingIsInternal;
 
     /// <inheritdoc/>
     public override bool CanRead => _isReadEnd && !_handle.IsClosed;
@@ -305,24 +308,51 @@ public sealed partial class PipeEndStream : Stream
     public override string ToString() => $"{Name} ({(_isReadEnd ? "read" : "write")} end)";
 
     /// <summary>
-    /// Before a child inherits this end: the child gets an ordinary blocking description, unless non-blocking was asked
-    /// for when the end was made. This process keeps reading and writing it without blocking a thread.
+    /// The descriptor a child should inherit for this end, and whether the caller must close it after the spawn. A
+    /// FIFO end this library made non-blocking for its own sake gets a fresh, blocking open file description for the
+    /// child (reopened through /proc/self/fd), so the child sees an ordinary FIFO and this process keeps its own
+    /// non-blocking one; if that reopen is refused (a write end whose reader left: ENXIO), this end becomes blocking.
     /// </summary>
-    internal void PrepareForInheritance(bool keepNonBlocking)
+    internal (SafeFileHandle Handle, bool Owned) DescriptionForChild()
     {
-        if (_nonBlocking && !keepNonBlocking)
+        ThrowIfClosed();
+        if (!_nonBlocking || !NonBlockingIsInternal)
         {
-            int flags = Interop.Check(Interop.FcntlInt(_handle, Interop.F_GETFL, 0), "fcntl", Name, $"{Name}, F_GETFL");
-            Interop.Check(Interop.FcntlInt(_handle, Interop.F_SETFL, flags & ~Interop.O_NONBLOCK), "fcntl", Name, $"{Name}, F_SETFL");
-            _nonBlocking = false;
+            return (_handle, false);
         }
+
+        int fd = (int)_handle.DangerousGetHandle();
+        int access = _isReadEnd ? Interop.O_RDONLY : Interop.O_WRONLY;
+        SafeFdHandle fresh = Interop.Open($"/proc/self/fd/{fd}", access | Interop.O_NONBLOCK | Interop.O_CLOEXEC, 0);
+        if (!fresh.IsInvalid)
+        {
+            var handle = new SafeFileHandle(fresh.DangerousGetHandle(), ownsHandle: true);
+            fresh.SetHandleAsInvalid();
+            int flags = Interop.Check(Interop.FcntlInt(handle, Interop.F_GETFL, 0), "fcntl", Name, "F_GETFL");
+            Interop.Check(Interop.FcntlInt(handle, Interop.F_SETFL, flags & ~Interop.O_NONBLOCK), "fcntl", Name, "F_SETFL");
+            return (handle, true);
+        }
+
+        int current = Interop.Check(Interop.FcntlInt(_handle, Interop.F_GETFL, 0), "fcntl", Name, $"{Name}, F_GETFL");
+        Interop.Check(Interop.FcntlInt(_handle, Interop.F_SETFL, current & ~Interop.O_NONBLOCK), "fcntl", Name, $"{Name}, F_SETFL");
+        _nonBlocking = false;
+        return (_handle, false);
     }
 
     /// <summary>Sets the byte a FIFO open's writer probe read, so the first read returns it.</summary>
     internal void PushBack(byte value) => _pushedBack = value;
 
     /// <summary>Whether the description was opened non-blocking only for this library's own sake (a FIFO open).</summary>
-    internal bool NonBlockingIsInternal { get; init; }
+    internal bool NonBlockingIsInternal { get; private set; }
+
+    /// <summary>After a blocking FIFO open: O_NONBLOCK for this process's own waits (see <see cref="DescriptionForChild"/>).</summary>
+    internal void MakeNonBlockingInternally()
+    {
+        int flags = Interop.Check(Interop.FcntlInt(_handle, Interop.F_GETFL, 0), "fcntl", Name, $"{Name}, F_GETFL");
+        Interop.Check(Interop.FcntlInt(_handle, Interop.F_SETFL, flags | Interop.O_NONBLOCK), "fcntl", Name, $"{Name}, F_SETFL");
+        _nonBlocking = true;
+        NonBlockingIsInternal = true;
+    }
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -44,8 +44,21 @@ public sealed partial class ChildProcess
                         bindings.Add((target, theirs.SafeFileHandle));
                         break;
                     default:
-                        descriptor.PipeEndStream?.PrepareForInheritance(keepNonBlocking: !descriptor.PipeEndStream.NonBlockingIsInternal);
-                        bindings.Add((target, descriptor.Handle!));
+                        if (descriptor.PipeEndStream is { } end)
+                        {
+                            (SafeFileHandle forChild, bool owned) = end.DescriptionForChild();
+                            if (owned)
+                            {
+                                childEnds.Add(forChild);
+                            }
+
+                            bindings.Add((target, forChild));
+                        }
+                        else
+                        {
+                            bindings.Add((target, descriptor.Handle!));
+                        }
+
                         break;
                 }
             }

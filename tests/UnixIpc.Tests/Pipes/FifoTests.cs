@@ -529,6 +529,55 @@ public sealed class FifoTests : IDisposable
         }
     }
 
+    [Fact]
+    [Trait("conformance", "FIFO-04")]
+    public async Task End_of_stream_is_seen_when_the_writer_was_there_before_the_reader()
+    {
+        // poll reports no POLLHUP to a FIFO reader for a writer that opened before it: reads must not rely on poll alone.
+        string path = NewFifo();
+        Task<PipeEndStream> writerOpening = await ThreadProbe.StartBlockedAsync(() => Fifo.OpenWrite(path));
+        using PipeEndStream reader = Fifo.OpenRead(path);
+        PipeEndStream writer = await writerOpening.WaitAsync(Bound);
+        writer.Write("last"u8);
+        writer.Dispose();
+        var buffer = new byte[16];
+        Assert.True(reader.TryRead(buffer, out int read));
+        Assert.Equal(4, read);
+        Assert.True(reader.TryRead(buffer, out read));
+        Assert.Equal(0, read);
+        Assert.Equal(0, await reader.ReadAsync(buffer).AsTask().WaitAsync(Bound));
+    }
+
+    [Fact]
+    [Trait("conformance", "PROC-01")]
+    public async Task A_FIFO_end_mapped_into_a_child_is_an_ordinary_blocking_one_there()
+    {
+        string path = NewFifo();
+        Task<PipeEndStream> writerOpening = await ThreadProbe.StartBlockedAsync(() => Fifo.OpenWrite(path));
+        using PipeEndStream reader = Fifo.OpenRead(path);
+        using PipeEndStream writer = await writerOpening.WaitAsync(Bound);
+        var options = new ChildProcessOptions("/bin/cat") { StandardInput = reader, StandardOutput = ChildDescriptor.Pipe };
+        using ChildProcess cat = ChildProcess.Start(options);
+        reader.Dispose();
+        // cat reads at once and finds nothing yet: on a non-blocking description it would fail with EAGAIN and exit 1.
+        using (var output = new StreamReader(cat.StandardOutput!))
+        {
+            // Wait until cat is blocked reading the empty FIFO (or has failed), then write.
+            var deadline = DateTime.UtcNow + Bound;
+            while (!cat.HasExited && !ReadsBlocked(cat.ProcessId) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+            }
+
+            Assert.False(cat.HasExited, "cat ended before any data came (a non-blocking description: EAGAIN)");
+            writer.Write("through the child\n"u8);
+            writer.Dispose();
+            Assert.Equal("through the child\n", await output.ReadToEndAsync().WaitAsync(Bound));
+        }
+
+        Assert.Equal(ChildExitStatus.Exited(0), await cat.WaitForExitAsync().WaitAsync(Bound));
+    }
+
     [SkippableFact]
     [Trait("conformance", "FIFO-07")]
     public async Task Writing_after_the_C_reader_has_exited_is_EPIPE_and_this_process_lives()
@@ -614,6 +663,18 @@ public sealed class FifoTests : IDisposable
     }
 
     private string PathOf(string name = "fifo") => Path.Combine(_directory, name);
+
+    private static bool ReadsBlocked(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/wchan").Contains("pipe_read", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private string NewFifo()
     {
