@@ -20,7 +20,8 @@ internal static class CliApp
         }
 
         RootCommand root = Build(console);
-        ParseResult parse = root.Parse(args);
+        // No response files: an argument starting with '@' is a name or path, never "read more arguments from this file".
+        ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             string where = CommandPath(parse.CommandResult.Command);

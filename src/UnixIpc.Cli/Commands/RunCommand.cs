@@ -29,6 +29,11 @@ internal static class RunCommand
 
     private static async Task<int> RunAsync(CliConsole console, string[] words, string[] fdSpecs, bool json, CancellationToken cancellationToken)
     {
+        if (words[0].StartsWith('-'))
+        {
+            throw new UsageException($"'{words[0]}' is not an option of run, nor a program: put options before --, the command after it.");
+        }
+
         List<string[]> stages = SplitStages(words);
         var opened = new List<IDisposable>();
         try
@@ -142,6 +147,11 @@ internal static class RunCommand
                 throw new UsageException($"--fd {spec}: descriptor {number} is given twice.");
             }
 
+            if (spec[at] == '=' && Fifo.Exists(spec[(at + 1)..]))
+            {
+                throw new UsageException($"--fd {spec}: a FIFO is opened for reading (N<PATH) or writing (N>PATH), not both.");
+            }
+
             parsed.Add((number, spec[at], spec[(at + 1)..], spec));
         }
 
@@ -211,20 +221,26 @@ internal static class RunCommand
     {
         var buffer = new byte[65536];
         int read;
+        bool tooLong = false;
         while ((read = await output.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
             if (capture is null)
             {
                 console.WriteBytes(buffer.AsSpan(0, read));
             }
-            else if (capture.Length + read <= MaxCapturedBytes)
+            else if (!tooLong && capture.Length + read <= MaxCapturedBytes)
             {
                 capture.Write(buffer, 0, read);
             }
             else
             {
-                throw new UnixIpcException(Errno.EFBIG, "read", "the pipeline's output", null, $"--json keeps at most {MaxCapturedBytes} bytes of output: run without --json to stream it.");
+                tooLong = true; // keep reading (and dropping) so the last stage is not left blocked on a full pipe
             }
+        }
+
+        if (tooLong)
+        {
+            throw new UnixIpcException(Errno.EFBIG, "read", "the pipeline's output", null, $"--json keeps at most {MaxCapturedBytes} bytes of output: run without --json to stream it.");
         }
     }
 

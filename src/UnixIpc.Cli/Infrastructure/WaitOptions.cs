@@ -15,9 +15,9 @@ internal static class WaitOptions
             throw new UsageException($"give --timeout or {nonblock.Name}, not both.");
         }
 
-        if (ms < -1)
+        if (ms < -1 || ms > int.MaxValue)
         {
-            throw new UsageException("--timeout must be 0 or more milliseconds.");
+            throw new UsageException($"--timeout must be 0 to {int.MaxValue} milliseconds (about 24.8 days).");
         }
 
         return isNonBlocking ? TimeSpan.Zero : ms >= 0 ? TimeSpan.FromMilliseconds(ms) : null;

@@ -6,6 +6,7 @@ internal static partial class Interop
 {
     internal const short POLLIN = 0x1;
     internal const short POLLOUT = 0x4;
+    internal const short POLLHUP = 0x10;
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]

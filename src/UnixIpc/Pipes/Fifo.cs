@@ -169,9 +169,9 @@ public static class Fifo
     // 0 means none is. A byte that arrives meanwhile is kept for the first read.
     private static bool HasWriter(PipeEndStream reader)
     {
-        if (reader.BytesAvailable > 0)
+        if (reader.BytesAvailable > 0 || reader.HungUp())
         {
-            return true;
+            return true; // data, or a writer that opened and closed again (POLLHUP): a blocking open would have returned
         }
 
         Span<byte> one = stackalloc byte[1];

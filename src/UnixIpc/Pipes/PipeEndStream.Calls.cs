@@ -130,6 +130,25 @@ public sealed partial class PipeEndStream
     // Whether the descriptor is ready for events now (poll with a zero time-out): ready, hung up or in error.
     private bool ReadyNow(short events) => Poll(events, 0);
 
+    // POLLHUP on a FIFO's read end: a writer has come and gone since this end was opened.
+    internal unsafe bool HungUp()
+    {
+        var poll = new Interop.pollfd { fd = (int)_handle.DangerousGetHandle(), events = Interop.POLLIN };
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            return Interop.Poll(&poll, 1, 0) > 0 && (poll.revents & Interop.POLLHUP) != 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
     private unsafe bool Poll(short events, int timeoutMilliseconds)
     {
         var poll = new Interop.pollfd { fd = (int)_handle.DangerousGetHandle(), events = events };
