@@ -53,8 +53,21 @@ internal static class FifoCommands
         {
             TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonBlocking);
             string at = parse.GetRequiredValue(path);
-            byte[] bytes = data.Read(parse, console);
+            bool streaming = wait != TimeSpan.Zero && data.FromStandardInput(parse);
+            byte[] bytes = streaming ? [] : data.Read(parse, console, limit: 1 << 20);
+            if (streaming && !console.StandardInputUsable)
+            {
+                throw new UsageException("no data: standard input is closed; give --data or --hex.");
+            }
+
             using PipeEndStream writer = await OpenAsync(at, forWriting: true, wait, cancellationToken).ConfigureAwait(false);
+            if (streaming)
+            {
+                // A FIFO is a byte stream: standard input goes through in pieces, however long it is.
+                await CopyStandardInputAsync(console, writer, at, wait, cancellationToken).ConfigureAwait(false);
+                return CliExitCode.Success;
+            }
+
             if (wait == TimeSpan.Zero)
             {
                 // All or nothing up to PIPE_BUF; a longer write takes what fits and says what did not.
@@ -80,6 +93,39 @@ internal static class FifoCommands
             return CliExitCode.Success;
         }));
         return command;
+    }
+
+    private static async Task CopyStandardInputAsync(CliConsole console, PipeEndStream writer, string path, TimeSpan? wait, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[65536];
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await console.StandardInput.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw IoErrors.ToErrno(e, "read", "standard input", accessDenied: Errno.EBADF);
+            }
+
+            if (read == 0)
+            {
+                return;
+            }
+
+            using var deadline = wait is TimeSpan limit ? new CancellationTokenSource(limit) : null;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
+            try
+            {
+                await writer.WriteAsync(chunk.AsMemory(0, read), linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+            {
+                throw new UnixIpcException(Errno.ETIMEDOUT, "write", path, null, "The reader did not take the data in time.");
+            }
+        }
     }
 
     private static Command Read(CliConsole console)
@@ -143,7 +189,15 @@ internal static class FifoCommands
                     : new UnixIpcException(Errno.ENOENT, "unlink", at);
             }
 
-            File.Delete(at);
+            try
+            {
+                File.Delete(at);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw IoErrors.ToErrno(e, "unlink", at);
+            }
+
             return CliExitCode.Success;
         }));
         return command;

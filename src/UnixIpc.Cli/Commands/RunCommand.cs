@@ -189,16 +189,7 @@ internal static class RunCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // .NET names the failure by type; the one-line contract names the errno.
-            Errno error = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => Errno.ENOENT,
-                UnauthorizedAccessException => Errno.EACCES,
-                PathTooLongException => Errno.ENAMETOOLONG,
-                _ when Enum.IsDefined((Errno)e.HResult) => (Errno)e.HResult,
-                _ => Errno.EIO,
-            };
-            throw new UnixIpcException(error, "open", path, $"\"{path}\"", e.Message);
+            throw IoErrors.ToErrno(e, "open", path);
         }
     }
 

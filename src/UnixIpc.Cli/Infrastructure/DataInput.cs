@@ -47,15 +47,26 @@ internal sealed class DataInput
         using var buffer = new MemoryStream();
         var chunk = new byte[65536];
         int read;
-        while (buffer.Length <= limit && (read = console.StandardInput.Read(chunk, 0, (int)Math.Min(chunk.Length, limit + 1L - buffer.Length))) > 0)
+        try
         {
-            buffer.Write(chunk, 0, read);
+            while (buffer.Length <= limit && (read = console.StandardInput.Read(chunk, 0, (int)Math.Min(chunk.Length, limit + 1L - buffer.Length))) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // stdin a directory (EISDIR) or open for writing only (EBADF): one line, not a stack trace.
+            throw IoErrors.ToErrno(e, "read", "standard input", accessDenied: Errno.EBADF);
         }
 
         return buffer.Length > limit
             ? throw new UnixIpcException(Errno.EMSGSIZE, "read", "standard input", null, $"Standard input holds more than the largest message ({limit} bytes).")
             : buffer.ToArray();
     }
+
+    /// <summary>Whether the data comes from standard input (neither --data nor --hex given).</summary>
+    public bool FromStandardInput(ParseResult parse) => parse.GetValue(Data) is null && parse.GetValue(Hex) is null;
 
     public static byte[] ParseHex(string hex)
     {

@@ -96,4 +96,22 @@ public sealed class FifoCommandTests : IDisposable
         Assert.Equal(2, (await CliRunner.RunAsync("fifo", "create", _path + ".x", "--mode", "0x1ffff")).ExitCode);
         Assert.False(File.Exists(_path + ".x"));
     }
+
+    [Fact]
+    public async Task Write_streams_standard_input_much_longer_than_the_FIFO_byte_for_byte()
+    {
+        Fifo.Create(_path);
+        var payload = new byte[3 << 20];
+        new Random(5).NextBytes(payload);
+        Task<byte[]> reading = Task.Run(async () =>
+        {
+            using PipeEndStream reader = await Fifo.OpenReadAsync(_path);
+            using var received = new MemoryStream();
+            await reader.CopyToAsync(received);
+            return received.ToArray();
+        });
+        CliRunner.Result written = await CliRunner.RunAsync(["fifo", "write", _path], payload);
+        Assert.True(written.ExitCode == 0, written.ToString());
+        Assert.Equal(payload, await reading.WaitAsync(Bound));
+    }
 }
