@@ -152,6 +152,7 @@ public sealed class FileLockTests : IDisposable
 
     [Fact]
     [Trait("conformance", "LOCK-12")]
+    [Trait("conformance", "SIG-08")]
     public async Task A_blocked_lock_survives_signals_times_out_and_is_cancelled_promptly()
     {
         using FileLock holder = FileLock.Open(_path);

@@ -368,6 +368,7 @@ public sealed class PosixMessageQueueTests : IDisposable
 
     [Fact]
     [Trait("conformance", "MQ-19")]
+    [Trait("conformance", "SIG-08")]
     public async Task A_blocked_receive_survives_signals_from_starting_and_reaping_a_child()
     {
         using PosixMessageQueue queue = NewQueue(1, 8);

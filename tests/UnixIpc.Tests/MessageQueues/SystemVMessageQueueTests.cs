@@ -186,6 +186,7 @@ public sealed class SystemVMessageQueueTests
 
     [Fact]
     [Trait("conformance", "SVMSG-13")]
+    [Trait("conformance", "SIG-08")]
     public async Task A_blocked_receive_survives_the_signals_of_starting_and_reaping_a_child()
     {
         using var scope = new SystemVQueueScope();

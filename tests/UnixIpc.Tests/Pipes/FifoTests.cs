@@ -635,6 +635,7 @@ public sealed class FifoTests : IDisposable
 
     [Fact]
     [Trait("conformance", "FIFO-08")]
+    [Trait("conformance", "SIG-08")]
     public async Task A_blocking_Fifo_open_and_a_blocking_read_survive_signals()
     {
         string path = NewFifo();

@@ -85,6 +85,7 @@ public sealed class PosixSemaphoreTests : IDisposable
 
     [Fact]
     [Trait("conformance", "PSEM-07")]
+    [Trait("conformance", "SIG-08")]
     public async Task A_blocked_wait_survives_signals_and_a_cancellable_wait_is_cancelled_promptly()
     {
         using PosixSemaphore semaphore = NewSemaphore();

@@ -153,6 +153,7 @@ public sealed class SystemVSemaphoreSetTests
 
     [Fact]
     [Trait("conformance", "SVSEM-10")]
+    [Trait("conformance", "SIG-08")]
     public async Task A_blocked_apply_survives_signals_and_is_cancelled_promptly_through_its_token()
     {
         using var scope = new SetScope(1);

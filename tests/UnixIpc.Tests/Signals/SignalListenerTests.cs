@@ -97,6 +97,34 @@ public sealed class SignalListenerTests
     }
 
     [Fact]
+    [Trait("conformance", "SIG-09")]
+    public async Task A_signal_ignored_by_default_is_delivered_to_a_listener()
+    {
+        // SIGURG and SIGWINCH are discarded when nobody listens (the default action is to ignore them).
+        using Process waiter = StartCli("signal", "wait", "URG,WINCH", "--count", "2", "--json");
+        try
+        {
+            int pid = await ReadyAsync(waiter);
+            new UnixSignal(23).Send(pid);
+            new UnixSignal(28).Queue(pid, 5);
+            var seen = new List<string>();
+            for (int i = 0; i < 2; i++)
+            {
+                using JsonDocument line = JsonDocument.Parse((await waiter.StandardOutput.ReadLineAsync().WaitAsync(Bound))!);
+                seen.Add(line.RootElement.GetProperty("signal").GetString()!);
+            }
+
+            Assert.Equal(["SIGURG", "SIGWINCH"], seen.Order(StringComparer.Ordinal));
+            await waiter.WaitForExitAsync().WaitAsync(Bound);
+            Assert.Equal(0, waiter.ExitCode);
+        }
+        finally
+        {
+            UnixSignalTests.Stop(waiter);
+        }
+    }
+
+    [Fact]
     public async Task Cli_bad_input_is_one_line()
     {
         (string[] Args, int Exit, string Says)[] cases =
