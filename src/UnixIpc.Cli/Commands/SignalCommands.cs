@@ -156,7 +156,7 @@ internal static class SignalCommands
 
     private static void Print(CliConsole console, SignalInfo s, bool json)
     {
-        string code = s.Code.ToString().ToLowerInvariant();
+        string code = CliFormat.Code(s.Code);
         if (json)
         {
             JsonOutput.WriteObject(console, w =>

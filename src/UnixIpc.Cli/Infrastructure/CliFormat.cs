@@ -27,4 +27,8 @@ internal static class CliFormat
 
         return builder.ToString();
     }
+
+    /// <summary>A signal code as the CLI prints it: <c>user</c>, <c>queue</c>, <c>child-exited</c>.</summary>
+    public static string Code(SignalCode code)
+        => string.Concat(code.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

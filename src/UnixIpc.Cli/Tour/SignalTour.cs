@@ -14,6 +14,7 @@ internal sealed class SignalTour : TourScenario
     {
         ["signal-child"] = (a, o) => HandshakeChild(int.Parse(a[0], CultureInfo.InvariantCulture), int.Parse(a[1], CultureInfo.InvariantCulture), o),
         ["signal-counter"] = (_, o) => Counter(o),
+        ["sigchld-parent"] = (_, o) => ChildExitParent(o),
     };
 
     private static readonly int[] Numbers = [3, 1, 4, 1, 5, 9, 2, 6];
@@ -22,6 +23,22 @@ internal sealed class SignalTour : TourScenario
     {
         await HandshakeAsync(tour, cancellationToken).ConfigureAwait(false);
         await NotQueuedAsync(tour, cancellationToken).ConfigureAwait(false);
+        await ChildExitAsync(tour, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ChildExitAsync(TourRunner tour, CancellationToken cancellationToken)
+    {
+        tour.Heading("SIGCHLD: a parent is told its child exited, with the child's pid and status, and no zombie remains");
+        ChildProcessOptions options = TourRunner.StepOptions("sigchld-parent");
+        options.BlockedSignals.Add(UnixSignal.Child);
+        using ChildProcess parent = ChildProcess.Start(options);
+        var lines = new List<string>();
+        await tour.RelayAsync("parent", parent, cancellationToken, line =>
+        {
+            lines.Add(line);
+            return Task.CompletedTask;
+        }).ConfigureAwait(false);
+        tour.Check(lines.Any(l => l.Contains("exited with 7", StringComparison.Ordinal)) && lines.Any(l => l.StartsWith("no zombie", StringComparison.Ordinal)), "SIGCHLD named the child and its exit status 7, and the child was reaped");
     }
 
     private static async Task HandshakeAsync(TourRunner tour, CancellationToken cancellationToken)
@@ -109,7 +126,7 @@ internal sealed class SignalTour : TourScenario
         using SignalListener listener = SignalListener.Create(UnixSignal.User1);
         Say(output, clock, $"waiting for SIGUSR1 ({(listener.KnowsSender ? "signalfd: started with it blocked" : "runtime handler")})");
         SignalInfo woken = listener.ReceiveAsync().AsTask().GetAwaiter().GetResult();
-        Say(output, clock, $"woken by {woken.Signal.Name} from pid {woken.SenderProcessId?.ToString(CultureInfo.InvariantCulture) ?? "?"} (code {woken.Code.ToString().ToLowerInvariant()})");
+        Say(output, clock, $"woken by {woken.Signal.Name} from pid {woken.SenderProcessId?.ToString(CultureInfo.InvariantCulture) ?? "?"} (code {CliFormat.Code(woken.Code)})");
         SystemVSharedMemory segment = SystemVSharedMemory.FromId(segmentId);
         using (MappedRegion region = segment.Attach(readOnly: true))
         {
@@ -119,6 +136,19 @@ internal sealed class SignalTour : TourScenario
 
         UnixSignal.User1.Send(parent);
         Say(output, clock, $"kill({parent}, SIGUSR1): done");
+    }
+
+    private static void ChildExitParent(TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        using SignalListener listener = SignalListener.Create(UnixSignal.Child);
+        using ChildProcess child = ChildProcess.Start("sh", "-c", "exit 7");
+        Say(output, clock, $"started sh -c 'exit 7' (pid {child.ProcessId}); waiting for SIGCHLD");
+        SignalInfo s = listener.ReceiveAsync().AsTask().GetAwaiter().GetResult();
+        Say(output, clock, $"{s.Signal.Name} from pid {s.SenderProcessId?.ToString(CultureInfo.InvariantCulture) ?? "?"}: code {CliFormat.Code(s.Code)}, {s.ChildStatus?.ToString() ?? "status unknown"}");
+        ChildExitStatus status = child.WaitForExit();
+        bool gone = !File.Exists($"/proc/{child.ProcessId}/stat") || !File.ReadAllText($"/proc/{child.ProcessId}/stat").Contains(") Z ", StringComparison.Ordinal);
+        Say(output, clock, gone ? $"no zombie: pid {child.ProcessId} was reaped ({status})" : $"pid {child.ProcessId} is still a zombie");
     }
 
     private static void Counter(TextWriter output)
