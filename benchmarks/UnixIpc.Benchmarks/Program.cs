@@ -22,6 +22,18 @@ if (args.Length > 0 && args[0] == "pipes")
     return await UnixIpc.Benchmarks.KernelPipeBenchmark.RunAsync(args[1..]);
 }
 
+// Signals: sigqueue ping-pong through SignalListener (signalfd and handler paths) against C:
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- signals [--rounds 5] [--out file.json]
+if (args.Length > 0 && args[0] == "signals")
+{
+    return await UnixIpc.Benchmarks.SignalBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 1 && args[0] == "peer" && args[1] is "sig-ping" or "sig-pong")
+{
+    return UnixIpc.Benchmarks.SignalBenchmark.Peer(args[1..]);
+}
+
 if (args.Length > 1 && args[0] == "peer" && args[1] is "kpipe-latency" or "kpipe-throughput" or "kfifo-latency" or "kfifo-throughput")
 {
     return UnixIpc.Benchmarks.KernelPipeBenchmark.Peer(args[1..]);
