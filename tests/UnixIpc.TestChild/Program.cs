@@ -11,6 +11,8 @@ var scenarios = new Dictionary<string, Func<string[], int>>
     ["shm-attach"] = a => SharedMemoryScenarios.ServeRegion(SystemVSharedMemory.FromId(Int(a[1])).Attach(a.Length > 2 && a[2] == "ro")),
     ["pshm-race"] = a => SharedMemoryScenarios.RaceCreate(a[1..]),
     ["emfile"] = a => SharedMemoryScenarios.CreateWithoutDescriptors(a[1]),
+    ["pipe-emfile"] = _ => SharedMemoryScenarios.WithoutDescriptors(() => Pipe.Create().Dispose()),
+    ["signal-dispose"] = a => SignalScenarios.ListenThenDispose(a[1]),
     ["shm-open-umask"] = a => SharedMemoryScenarios.ShmOpenUnderUmask(a[1], a[2]),
     ["mq-open"] = a => MessageQueueScenarios.ServeQueue(PosixMessageQueue.OpenExisting(a[1])),
     ["mq-race"] = a => MessageQueueScenarios.RaceCreateQueue(a[1]),

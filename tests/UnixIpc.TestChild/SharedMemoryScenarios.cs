@@ -76,6 +76,13 @@ internal static class SharedMemoryScenarios
 
     // PSHM-16: with every descriptor below RLIMIT_NOFILE in use, creating fails with EMFILE.
     public static int CreateWithoutDescriptors(string name)
+        => WithoutDescriptors(() =>
+        {
+            using PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, 64);
+        }, () => PosixSharedMemory.TryUnlink(name));
+
+    // Uses up RLIMIT_NOFILE (lowered to just above what is open), then tries ATTEMPT: prints "created" or "ERRNO message".
+    public static int WithoutDescriptors(Action attempt, Action? cleanup = null)
     {
         Console.WriteLine("READY");
         int highest = Directory.EnumerateFiles("/proc/self/fd").Select(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture)).Max();
@@ -103,7 +110,7 @@ internal static class SharedMemoryScenarios
         string outcome;
         try
         {
-            using PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, 64);
+            attempt();
             outcome = "created";
         }
         catch (UnixIpcException e)
@@ -116,7 +123,7 @@ internal static class SharedMemoryScenarios
             handle.Dispose();
         }
 
-        PosixSharedMemory.TryUnlink(name);
+        cleanup?.Invoke();
         Console.WriteLine(outcome);
         return 0;
     }

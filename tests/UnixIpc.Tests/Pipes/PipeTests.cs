@@ -277,6 +277,18 @@ public sealed class PipeTests
         Assert.Throws<ObjectDisposedException>(() => _ = pipe.Reader.BytesAvailable);
     }
 
+    [Fact]
+    [Trait("conformance", "PIPE-10")]
+    public async Task With_no_descriptor_left_a_pipe_is_EMFILE_and_says_which_limit()
+    {
+        // RLIMIT_NOFILE is process-wide: lowered in a child, never in the test host.
+        await using TestChildProcess child = await TestChildProcess.StartAsync("pipe-emfile");
+        string outcome = await child.ReadLineAsync();
+        Assert.StartsWith("EMFILE ", outcome, StringComparison.Ordinal);
+        Assert.Contains("RLIMIT_NOFILE", outcome, StringComparison.Ordinal);
+        Assert.Equal(0, await child.WaitForExitAsync());
+    }
+
     // A second read end of the same pipe, as a second process would hold it (dup keeps one open file description).
     private static PipeEndStream Fifo_like_second_reader(Pipe pipe)
     {

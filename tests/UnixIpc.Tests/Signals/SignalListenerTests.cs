@@ -125,6 +125,25 @@ public sealed class SignalListenerTests
     }
 
     [Fact]
+    [Trait("conformance", "SIG-07")]
+    public async Task While_a_listener_lives_the_signal_is_harmless_and_after_disposal_the_default_action_is_back()
+    {
+        await using TestChildProcess child = await TestChildProcess.StartAsync("signal-dispose", "USR2");
+        string[] ready = (await child.ReadLineAsync()).Split(' ');
+        int pid = int.Parse(ready[0], CultureInfo.InvariantCulture);
+        Assert.Equal("handler", ready[1]);
+        for (int i = 0; i < 3; i++)
+        {
+            UnixSignal.User2.Send(pid);
+            Assert.Equal("got SIGUSR2", await child.ReadLineAsync()); // survived, and told
+        }
+
+        Assert.Equal("disposed", await child.SendAsync("dispose"));
+        UnixSignal.User2.Send(pid); // no listener: SIGUSR2's default action, termination
+        Assert.Equal(128 + 12, await child.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Cli_bad_input_is_one_line()
     {
         (string[] Args, int Exit, string Says)[] cases =
