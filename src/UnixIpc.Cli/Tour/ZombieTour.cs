@@ -16,15 +16,20 @@ internal sealed class ZombieTour : TourScenario
     {
         tour.Heading("Zombies: an exited child its parent never waits for, and one this library reaps");
 
-        // sh starts `true` in the background and becomes `sleep`, which never waits: `true` stays a zombie.
-        var options = new ChildProcessOptions("sh", "-c", "true & echo $!; exec sleep 30") { StandardOutput = ChildDescriptor.Pipe };
+        // sh starts a background reader and becomes `sleep`, which never waits. The reader exits only when told, after
+        // the exec (had it exited before, sh itself might have reaped it): from then on it is sleep's zombie. (Its input
+        // goes through fd 3: sh gives a background job /dev/null as stdin.)
+        var options = new ChildProcessOptions("sh", "-c", "exec 3<&0; (read line <&3) & echo $!; exec sleep 30") { StandardInput = ChildDescriptor.Pipe, StandardOutput = ChildDescriptor.Pipe };
         using ChildProcess parent = ChildProcess.Start(options);
         try
         {
             string? line = await new StreamReader(parent.StandardOutput!).ReadLineAsync(cancellationToken).AsTask().WaitAsync(Bound, cancellationToken).ConfigureAwait(false);
             int zombie = int.Parse(line ?? "0", CultureInfo.InvariantCulture);
-            bool seen = await WaitForAsync(() => State(zombie) == "Z", cancellationToken).ConfigureAwait(false);
-            tour.Line("tour", Environment.ProcessId, $"pid {zombie} (true) has exited; its parent, sleep (pid {parent.ProcessId}), never waits: /proc/{zombie}/stat says state {State(zombie) ?? "gone"}");
+            bool execed = await WaitForAsync(() => Command(parent.ProcessId) == "sleep", cancellationToken).ConfigureAwait(false);
+            await parent.StandardInput!.WriteAsync("exit now\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            parent.StandardInput.Dispose();
+            bool seen = execed && await WaitForAsync(() => State(zombie) == "Z", cancellationToken).ConfigureAwait(false);
+            tour.Line("tour", Environment.ProcessId, $"pid {zombie} (sh's background reader) has exited; its parent, sleep (pid {parent.ProcessId}), never waits: /proc/{zombie}/stat says state {State(zombie) ?? "gone"}");
             tour.Check(seen, $"pid {zombie} showed as Z (zombie) until its parent reaps it");
         }
         finally
@@ -40,6 +45,18 @@ internal sealed class ZombieTour : TourScenario
         tour.Line("tour", Environment.ProcessId, $"started true (pid {pid}) and never waited for it");
         bool reaped = await WaitForAsync(() => State(pid) is null, cancellationToken).ConfigureAwait(false);
         tour.Check(reaped, $"pid {pid} exited and was reaped at once (no Z in /proc): the reactor saw its pidfd and called waitid");
+    }
+
+    private static string? Command(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     // The state letter of /proc/PID/stat (R, S, Z, …), or null once the process is gone.

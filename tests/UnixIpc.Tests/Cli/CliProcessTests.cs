@@ -107,9 +107,24 @@ public sealed class CliProcessTests
         Assert.Single(lines, l => l.Contains("ok: both subscribers saw all 100000 messages", StringComparison.Ordinal));
         Assert.True(lines.Count(l => l.Contains("every gap in the ids matched what it was told: yes", StringComparison.Ordinal)) == 1, tour.Stdout);
         Assert.True(lines.Count(l => l.Contains("100000 in all, every gap accounted for", StringComparison.Ordinal)) == 1, tour.Stdout);
+
+        // Pipes and processes: the reversed file, wc's 6 with and without the forgotten write end, the FIFO, zombies.
+        Assert.Single(lines, l => l.Contains("holds \"dog lazy the over jumps fox brown quick the\"", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("ok: echo hello | wc -c printed 6", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("is still waiting after 500 ms", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("ok: the reader got every line, in order, then end of stream", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("says state Z", StringComparison.Ordinal));
+
+        // Signals: the sender's pid seen by the child; coalescing against queueing; SIGCHLD with the status.
+        string handshake = Assert.Single(lines, l => l.Contains("woken by SIGUSR1 from pid", StringComparison.Ordinal));
+        Assert.Contains($"from pid {PidOf(Assert.Single(lines, l => l.Contains("kill(", StringComparison.Ordinal) && l.Contains("SIGUSR1): the numbers are ready", StringComparison.Ordinal)))}", handshake, StringComparison.Ordinal);
+        Assert.Single(lines, l => l.Contains("SIGUSR1: 1 delivery for 10 sends", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("10 deliveries, values 1 2 3 4 5 6 7 8 9 10", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("code child-exited, exited with 7", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
         Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), "unixipc_tour_*"));
     }
 
     [Fact]
