@@ -144,6 +144,17 @@ public sealed class SignalListenerTests
     }
 
     [Fact]
+    public async Task Several_listeners_of_one_signal_each_get_every_delivery()
+    {
+        await using TestChildProcess child = await TestChildProcess.StartAsync("signal-dispose", "USR1", "3");
+        int pid = int.Parse((await child.ReadLineAsync()).Split(' ')[0], CultureInfo.InvariantCulture);
+        UnixSignal.User1.Send(pid);
+        var got = new List<string> { await child.ReadLineAsync(), await child.ReadLineAsync(), await child.ReadLineAsync() };
+        Assert.Equal(["got SIGUSR1 by 1", "got SIGUSR1 by 2", "got SIGUSR1 by 3"], got.Order(StringComparer.Ordinal));
+        Assert.Equal("disposed", await child.SendAsync("dispose"));
+    }
+
+    [Fact]
     public async Task Cli_bad_input_is_one_line()
     {
         (string[] Args, int Exit, string Says)[] cases =
