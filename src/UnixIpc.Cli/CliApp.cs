@@ -100,7 +100,8 @@ internal static class CliApp
                     await console.Error.WriteLineAsync($"hint: {e.Hint}").ConfigureAwait(false);
                 }
 
-                return e.Error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG or Errno.ENXIO ? CliExitCode.WouldBlock : CliExitCode.Failed;
+                // ENXIO is a would-block only as a non-blocking FIFO open's "no reader yet" (a socket path opened by run --fd is not).
+                return e.Error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG || (e.Error == Errno.ENXIO && noun == "fifo") ? CliExitCode.WouldBlock : CliExitCode.Failed;
             }
             catch (Exception e) when (e is ArgumentException or FormatException or UsageException or NotSupportedException)
             {
@@ -175,7 +176,7 @@ internal static class CliApp
     public static int Report(CliConsole console, string noun, string verb, Errno error)
     {
         console.Error.WriteLine($"unixipc: {noun} {verb}: {error} ({UnixIpcException.Describe(error)})");
-        return error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG or Errno.ENXIO ? CliExitCode.WouldBlock : CliExitCode.Failed;
+        return error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG || (error == Errno.ENXIO && noun == "fifo") ? CliExitCode.WouldBlock : CliExitCode.Failed;
     }
 
     private static string CommandPath(Command command)

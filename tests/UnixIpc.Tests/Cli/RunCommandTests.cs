@@ -83,4 +83,22 @@ public sealed class RunCommandTests
             Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
         }
     }
+
+    [Fact]
+    public async Task Fd_naming_a_socket_is_ENXIO_exit_1_not_would_block()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.sock");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        try
+        {
+            CliRunner.Result result = await CliRunner.RunAsync("run", "--fd", $"3<{path}", "--", "true");
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal("unixipc: run spawn: ENXIO (No such device or address)\n", result.Stderr);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
