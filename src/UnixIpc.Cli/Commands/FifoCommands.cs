@@ -138,6 +138,12 @@ internal static class FifoCommands
         {
             TimeSpan? wait = WaitOptions.Resolve(parse, timeout, nonBlocking);
             string at = parse.GetRequiredValue(path);
+            if (!console.StandardOutputUsable)
+            {
+                // Checked before opening: bytes taken from the FIFO with nowhere to go would be lost to its writer.
+                throw new StandardOutputException(new IOException("standard output is closed"), Errno.EBADF);
+            }
+
             using PipeEndStream reader = await OpenAsync(at, forWriting: false, wait, cancellationToken).ConfigureAwait(false);
             var buffer = new byte[65536];
             while (true)

@@ -62,6 +62,10 @@ internal static class RunCommand
             {
                 last.StandardOutput = ChildDescriptor.Pipe;
             }
+            else if (!last.Descriptors.ContainsKey(1) && !console.StandardOutputUsable)
+            {
+                last.StandardOutput = ChildDescriptor.Null; // our fd 1 is closed, or the runtime's own pipe: not the stage's
+            }
 
             foreach (ChildProcessOptions stage in options.Where(o => relay && !o.Descriptors.ContainsKey(2)))
             {

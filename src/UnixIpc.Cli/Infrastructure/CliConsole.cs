@@ -30,6 +30,15 @@ internal sealed class CliConsole
 
     public Stream StandardOutput { get; }
 
+    /// <summary>
+    /// Whether standard output can take bytes: false when descriptor 1 is closed, or was closed at start so that one of
+    /// the runtime's own pipes landed there. Verbs that take data from somewhere (a FIFO) check it first, so nothing
+    /// is consumed and then lost.
+    /// </summary>
+    public bool StandardOutputUsable => _standardOutputUsable.Value;
+
+    private Lazy<bool> _standardOutputUsable = new(static () => true);
+
     /// <summary>The process's own descriptors 0, 1 and 2 (not in-memory streams): a child started by <c>run</c> can use them directly.</summary>
     public bool IsProcessConsole { get; private init; }
 
@@ -50,18 +59,23 @@ internal sealed class CliConsole
         {
             _standardInputUsable = new Lazy<bool>(() => !StandardInputIsOwnPipe()),
             IsProcessConsole = true,
+            _standardOutputUsable = new Lazy<bool>(() => File.Exists("/proc/self/fd/1") && !IsOwnPipe("1", writing: true)),
         };
     }
 
     // Started with fd 0 closed, the process finds one of the runtime's own pipes there (the lowest free number):
     // reading it would wait for ever, since this process holds its write end. Seen as: fd 0 is a pipe, and another
     // descriptor of this process is the same pipe opened for writing.
-    private static bool StandardInputIsOwnPipe()
+    private static bool StandardInputIsOwnPipe() => IsOwnPipe("0", writing: false);
+
+    // The same for fd 1 or 2 started closed: writing there would feed the runtime's own pipe, and the output would be
+    // lost while the command reports success. Seen as: another descriptor of this process reads the same pipe.
+    private static bool IsOwnPipe(string number, bool writing)
     {
         try
         {
-            string? stdin = new FileInfo("/proc/self/fd/0").LinkTarget;
-            if (stdin is null || !stdin.StartsWith("pipe:", StringComparison.Ordinal))
+            string? target = new FileInfo($"/proc/self/fd/{number}").LinkTarget;
+            if (target is null || !target.StartsWith("pipe:", StringComparison.Ordinal))
             {
                 return false;
             }
@@ -69,7 +83,7 @@ internal sealed class CliConsole
             foreach (string entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
             {
                 string fd = Path.GetFileName(entry);
-                if (fd != "0" && new FileInfo(entry).LinkTarget == stdin && WritesTo(fd))
+                if (fd != number && new FileInfo(entry).LinkTarget == target && WritesTo(fd) != writing)
                 {
                     return true;
                 }

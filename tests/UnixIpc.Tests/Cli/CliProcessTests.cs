@@ -215,6 +215,26 @@ public sealed class CliProcessTests
         }
     }
 
+    [Fact]
+    public async Task Fifo_read_with_stdin_and_stdout_closed_refuses_before_taking_any_data()
+    {
+        // Both closed at start: the runtime's own pipe lands on fd 1, and writes into it would "succeed".
+        string fifo = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.fifo");
+        Fifo.Create(fifo);
+        try
+        {
+            string cli = $"exec '{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}' fifo read '{fifo}' --timeout 5000 <&- >&-";
+            ProcessRunner.Result result = await ProcessRunner.RunAsync("/bin/sh", ["-c", cli]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal("unixipc: fifo read: cannot write to standard output: EBADF (Bad file descriptor)\n", result.Stderr);
+            Assert.False(Fifo.TryOpenWrite(fifo, TimeSpan.Zero, out _)); // it never opened the FIFO for reading
+        }
+        finally
+        {
+            File.Delete(fifo);
+        }
+    }
+
     private static string? ProcessState(int pid)
     {
         try
