@@ -8,8 +8,10 @@ internal static class SignalCommands
 {
     private const string Noun = "signal";
 
-    // Set in the copy of `signal wait` that runs with the signals blocked from the start (see Wait).
+    // Set in the copy of `signal wait` that runs with the signals blocked from the start (see Wait); any value stops a
+    // further copy, ParentWatch also makes the copy end when its standard input (a pipe from the starter) ends.
     private const string ReexecMarker = "UNIXIPC_SIGNAL_WAIT_BLOCKED";
+    private const string ParentWatch = "parent-stdin";
 
     // Default actions of the standard signals (signal(7)); real-time signals terminate.
     private static readonly string[] s_defaultActions =
@@ -49,7 +51,22 @@ internal static class SignalCommands
                     throw new UsageException("signal 0 sends nothing, so it carries no --value.");
                 }
 
-                return UnixSignal.ProcessExists(target) ? CliExitCode.Success : CliApp.Report(console, Noun, "send", Errno.ESRCH);
+                if (!UnixSignal.ProcessExists(target))
+                {
+                    return CliApp.Report(console, Noun, "send", Errno.ESRCH);
+                }
+
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.WriteObject(console, w =>
+                    {
+                        w.WriteNumber("pid", target);
+                        w.WriteNumber("number", 0);
+                        w.WriteBoolean("exists", true);
+                    });
+                }
+
+                return CliExitCode.Success;
             }
 
             UnixSignal sent = ParseSignal(text);
@@ -96,14 +113,15 @@ internal static class SignalCommands
         {
             UnixSignal[] wanted = [.. parse.GetRequiredValue(signals).Split(',').Select(ParseSignal)];
             long n = parse.GetValue(count), ms = parse.GetValue(timeout);
-            if (n < 1 || ms < -1)
+            if (n < 1 || ms < -1 || ms > int.MaxValue)
             {
-                throw new UsageException("--count must be 1 or more and --timeout 0 or more milliseconds.");
+                throw new UsageException($"--count must be 1 or more and --timeout 0 to {int.MaxValue} milliseconds.");
             }
 
             foreach (UnixSignal signal in wanted)
             {
-                if (SignalListener.RefusalReason(signal) is { } reason)
+                bool copyWillBlockIt = signal.Number == 13 && Environment.GetEnvironmentVariable(ReexecMarker) is null; // SIGPIPE, see below
+                if (!copyWillBlockIt && SignalListener.RefusalReason(signal) is { } reason)
                 {
                     throw new UsageException($"{signal.Name} cannot be listened for: {reason}");
                 }
@@ -116,7 +134,14 @@ internal static class SignalCommands
                 return await RunBlockedCopyAsync(console, parse.Tokens.Where(t => t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value), wanted, cancellationToken).ConfigureAwait(false);
             }
 
-            return await ListenAsync(console, wanted, n, ms, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            // The copy ends with the process that started it: its stdin is a pipe from there, closed when that process dies.
+            using var orphaned = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (Environment.GetEnvironmentVariable(ReexecMarker) == ParentWatch)
+            {
+                _ = WatchParentAsync(console, orphaned);
+            }
+
+            return await ListenAsync(console, wanted, n, ms, parse.GetValue(json), orphaned.Token).ConfigureAwait(false);
         }));
         return command;
     }
@@ -198,7 +223,7 @@ internal static class SignalCommands
         System.Diagnostics.ProcessStartInfo self = SelfLauncher.StartInfo([Noun, "wait", .. arguments]);
         var environment = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? string.Empty, StringComparer.Ordinal);
-        environment[ReexecMarker] = "1";
+        environment[ReexecMarker] = ParentWatch;
         var options = new ChildProcessOptions(self.FileName, self.ArgumentList) { Environment = environment };
         foreach (UnixSignal signal in wanted)
         {
@@ -212,6 +237,7 @@ internal static class SignalCommands
             options.StandardError = ChildDescriptor.Pipe;
         }
 
+        options.StandardInput = ChildDescriptor.Pipe; // held open here: the copy sees end of stream when we are gone
         using ChildProcess copy = ChildProcess.Start(options);
         try
         {
@@ -226,6 +252,23 @@ internal static class SignalCommands
             copy.Kill();
             throw;
         }
+    }
+
+    private static async Task WatchParentAsync(CliConsole console, CancellationTokenSource orphaned)
+    {
+        var buffer = new byte[64];
+        try
+        {
+            while (await console.StandardInput.ReadAsync(buffer, orphaned.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            return;
+        }
+
+        await orphaned.CancelAsync().ConfigureAwait(false); // end of stream: the parent is gone
     }
 
     private static async Task RelayAsync(PipeEndStream from, TextWriter to, CancellationToken cancellationToken)

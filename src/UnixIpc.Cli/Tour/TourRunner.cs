@@ -170,9 +170,9 @@ internal sealed class TourRunner
             Check(status.Success, $"{role} (pid {child.ProcessId}) {status}");
             return status;
         }
-        catch (OperationCanceledException)
+        catch
         {
-            child.Kill();
+            child.Kill(); // timed out, interrupted or failed: no step is left running
             throw;
         }
     }

@@ -17,40 +17,68 @@ internal static class SignalHub
     private static readonly HashSet<int> s_fdSignals = [];
     private static SafeFdHandle? s_fd;
 
-    /// <summary>Subscribes <paramref name="listener"/>; true if every signal comes with full information.</summary>
+    /// <summary>Subscribes <paramref name="listener"/>; true if every signal comes with full information. All or nothing.</summary>
     public static bool Subscribe(SignalListener listener, UnixSignal[] signals)
     {
-        bool full = true;
-        bool maskChanged = false;
         lock (s_lock)
         {
+            // First what can fail (a handler registration, the signalfd); the tables change only once all of it worked.
+            var newHandlers = new Dictionary<int, PosixSignalRegistration>();
+            var newFdSignals = new List<int>();
+            try
+            {
+                foreach (UnixSignal signal in signals)
+                {
+                    if (s_listeners.ContainsKey(signal.Number))
+                    {
+                        continue;
+                    }
+
+                    if (BlockedInEveryThread(signal.Number))
+                    {
+                        newFdSignals.Add(signal.Number);
+                    }
+                    else
+                    {
+                        newHandlers.Add(signal.Number, Handler(signal));
+                    }
+                }
+
+                if (newFdSignals.Count > 0)
+                {
+                    UpdateSignalFd([.. s_fdSignals, .. newFdSignals], signals[0]);
+                }
+            }
+            catch
+            {
+                foreach (PosixSignalRegistration registration in newHandlers.Values)
+                {
+                    registration.Dispose();
+                }
+
+                throw;
+            }
+
+            s_fdSignals.UnionWith(newFdSignals);
+            foreach ((int number, PosixSignalRegistration registration) in newHandlers)
+            {
+                s_handlers.Add(number, registration);
+            }
+
+            bool full = true;
             foreach (UnixSignal signal in signals)
             {
                 if (!s_listeners.TryGetValue(signal.Number, out List<SignalListener>? listeners))
                 {
                     s_listeners.Add(signal.Number, listeners = []);
-                    if (BlockedInEveryThread(signal.Number))
-                    {
-                        s_fdSignals.Add(signal.Number);
-                        maskChanged = true;
-                    }
-                    else
-                    {
-                        s_handlers.Add(signal.Number, Handler(signal));
-                    }
                 }
 
-                listeners.Add(listener); // before any read: a signal already pending is not lost
+                listeners.Add(listener); // before the first read of a new signalfd mask is delivered: nothing pending is lost
                 full &= s_fdSignals.Contains(signal.Number);
             }
 
-            if (maskChanged)
-            {
-                UpdateSignalFd(signals[0]);
-            }
+            return full;
         }
-
-        return full;
     }
 
     public static void Unsubscribe(SignalListener listener, UnixSignal[] signals)
@@ -73,7 +101,7 @@ internal static class SignalHub
 
             if (maskChanged)
             {
-                UpdateSignalFd(signals[0]); // the signal stays blocked (the mask is the process's): it stays pending
+                UpdateSignalFd(s_fdSignals, signals[0]); // the signal stays blocked (the mask is the process's): it stays pending
             }
         }
     }
@@ -84,6 +112,8 @@ internal static class SignalHub
         32 or 33 => "glibc keeps signals 32 and 33 for its threads (NPTL).",
         _ when signal.Number == Interop.CurrentSigRtMin() => "the .NET runtime uses SIGRTMIN to interrupt its own threads (activation injection for the GC).",
         _ when SignalInterrupter.IsInstalled && signal.Number == SignalInterrupter.SignalNumber => "this library uses it to interrupt blocked System V calls on cancellation.",
+        4 or 5 or 6 or 7 or 8 or 11 => "the .NET runtime takes the fault signals (SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV) for its own crash and exception handling: a second one, or a real fault, would end the process.",
+        13 when !BlockedInEveryThread(13) => "the .NET runtime ignores SIGPIPE, so a handler never sees it; start the process with it blocked (ChildProcessOptions.BlockedSignals) to read it from a signalfd.",
         _ => null,
     };
 
@@ -104,7 +134,7 @@ internal static class SignalHub
                     continue; // the thread ended while we looked
                 }
 
-                if (line is null || (ulong.Parse(line["SigBlk:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (signal - 1))) == 0)
+                if (line is null || !ulong.TryParse(line["SigBlk:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong blocked) || (blocked & (1UL << (signal - 1))) == 0)
                 {
                     return false;
                 }
@@ -132,19 +162,23 @@ internal static class SignalHub
         }
     }
 
+    private static bool TerminatesByDefault(int signal) => signal is not (17 or 18 or 19 or 20 or 21 or 22 or 23 or 28);
+
     // The runtime's handler: the process survives, but nothing says who sent the signal or with what value.
     private static PosixSignalRegistration Handler(UnixSignal signal) => PosixSignalRegistration.Create((PosixSignal)signal.Number, context =>
     {
-        context.Cancel = true; // for the runtime's own signals (SIGINT, SIGTERM, SIGQUIT): do not go on to terminate
+        // Stop the default action only where it would end the process; the runtime's own work for SIGCHLD, SIGCONT and
+        // the terminal signals, and later handlers, still run for the others.
+        context.Cancel = TerminatesByDefault(signal.Number);
         Deliver(new SignalInfo { Signal = signal, Code = SignalCode.Unknown });
     });
 
-    // Called with s_lock held: creates the signalfd (and its reader) or changes its mask to the current set.
-    private static unsafe void UpdateSignalFd(UnixSignal forErrors)
+    // Called with s_lock held: creates the signalfd (and its reader) or changes its mask to NUMBERS.
+    private static unsafe void UpdateSignalFd(IEnumerable<int> numbers, UnixSignal forErrors)
     {
         byte* mask = stackalloc byte[Interop.SigSetBytes];
         _ = Interop.SigEmptySet(mask);
-        foreach (int number in s_fdSignals)
+        foreach (int number in numbers)
         {
             _ = Interop.SigAddSet(mask, number);
         }
@@ -171,12 +205,20 @@ internal static class SignalHub
         await Task.Yield(); // never under the caller's lock
         while (true)
         {
-            while (TryRead(fd, out Interop.signalfd_siginfo info))
+            try
             {
-                Deliver(Describe(new UnixSignal((int)info.ssi_signo), info));
-            }
+                while (TryRead(fd, out Interop.signalfd_siginfo info))
+                {
+                    Deliver(Describe(new UnixSignal((int)info.ssi_signo), info));
+                }
 
-            await EpollReactor.Shared.WaitAsync(fd.Fd, Readiness.Read, CancellationToken.None).ConfigureAwait(false);
+                await EpollReactor.Shared.WaitAsync(fd.Fd, Readiness.Read, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is UnixIpcException or InvalidOperationException)
+            {
+                // An epoll_ctl failure must not end the only reader of the signalfd: wait a little and go on.
+                await Task.Delay(10).ConfigureAwait(false);
+            }
         }
     }
 

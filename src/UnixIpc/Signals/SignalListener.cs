@@ -53,6 +53,11 @@ public sealed class SignalListener : IDisposable
 
         foreach (UnixSignal signal in distinct)
         {
+            if (signal.Number == 0)
+            {
+                throw new ArgumentException("default(UnixSignal) is not a signal: use new UnixSignal(n) or UnixSignal.Parse.", nameof(signals));
+            }
+
             if (SignalHub.WhyNotListenable(signal) is { } reason)
             {
                 throw new ArgumentException($"{signal.Name} cannot be listened for: {reason}", nameof(signals));

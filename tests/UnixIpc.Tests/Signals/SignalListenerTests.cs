@@ -155,6 +155,33 @@ public sealed class SignalListenerTests
     }
 
     [Fact]
+    public async Task The_listening_copy_of_signal_wait_ends_when_the_process_that_started_it_dies()
+    {
+        using Process outer = StartCli("signal", "wait", "USR1", "--json");
+        int copy = 0;
+        try
+        {
+            copy = await ReadyAsync(outer);
+            Assert.NotEqual(outer.Id, copy); // the listener is a copy started with SIGUSR1 blocked
+            outer.Kill(); // SIGKILL to the outer one only: no chance to clean up
+            var deadline = DateTime.UtcNow + Bound;
+            while (File.Exists($"/proc/{copy}/stat") && !File.ReadAllText($"/proc/{copy}/stat").Contains(") Z ", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.True(!File.Exists($"/proc/{copy}/stat") || File.ReadAllText($"/proc/{copy}/stat").Contains(") Z ", StringComparison.Ordinal), $"the copy {copy} is still running");
+        }
+        finally
+        {
+            if (copy > 0 && File.Exists($"/proc/{copy}/cmdline") && File.ReadAllText($"/proc/{copy}/cmdline").Contains("signal", StringComparison.Ordinal))
+            {
+                TestNative.Kill(copy, 9); // the copy this test caused, by pid, if it outlived its parent
+            }
+        }
+    }
+
+    [Fact]
     public async Task Cli_bad_input_is_one_line()
     {
         (string[] Args, int Exit, string Says)[] cases =

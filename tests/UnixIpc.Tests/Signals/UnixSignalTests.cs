@@ -61,11 +61,25 @@ public sealed class UnixSignalTests
     [InlineData(32)]
     [InlineData(33)]
     [InlineData(34)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(11)]
+    [InlineData(13)]
     public void Signals_that_cannot_be_listened_for_are_refused(int number)
     {
         var error = Assert.Throws<ArgumentException>(() => SignalListener.Create(new UnixSignal(number)));
         Assert.Contains("cannot be listened for", error.Message, StringComparison.Ordinal);
         Assert.NotNull(SignalListener.RefusalReason(new UnixSignal(number)));
+    }
+
+    [Fact]
+    public void The_default_signal_is_refused_before_anything_is_registered()
+    {
+        Assert.Throws<ArgumentException>(() => SignalListener.Create(default(UnixSignal)));
+        Assert.Throws<ArgumentException>(() => SignalListener.Create());
     }
 
     [SkippableFact]
