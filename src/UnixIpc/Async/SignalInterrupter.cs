@@ -54,6 +54,11 @@ internal static class SignalInterrupter
                 continue; // someone else's
             }
 
+            if (SignalHub.BlockedInAnyThread(signal))
+            {
+                continue; // blocked (a process started so, for a signalfd): tgkill would queue it, never interrupt
+            }
+
             var action = new Interop.sigaction { sa_handler = handler, sa_flags = 0 };
             if (Interop.SigAction(signal, &action, null) == 0)
             {

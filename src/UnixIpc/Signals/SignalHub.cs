@@ -118,13 +118,19 @@ internal static class SignalHub
     };
 
     // SigBlk of every thread in /proc/self/task: bit N-1 set means signal N is blocked there.
-    public static bool BlockedInEveryThread(int signal)
+    public static bool BlockedInEveryThread(int signal) => CountBlocking(signal, out int threads) is int blocking && threads > 0 && blocking == threads;
+
+    public static bool BlockedInAnyThread(int signal) => CountBlocking(signal, out _) > 0;
+
+    private static int CountBlocking(int signal, out int threads)
     {
+        threads = 0;
+        int blocking = 0;
         try
         {
             foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
             {
-                string? line = null;
+                string? line;
                 try
                 {
                     line = File.ReadLines(Path.Combine(task, "status")).FirstOrDefault(l => l.StartsWith("SigBlk:", StringComparison.Ordinal));
@@ -134,18 +140,20 @@ internal static class SignalHub
                     continue; // the thread ended while we looked
                 }
 
-                if (line is null || !ulong.TryParse(line["SigBlk:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong blocked) || (blocked & (1UL << (signal - 1))) == 0)
+                threads++;
+                if (line is not null && ulong.TryParse(line["SigBlk:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong mask) && (mask & (1UL << (signal - 1))) != 0)
                 {
-                    return false;
+                    blocking++;
                 }
             }
-
-            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            threads = -1; // unknown: neither "every" nor (below) "any"
+            return 0;
         }
+
+        return blocking;
     }
 
     private static void Deliver(SignalInfo signal)
