@@ -41,6 +41,7 @@ internal static class UserScenarios
             "msg-set" => () => MessageQueueScenarios.MessageQueueById(argument).SetPermissions(UnixFileMode.UserRead),
             "msg-rm" => () => SystemVMessageQueue.Remove(int.Parse(argument, CultureInfo.InvariantCulture)),
             "msg-raise-own" => () => MessageQueueScenarios.RaiseOwnQueueLimit(long.Parse(argument, CultureInfo.InvariantCulture)),
+            "signal-send" => () => UnixSignal.User1.Send(int.Parse(argument, CultureInfo.InvariantCulture)),
 
             _ => throw new ArgumentException($"unknown operation {operation}"),
         };

@@ -53,6 +53,24 @@ public sealed class UnixSignalTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new UnixSignal(65));
     }
 
+    [SkippableFact]
+    [Trait("conformance", "SIG-04")]
+    public async Task Signalling_another_user_s_process_without_privilege_is_EPERM_and_sends_nothing()
+    {
+        using ChildProcess target = ChildProcess.Start("/bin/sleep", "600"); // ours, as this (root) user
+        try
+        {
+            string outcome = await Unprivileged.RunAsNobodyAsync("signal-send", target.ProcessId.ToString(CultureInfo.InvariantCulture));
+            Assert.Equal("EPERM", outcome);
+            Assert.False(target.HasExited); // nothing was delivered
+            Assert.True(UnixSignal.ProcessExists(target.ProcessId));
+        }
+        finally
+        {
+            target.Kill();
+        }
+    }
+
     [Theory]
     [Trait("conformance", "SIG-06")]
     [Trait("conformance", "SIG-10")]
