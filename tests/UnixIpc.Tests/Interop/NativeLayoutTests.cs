@@ -15,7 +15,7 @@ public sealed class NativeLayoutTests
     [
         "errno.h", "fcntl.h", "sys/stat.h", "sys/mman.h", "sys/ipc.h", "sys/shm.h", "sys/msg.h", "sys/sem.h",
         "mqueue.h", "signal.h", "sys/epoll.h", "sys/resource.h", "time.h", "unistd.h", "semaphore.h", "sys/file.h", "limits.h",
-        "linux/futex.h", "spawn.h", "sys/wait.h", "sys/uio.h", "sys/ioctl.h", "poll.h", "sys/syscall.h", "sys/signalfd.h",
+        "linux/futex.h", "spawn.h", "sys/wait.h", "sys/uio.h", "sys/ioctl.h", "poll.h", "sys/syscall.h", "sys/signalfd.h", "sys/socket.h",
     ];
 
     [SkippableFact]
