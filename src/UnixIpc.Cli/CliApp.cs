@@ -72,6 +72,7 @@ internal static class CliApp
             FifoCommands.Build(console),
             RunCommand.Build(console),
             SignalCommands.Build(console),
+            UdsCommands.Build(console),
             ListCommand.Build(console),
             LimitsCommand.Build(console),
             TourCommand.Build(console),

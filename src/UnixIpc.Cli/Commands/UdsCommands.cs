@@ -1,0 +1,223 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace UnixIpc.Cli;
+
+/// <summary><c>unixipc uds</c>: Unix domain sockets: an echo server and client, and passing a descriptor between processes.</summary>
+internal static class UdsCommands
+{
+    private const string Noun = "uds";
+
+    public static Command Build(CliConsole console) => new(Noun, "Unix domain sockets: listen (echo), connect, pass a descriptor.")
+    {
+        Listen(console),
+        Connect(console),
+        SendFd(console),
+        RecvFd(console),
+    };
+
+    private static Argument<string> AddressArgument() => new("ADDRESS") { Description = "A socket path, or @name for the Linux abstract namespace (no file)." };
+
+    private static Command Listen(CliConsole console)
+    {
+        Argument<string> address = AddressArgument();
+        var seqpacket = new Option<bool>("--seqpacket") { Description = "SOCK_SEQPACKET: messages keep their boundaries." };
+        var echo = new Option<bool>("--echo") { Description = "Send each client back what it sent." };
+        Option<long> count = CliParsers.NumberOption("--count", "Serve this many clients, then stop.", defaultValue: 1);
+        var command = new Command("listen", "Listen, print \"listening\", then per client its pid, uid, gid and what it sent.") { address, seqpacket, echo, count };
+        command.SetAction(CliApp.Handler(console, Noun, "listen", async (parse, cancellationToken) =>
+        {
+            long clients = parse.GetValue(count);
+            if (clients is < 1 or > int.MaxValue)
+            {
+                throw new UsageException("--count must be 1 or more.");
+            }
+
+            string at = parse.GetRequiredValue(address);
+            using Socket listener = Bind(at, parse.GetValue(seqpacket) ? SocketType.Seqpacket : SocketType.Stream);
+            try
+            {
+                console.Out.WriteLine($"listening {at}");
+                console.Out.Flush();
+                for (long i = 0; i < clients; i++)
+                {
+                    using Socket client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                    PeerCredentials peer = client.GetPeerCredentials();
+                    byte[] received = await ReadMessageAsync(client, parse.GetValue(seqpacket), cancellationToken).ConfigureAwait(false);
+                    console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}");
+                    console.Out.Flush();
+                    if (parse.GetValue(echo))
+                    {
+                        await client.SendAsync(received, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                RemoveOwnSocketFile(at);
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Connect(CliConsole console)
+    {
+        Argument<string> address = AddressArgument();
+        var seqpacket = new Option<bool>("--seqpacket") { Description = "SOCK_SEQPACKET." };
+        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for the reply (exit 3, ETIMEDOUT).", defaultValue: -1);
+        var data = new DataInput();
+        var command = new Command("connect", "Connect, send the data (--data, --hex or stdin) and print the reply until the server closes.") { address, seqpacket, timeout };
+        data.AddTo(command);
+        command.SetAction(CliApp.Handler(console, Noun, "connect", async (parse, cancellationToken) =>
+        {
+            long ms = parse.GetValue(timeout);
+            if (ms < -1 || ms > int.MaxValue)
+            {
+                throw new UsageException($"--timeout must be 0 to {int.MaxValue} milliseconds.");
+            }
+
+            byte[] bytes = data.Read(parse, console, limit: 1 << 20);
+            bool packets = parse.GetValue(seqpacket);
+            using Socket socket = await ConnectAsync(parse.GetRequiredValue(address), packets ? SocketType.Seqpacket : SocketType.Stream, cancellationToken).ConfigureAwait(false);
+            await socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (!packets)
+            {
+                socket.Shutdown(SocketShutdown.Send); // end of what we send: a stream server knows the message is whole
+            }
+
+            using var deadline = ms >= 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
+            try
+            {
+                console.WriteBytes(await ReadMessageAsync(socket, packets, linked.Token).ConfigureAwait(false));
+            }
+            catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+            {
+                return CliApp.Report(console, Noun, "connect", Errno.ETIMEDOUT);
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command SendFd(CliConsole console)
+    {
+        Argument<string> address = AddressArgument();
+        var file = new Argument<string>("FILE") { Description = "The file whose open descriptor (read-only) is passed." };
+        var command = new Command("send-fd", "Connect and pass an open descriptor of FILE (SCM_RIGHTS).") { address, file };
+        command.SetAction(CliApp.Handler(console, Noun, "send-fd", async (parse, cancellationToken) =>
+        {
+            string path = parse.GetRequiredValue(file);
+            SafeFileHandle handle;
+            try
+            {
+                handle = File.OpenHandle(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw IoErrors.ToErrno(e, "open", path);
+            }
+
+            using (handle)
+            {
+                using Socket socket = await ConnectAsync(parse.GetRequiredValue(address), SocketType.Stream, cancellationToken).ConfigureAwait(false);
+                await socket.SendWithDescriptorsAsync("F"u8.ToArray(), [handle], cancellationToken).ConfigureAwait(false);
+                await socket.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false); // until the receiver is done
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command RecvFd(CliConsole console)
+    {
+        Argument<string> address = AddressArgument();
+        var content = new Option<bool>("--print-content") { Description = "Also print what reading the received descriptor from offset 0 yields (up to 1 MiB)." };
+        var json = new Option<bool>("--json") { Description = "One JSON object." };
+        var command = new Command("recv-fd", "Listen, accept one peer, receive one descriptor; print the peer's pid, uid, gid.") { address, content, json };
+        command.SetAction(CliApp.Handler(console, Noun, "recv-fd", async (parse, cancellationToken) =>
+        {
+            string at = parse.GetRequiredValue(address);
+            using Socket listener = Bind(at, SocketType.Stream);
+            try
+            {
+                if (!parse.GetValue(json))
+                {
+                    console.Out.WriteLine($"listening {at}");
+                    console.Out.Flush();
+                }
+
+                using Socket peer = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                PeerCredentials who = peer.GetPeerCredentials();
+                (int bytes, SafeFileHandle[] received) = await peer.ReceiveWithDescriptorsAsync(new byte[16], 1, cancellationToken).ConfigureAwait(false);
+                using SafeFileHandle? descriptor = received.FirstOrDefault();
+                string? text = null;
+                if (descriptor is not null && parse.GetValue(content))
+                {
+                    var buffer = new byte[1 << 20];
+                    text = Encoding.UTF8.GetString(buffer, 0, RandomAccess.Read(descriptor, buffer, 0));
+                }
+
+                peer.Send("."u8); // the sender may go
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.WriteObject(console, w =>
+                    {
+                        w.WriteNumber("pid", who.ProcessId);
+                        w.WriteNumber("uid", who.UserId);
+                        w.WriteNumber("gid", who.GroupId);
+                        w.WriteNumber("descriptors", received.Length);
+                        if (text is not null)
+                        {
+                            w.WriteString("content", text);
+                        }
+                    });
+                }
+                else
+                {
+                    console.Out.WriteLine($"peer pid={who.ProcessId} uid={who.UserId} gid={who.GroupId} sent {bytes} byte(s) and {received.Length} descriptor(s)");
+                    if (text is not null)
+                    {
+                        console.Out.Write(text);
+                    }
+                }
+
+                return received.Length == 1 ? CliExitCode.Success : CliApp.Report(console, Noun, "recv-fd", Errno.EBADMSG);
+            }
+            finally
+            {
+                RemoveOwnSocketFile(at);
+            }
+        }));
+        return command;
+    }
+
+    private static Socket Bind(string address, SocketType type) => UnixSocket.Listen(address, type);
+
+    private static Task<Socket> ConnectAsync(string address, SocketType type, CancellationToken cancellationToken) => UnixSocket.ConnectAsync(address, type, cancellationToken);
+
+    private static async Task<byte[]> ReadMessageAsync(Socket socket, bool onePacket, CancellationToken cancellationToken)
+    {
+        using var collected = new MemoryStream();
+        var buffer = new byte[65536];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            collected.Write(buffer, 0, read);
+            if (onePacket || collected.Length > 16 << 20)
+            {
+                break;
+            }
+        }
+
+        return collected.ToArray();
+    }
+
+    private static void RemoveOwnSocketFile(string address) => UnixSocket.RemoveSocketFile(address);
+}

@@ -1,0 +1,142 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace UnixIpc;
+
+/// <summary>
+/// Listening and connecting by Unix socket address: a path, or <c>@name</c> in the Linux abstract namespace (no file,
+/// gone with the last socket). A listener replaces a stale socket file (one nothing listens on) but never a live
+/// socket or a file that is not a socket; its file gets mode 0600.
+/// </summary>
+public static class UnixSocket
+{
+    /// <summary>The longest address: sun_path is 108 bytes including its terminating NUL.</summary>
+    public const int MaxAddressBytes = 107;
+
+    /// <summary>The endpoint for <paramref name="address"/> (a path, or @name), its length checked instead of cut off.</summary>
+    /// <exception cref="ArgumentException">Empty, or longer than <see cref="MaxAddressBytes"/> bytes.</exception>
+    public static UnixDomainSocketEndPoint EndPoint(string address)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        if (address == "@" || address.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A Unix socket address is a path, or @name for the abstract namespace (no NUL characters).", nameof(address));
+        }
+
+        string raw = address[0] == '@' ? "\0" + address[1..] : address;
+        int length = Encoding.UTF8.GetByteCount(raw);
+        return length > MaxAddressBytes
+            ? throw new ArgumentException($"The address is {length} bytes; a Unix socket address holds at most {MaxAddressBytes} (sun_path is 108 bytes with its NUL). Use a shorter path, or an @abstract name.", nameof(address))
+            : new UnixDomainSocketEndPoint(raw);
+    }
+
+    /// <summary>Binds and listens on <paramref name="address"/> (close-on-exec, as .NET's sockets are).</summary>
+    /// <exception cref="UnixIpcException">EADDRINUSE when a process listens there; ENOENT for a missing directory; EACCES.</exception>
+    /// <exception cref="InvalidDataException">Something that is not a socket is at the path (never removed).</exception>
+    public static unsafe Socket Listen(string address, SocketType type = SocketType.Stream, int backlog = 16)
+    {
+        UnixDomainSocketEndPoint endPoint = EndPoint(address);
+        bool isPath = address[0] != '@';
+        Interop.statx st;
+        if (isPath && Interop.StatxPath(address, &st) == 0)
+        {
+            if ((st.stx_mode & Interop.S_IFMT) != S_IFSOCK)
+            {
+                throw new InvalidDataException($"{address} exists and is not a socket: not replacing it. Choose another path.");
+            }
+
+            using var probe = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
+            try
+            {
+                probe.Connect(endPoint);
+                throw new UnixIpcException(Errno.EADDRINUSE, "bind", address, $"\"{address}\"", $"A process is listening on {address}: stop it, or use another address.");
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                File.Delete(address); // stale: its listener ended without removing it
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolType)
+            {
+                throw new UnixIpcException(Errno.EADDRINUSE, "bind", address, $"\"{address}\"", $"A socket of another type is bound at {address}.");
+            }
+        }
+
+        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(endPoint);
+            if (isPath)
+            {
+                File.SetUnixFileMode(address, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            socket.Listen(backlog);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw Failure(e, "bind", address);
+        }
+    }
+
+    /// <summary>Connects to <paramref name="address"/>.</summary>
+    /// <exception cref="UnixIpcException">ENOENT (no socket file), ECONNREFUSED (nobody listens), EPROTOTYPE (another socket type).</exception>
+    public static async Task<Socket> ConnectAsync(string address, SocketType type = SocketType.Stream, CancellationToken cancellationToken = default)
+    {
+        UnixDomainSocketEndPoint endPoint = EndPoint(address);
+        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw Failure(e, "connect", address);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Removes the socket file of a path address, if it is a socket (an abstract name has none).</summary>
+    public static unsafe void RemoveSocketFile(string address)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        Interop.statx st;
+        if (address[0] != '@' && Interop.StatxPath(address, &st) == 0 && (st.stx_mode & Interop.S_IFMT) == S_IFSOCK)
+        {
+            File.Delete(address);
+        }
+    }
+
+    private const int S_IFSOCK = 0xC000;
+
+    private static UnixIpcException Failure(SocketException e, string operation, string address)
+    {
+        // .NET folds errno into SocketError, and on Unix ENOENT comes back as AddressNotAvailable: map back.
+        Errno error = e.SocketErrorCode switch
+        {
+            SocketError.AddressNotAvailable => Errno.ENOENT,
+            SocketError.ConnectionRefused => Errno.ECONNREFUSED,
+            SocketError.ProtocolType => Errno.EPROTOTYPE,
+            SocketError.AddressAlreadyInUse => Errno.EADDRINUSE,
+            SocketError.AccessDenied => Errno.EACCES,
+            _ when Enum.IsDefined((Errno)e.NativeErrorCode) => (Errno)e.NativeErrorCode,
+            _ => Errno.EIO,
+        };
+        return new UnixIpcException(error, operation, address, $"\"{address}\"", error switch
+        {
+            Errno.ENOENT => operation == "bind" ? $"The directory of {address} does not exist." : $"Nothing is listening at {address} (no such socket file).",
+            Errno.ECONNREFUSED => $"{address} exists, but no process listens on it (or it is not a socket).",
+            Errno.EADDRINUSE => $"{address} is taken.",
+            Errno.EPROTOTYPE => "The socket there is of another type (stream against seqpacket).",
+            Errno.EACCES => $"This user may not use {address} or its directory.",
+            _ => null,
+        });
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net.Sockets;
+
+namespace UnixIpc.Tests;
+
+public sealed class UnixSocketAddressTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.sock");
+
+    public void Dispose() => File.Delete(_path);
+
+    [Fact]
+    [Trait("conformance", "UDS-08")]
+    public async Task A_stale_socket_file_is_replaced_a_live_one_refused_and_a_regular_file_never_removed()
+    {
+        using (var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            stale.Bind(new UnixDomainSocketEndPoint(_path)); // closed without removing its file
+        }
+
+        using (Socket listener = UnixSocket.Listen(_path))
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_path));
+            var live = Assert.Throws<UnixIpcException>(() => UnixSocket.Listen(_path));
+            Assert.Equal(Errno.EADDRINUSE, live.Error);
+            Assert.Contains("is listening", live.Message, StringComparison.Ordinal);
+            using Socket client = await UnixSocket.ConnectAsync(_path).WaitAsync(Bound);
+            using Socket accepted = await listener.AcceptAsync().WaitAsync(Bound);
+            Assert.Equal(Environment.ProcessId, accepted.GetPeerCredentials().ProcessId);
+        }
+
+        UnixSocket.RemoveSocketFile(_path);
+        File.WriteAllText(_path, "not a socket");
+        Assert.Throws<InvalidDataException>(() => UnixSocket.Listen(_path));
+        UnixSocket.RemoveSocketFile(_path);
+        Assert.Equal("not a socket", File.ReadAllText(_path));
+    }
+
+    [Fact]
+    [Trait("conformance", "UDS-08")]
+    public async Task Connect_errors_name_the_errno()
+    {
+        Assert.Equal(Errno.ENOENT, (await Assert.ThrowsAsync<UnixIpcException>(() => UnixSocket.ConnectAsync(_path))).Error);
+        File.WriteAllText(_path, "x");
+        Assert.Equal(Errno.ECONNREFUSED, (await Assert.ThrowsAsync<UnixIpcException>(() => UnixSocket.ConnectAsync(_path))).Error);
+        File.Delete(_path);
+        using Socket seqpacket = UnixSocket.Listen(_path, SocketType.Seqpacket);
+        Assert.Equal(Errno.EPROTOTYPE, (await Assert.ThrowsAsync<UnixIpcException>(() => UnixSocket.ConnectAsync(_path, SocketType.Stream))).Error);
+    }
+
+    [Fact]
+    [Trait("conformance", "UDS-09")]
+    public void An_address_longer_than_sun_path_is_refused_not_cut_off()
+    {
+        string tooLong = "/tmp/" + new string('x', 103);
+        Assert.Contains("108 bytes", Assert.Throws<ArgumentException>(() => UnixSocket.EndPoint(tooLong)).Message, StringComparison.Ordinal);
+        Assert.NotNull(UnixSocket.EndPoint("/tmp/" + new string('x', 102)));
+    }
+
+    [Fact]
+    [Trait("conformance", "UDS-10")]
+    public async Task An_abstract_address_makes_no_file_and_works()
+    {
+        string name = "@" + TestNames.Prefix + Environment.ProcessId + "_" + Guid.NewGuid().ToString("N");
+        using Socket listener = UnixSocket.Listen(name, SocketType.Seqpacket);
+        Assert.False(File.Exists(name));
+        Assert.DoesNotContain(Directory.EnumerateFiles(Environment.CurrentDirectory), f => f.Contains(name[1..], StringComparison.Ordinal));
+        using Socket client = await UnixSocket.ConnectAsync(name, SocketType.Seqpacket).WaitAsync(Bound);
+        using Socket accepted = await listener.AcceptAsync().WaitAsync(Bound);
+        client.Send("one"u8);
+        client.Send("two"u8);
+        var buffer = new byte[16];
+        Assert.Equal(3, accepted.Receive(buffer)); // seqpacket keeps the boundary
+    }
+
+    [Fact]
+    public async Task Cli_echo_server_and_client_and_descriptor_passing()
+    {
+        Task<CliRunner.Result> server = Task.Run(() => CliRunner.RunAsync("uds", "listen", _path, "--echo"));
+        await WaitForSocketAsync(_path);
+        CliRunner.Result client = await CliRunner.RunAsync("uds", "connect", _path, "--data", "ping");
+        Assert.True(client.ExitCode == 0, client.ToString());
+        Assert.Equal("ping", client.Stdout);
+        CliRunner.Result served = await server.WaitAsync(Bound);
+        Assert.Contains($"peer pid={Environment.ProcessId} ", served.Stdout, StringComparison.Ordinal);
+        Assert.Contains("sent 4 bytes: ping", served.Stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(_path)); // the listener removed its own socket file
+
+        string file = _path + ".txt";
+        File.WriteAllText(file, "passed along");
+        try
+        {
+            Task<CliRunner.Result> receiver = Task.Run(() => CliRunner.RunAsync("uds", "recv-fd", _path, "--print-content", "--json"));
+            await WaitForSocketAsync(_path);
+            Assert.Equal(0, (await CliRunner.RunAsync("uds", "send-fd", _path, file)).ExitCode);
+            CliRunner.Result received = await receiver.WaitAsync(Bound);
+            Assert.Contains("\"descriptors\":1", received.Stdout, StringComparison.Ordinal);
+            Assert.Contains("\"content\":\"passed along\"", received.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        CliRunner.Result missing = await CliRunner.RunAsync("uds", "connect", _path, "--data", "x");
+        Assert.Equal("unixipc: uds connect: ENOENT (No such file or directory)\n", missing.Stderr);
+    }
+
+    private static async Task WaitForSocketAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (!File.Exists(path) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+    }
+}
