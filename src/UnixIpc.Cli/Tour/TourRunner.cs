@@ -24,6 +24,7 @@ internal sealed class TourRunner
         new FifoTour(),
         new ZombieTour(),
         new SignalTour(),
+        new UnixSocketTour(),
     ];
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);

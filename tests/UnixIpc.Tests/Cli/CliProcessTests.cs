@@ -121,6 +121,11 @@ public sealed class CliProcessTests
         Assert.Single(lines, l => l.Contains("SIGUSR1: 1 delivery for 10 sends", StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("10 deliveries, values 1 2 3 4 5 6 7 8 9 10", StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("code child-exited, exited with 7", StringComparison.Ordinal));
+
+        // Unix sockets: three client processes seen by their own pids; a descriptor that crossed and worked.
+        Assert.Equal(3, lines.Count(l => l.Contains("(SO_PEERCRED) sent", StringComparison.Ordinal)));
+        Assert.Single(lines, l => l.Contains("ok: each client's pid, as the server saw it", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("ok: the descriptor crossed to a process that never had the pipe", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
         Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));
