@@ -190,6 +190,31 @@ public sealed class UnixSocketTests : IDisposable
         }
     }
 
+    [Fact]
+    [Trait("conformance", "UDS-12")]
+    public void A_closed_peer_reads_as_end_of_stream_unread_data_as_a_reset_and_a_write_as_EPIPE()
+    {
+        using (UnixSocketPair pair = UnixSocketPair.Create(SocketType.Seqpacket))
+        {
+            pair.Second.Dispose();
+            Assert.Equal(0, pair.First.ReceiveWithDescriptors(new byte[8], 1, out SafeFileHandle[] none));
+            Assert.Empty(none);
+            var error = Assert.Throws<UnixIpcException>(() => pair.First.SendWithDescriptors("x"u8)); // MSG_NOSIGNAL: no SIGPIPE
+            Assert.Equal(Errno.EPIPE, error.Error);
+        }
+
+        using (UnixSocketPair pair = UnixSocketPair.Create())
+        {
+            pair.First.Send("unread"u8);
+            pair.Second.Send("read first"u8);
+            pair.Second.Dispose(); // closed with our "unread" still in its queue
+            var buffer = new byte[64];
+            Assert.Equal("read first", Encoding.ASCII.GetString(buffer, 0, pair.First.ReceiveWithDescriptors(buffer, 0, out _))); // what it sent comes first
+            var reset = Assert.Throws<UnixIpcException>(() => pair.First.ReceiveWithDescriptors(new byte[64], 0, out _));
+            Assert.Equal(Errno.ECONNRESET, reset.Error);
+        }
+    }
+
     // read(2) at the descriptor's own offset (FileStream and RandomAccess keep offsets of their own).
     private static unsafe string ReadFromCurrentOffset(SafeFileHandle handle, int count)
     {
