@@ -103,6 +103,27 @@ public static class UnixSocket
         }
     }
 
+    /// <summary>
+    /// Accepts the next client whose effective uid (SO_PEERCRED, as of its connect) is in <paramref name="allowedUserIds"/>;
+    /// any other client is disconnected at once and the wait goes on. The access check for a local server: the kernel
+    /// vouches for the uid, the client cannot claim another.
+    /// </summary>
+    public static async Task<Socket> AcceptFromAsync(this Socket listener, IReadOnlySet<int> allowedUserIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(allowedUserIds);
+        while (true)
+        {
+            Socket client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            if (allowedUserIds.Contains(client.GetPeerCredentials().UserId))
+            {
+                return client;
+            }
+
+            client.Dispose(); // refused: the client reads end of stream
+        }
+    }
+
     /// <summary>Removes the socket file of a path address, if it is a socket (an abstract name has none).</summary>
     public static unsafe void RemoveSocketFile(string address)
     {

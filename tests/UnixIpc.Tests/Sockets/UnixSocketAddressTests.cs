@@ -74,6 +74,28 @@ public sealed class UnixSocketAddressTests : IDisposable
     }
 
     [Fact]
+    [Trait("conformance", "UDS-13")]
+    public async Task AcceptFrom_hands_over_allowed_uids_and_disconnects_the_others()
+    {
+        using Socket listener = UnixSocket.Listen(_path);
+        int me = (int)TestNative.GetEuid();
+        using (var cancel = new CancellationTokenSource())
+        {
+            Task<Socket> refusing = listener.AcceptFromAsync(new HashSet<int> { me + 1 }, cancel.Token);
+            using Socket refused = await UnixSocket.ConnectAsync(_path).WaitAsync(Bound);
+            Assert.Equal(0, await refused.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(Bound)); // disconnected by the server
+            Assert.False(refusing.IsCompleted); // and it waits on for an allowed client
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => refusing);
+        }
+
+        Task<Socket> accepting = listener.AcceptFromAsync(new HashSet<int> { me });
+        using Socket allowed = await UnixSocket.ConnectAsync(_path).WaitAsync(Bound);
+        using Socket served = await accepting.WaitAsync(Bound);
+        Assert.Equal(me, served.GetPeerCredentials().UserId);
+    }
+
+    [Fact]
     public async Task Cli_echo_server_and_client_and_descriptor_passing()
     {
         Task<CliRunner.Result> server = Task.Run(() => CliRunner.RunAsync("uds", "listen", _path, "--echo"));
