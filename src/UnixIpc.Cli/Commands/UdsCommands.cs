@@ -116,7 +116,8 @@ internal static class UdsCommands
             SafeFileHandle handle;
             try
             {
-                handle = File.OpenHandle(path);
+                // A FIFO is opened without waiting for a writer (a plain open would block until one came).
+                handle = Fifo.Exists(path) ? Fifo.OpenReadNonBlocking(path).SafeFileHandle : File.OpenHandle(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
