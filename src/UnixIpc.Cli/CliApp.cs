@@ -104,6 +104,12 @@ internal static class CliApp
                 // ENXIO is a would-block only as a non-blocking FIFO open's "no reader yet" (a socket path opened by run --fd is not).
                 return e.Error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG || (e.Error == Errno.ENXIO && noun == "fifo") ? CliExitCode.WouldBlock : CliExitCode.Failed;
             }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                UnixIpcException mapped = UnixSocket.ToUnixIpcException(e, verb, noun);
+                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {mapped.Error} ({UnixIpcException.Describe(mapped.Error)})").ConfigureAwait(false);
+                return mapped.Error is Errno.EAGAIN ? CliExitCode.WouldBlock : CliExitCode.Failed;
+            }
             catch (Exception e) when (e is ArgumentException or FormatException or UsageException or NotSupportedException)
             {
                 await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {Plain(e)}").ConfigureAwait(false);

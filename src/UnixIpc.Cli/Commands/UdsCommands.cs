@@ -45,12 +45,21 @@ internal static class UdsCommands
                 {
                     using Socket client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
                     PeerCredentials peer = client.GetPeerCredentials();
-                    byte[] received = await ReadMessageAsync(client, parse.GetValue(seqpacket), cancellationToken).ConfigureAwait(false);
-                    console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}");
-                    console.Out.Flush();
-                    if (parse.GetValue(echo))
+                    try
                     {
-                        await client.SendAsync(received, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                        byte[] received = await ReadMessageAsync(client, parse.GetValue(seqpacket), cancellationToken).ConfigureAwait(false);
+                        console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}");
+                        console.Out.Flush();
+                        if (parse.GetValue(echo))
+                        {
+                            await client.SendAsync(received, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    catch (SocketException e)
+                    {
+                        // One client's broken connection does not end the server: say so, serve the next.
+                        UnixIpcException mapped = UnixSocket.ToUnixIpcException(e, "recv", at);
+                        await console.Error.WriteLineAsync($"unixipc: uds listen: client pid {peer.ProcessId}: {mapped.Error} ({UnixIpcException.Describe(mapped.Error)})").ConfigureAwait(false);
                     }
                 }
             }

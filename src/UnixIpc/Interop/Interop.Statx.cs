@@ -70,4 +70,9 @@ internal static partial class Interop
 
     /// <summary>statx of a path (following symlinks), relative to the working directory; -1 and errno on failure.</summary>
     internal static unsafe int StatxPath(string path, statx* buffer) => StatxAt(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer);
+
+    internal const int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    /// <summary>statx of the path itself: a symbolic link is described, not followed.</summary>
+    internal static unsafe int StatxPathNoFollow(string path, statx* buffer) => StatxAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer);
 }

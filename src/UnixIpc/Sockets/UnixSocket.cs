@@ -38,26 +38,27 @@ public static class UnixSocket
         UnixDomainSocketEndPoint endPoint = EndPoint(address);
         bool isPath = address[0] != '@';
         Interop.statx st;
-        if (isPath && Interop.StatxPath(address, &st) == 0)
+        if (isPath && Interop.StatxPathNoFollow(address, &st) == 0)
         {
             if ((st.stx_mode & Interop.S_IFMT) != S_IFSOCK)
             {
-                throw new InvalidDataException($"{address} exists and is not a socket: not replacing it. Choose another path.");
+                throw new InvalidDataException($"{address} exists and is not a socket (a symbolic link is not one either): not replacing it. Choose another path.");
             }
 
-            using var probe = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
+            // Live or stale, judged from the kernel's table of Unix sockets (/proc/net/unix) by inode, without
+            // connecting: a probe connection would be taken by a live listener as a client.
+            if (IsBound(address))
+            {
+                throw new UnixIpcException(Errno.EADDRINUSE, "bind", address, $"\"{address}\"", $"A socket is bound at {address} (a process listens there): stop it, or use another address.");
+            }
+
             try
             {
-                probe.Connect(endPoint);
-                throw new UnixIpcException(Errno.EADDRINUSE, "bind", address, $"\"{address}\"", $"A process is listening on {address}: stop it, or use another address.");
+                File.Delete(address); // stale: its socket is gone, its file stayed
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            catch (UnauthorizedAccessException)
             {
-                File.Delete(address); // stale: its listener ended without removing it
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolType)
-            {
-                throw new UnixIpcException(Errno.EADDRINUSE, "bind", address, $"\"{address}\"", $"A socket of another type is bound at {address}.");
+                throw new UnixIpcException(Errno.EACCES, "unlink", address, $"\"{address}\"", $"A stale socket file is at {address}, and this user may not remove it.");
             }
         }
 
@@ -129,13 +130,45 @@ public static class UnixSocket
     {
         ArgumentException.ThrowIfNullOrEmpty(address);
         Interop.statx st;
-        if (address[0] != '@' && Interop.StatxPath(address, &st) == 0 && (st.stx_mode & Interop.S_IFMT) == S_IFSOCK)
+        if (address[0] != '@' && Interop.StatxPathNoFollow(address, &st) == 0 && (st.stx_mode & Interop.S_IFMT) == S_IFSOCK)
         {
             File.Delete(address);
         }
     }
 
     private const int S_IFSOCK = 0xC000;
+
+    // Whether a socket bound to this path is in the kernel's table (/proc/net/unix, last column, as it was bound:
+    // absolute or relative): a live socket is listed, a stale file's socket is gone. Unreadable: counts as bound
+    // (refuse rather than delete).
+    private static bool IsBound(string address)
+    {
+        string full = Path.GetFullPath(address);
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/net/unix").Skip(1))
+            {
+                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 7 && (fields[7] == address || fields[7] == full || Path.GetFullPath(fields[7]) == full))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The errno behind a <see cref="SocketException"/> on a Unix socket (.NET folds ENOENT into AddressNotAvailable).</summary>
+    public static UnixIpcException ToUnixIpcException(SocketException exception, string operation, string address)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return Failure(exception, operation, address);
+    }
 
     private static UnixIpcException Failure(SocketException e, string operation, string address)
     {
@@ -147,6 +180,10 @@ public static class UnixSocket
             SocketError.ProtocolType => Errno.EPROTOTYPE,
             SocketError.AddressAlreadyInUse => Errno.EADDRINUSE,
             SocketError.AccessDenied => Errno.EACCES,
+            SocketError.Shutdown => Errno.EPIPE,
+            SocketError.ConnectionReset => Errno.ECONNRESET,
+            SocketError.MessageSize => Errno.EMSGSIZE,
+            SocketError.WouldBlock => Errno.EAGAIN,
             _ when Enum.IsDefined((Errno)e.NativeErrorCode) => (Errno)e.NativeErrorCode,
             _ => Errno.EIO,
         };

@@ -22,11 +22,25 @@ public sealed class UnixSocketAddressTests : IDisposable
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_path));
             var live = Assert.Throws<UnixIpcException>(() => UnixSocket.Listen(_path));
+            Assert.False(listener.Poll(0, SelectMode.SelectRead)); // the check took no client from the live listener
             Assert.Equal(Errno.EADDRINUSE, live.Error);
-            Assert.Contains("is listening", live.Message, StringComparison.Ordinal);
+            Assert.Contains("is bound", live.Message, StringComparison.Ordinal);
             using Socket client = await UnixSocket.ConnectAsync(_path).WaitAsync(Bound);
             using Socket accepted = await listener.AcceptAsync().WaitAsync(Bound);
             Assert.Equal(Environment.ProcessId, accepted.GetPeerCredentials().ProcessId);
+        }
+
+        // A symbolic link to a stale socket is not a socket: refused, the link left alone.
+        string link = _path + ".link";
+        File.CreateSymbolicLink(link, _path);
+        try
+        {
+            Assert.Throws<InvalidDataException>(() => UnixSocket.Listen(link));
+            Assert.NotNull(new FileInfo(link).LinkTarget);
+        }
+        finally
+        {
+            File.Delete(link);
         }
 
         UnixSocket.RemoveSocketFile(_path);
