@@ -252,6 +252,24 @@ internal abstract class Mechanism
 /// <summary>Starts this program again as the other process of a benchmark and waits for its READY.</summary>
 internal static class Peer
 {
+    /// <summary>This program again as "peer ARGUMENTS…", for <see cref="ChildProcess"/> (the caller maps descriptors or signals).</summary>
+    public static ChildProcessOptions Options(params string[] arguments)
+    {
+        var options = new ChildProcessOptions(Environment.ProcessPath!);
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            options.Arguments.Add(typeof(Peer).Assembly.Location);
+        }
+
+        options.Arguments.Add("peer");
+        foreach (string argument in arguments)
+        {
+            options.Arguments.Add(argument);
+        }
+
+        return options;
+    }
+
     public static Process Start(params string[] arguments)
     {
         var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };

@@ -78,7 +78,7 @@ internal static class KernelPipeBenchmark
         try
         {
             string there = Path.Combine(dir, "there"), back = Path.Combine(dir, "back");
-            ChildProcessOptions options = PeerOptions($"k{kind}-{mode}", count.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture), there, back);
+            ChildProcessOptions options = UnixIpc.Benchmarks.Peer.Options($"k{kind}-{mode}", count.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture), there, back);
             PipeEndStream output, input;
             ChildProcess peer;
             if (kind == "pipe")
@@ -180,23 +180,6 @@ internal static class KernelPipeBenchmark
 
         output.Write(buffer.AsSpan(0, 1));
         return 0;
-    }
-
-    private static ChildProcessOptions PeerOptions(params string[] arguments)
-    {
-        var options = new ChildProcessOptions(Environment.ProcessPath!);
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            options.Arguments.Add(typeof(KernelPipeBenchmark).Assembly.Location);
-        }
-
-        options.Arguments.Add("peer");
-        foreach (string argument in arguments)
-        {
-            options.Arguments.Add(argument);
-        }
-
-        return options;
     }
 
     private static async Task<double[]> RunCAsync(string binary, string kind, string mode, int count, int size = 0)

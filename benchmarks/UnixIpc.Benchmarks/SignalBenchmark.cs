@@ -117,18 +117,7 @@ internal static class SignalBenchmark
 
     private static ChildProcessOptions PeerOptions(bool blocked, params string[] arguments)
     {
-        var options = new ChildProcessOptions(Environment.ProcessPath!);
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            options.Arguments.Add(typeof(SignalBenchmark).Assembly.Location);
-        }
-
-        options.Arguments.Add("peer");
-        foreach (string argument in arguments)
-        {
-            options.Arguments.Add(argument);
-        }
-
+        ChildProcessOptions options = UnixIpc.Benchmarks.Peer.Options(arguments);
         if (blocked)
         {
             options.BlockedSignals.Add(UnixSignal.RealTime(1));

@@ -78,7 +78,7 @@ internal static class RunCommand
             Task output = pipeline.StandardOutput is { } stdout
                 ? CopyAsync(stdout, json ? captured : null, console, cancellationToken)
                 : Task.CompletedTask;
-            Task[] errors = [.. pipeline.Stages.Where(s => s.StandardError is not null).Select(s => RelayErrorAsync(s.StandardError!, console, cancellationToken))];
+            Task[] errors = [.. pipeline.Stages.Where(s => s.StandardError is not null).Select(s => LineRelay.CopyAsync(s.StandardError!, console.Error, cancellationToken))];
 
             IReadOnlyList<ChildExitStatus> statuses;
             try
@@ -236,15 +236,6 @@ internal static class RunCommand
         if (tooLong)
         {
             throw new UnixIpcException(Errno.EFBIG, "read", "the pipeline's output", null, $"--json keeps at most {MaxCapturedBytes} bytes of output: run without --json to stream it.");
-        }
-    }
-
-    private static async Task RelayErrorAsync(PipeEndStream error, CliConsole console, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(error);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            await console.Error.WriteLineAsync(line).ConfigureAwait(false);
         }
     }
 

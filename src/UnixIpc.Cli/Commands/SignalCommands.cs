@@ -241,8 +241,8 @@ internal static class SignalCommands
         using ChildProcess copy = ChildProcess.Start(options);
         try
         {
-            Task output = relay ? RelayAsync(copy.StandardOutput!, console.Out, cancellationToken) : Task.CompletedTask;
-            Task errors = relay ? RelayAsync(copy.StandardError!, console.Error, cancellationToken) : Task.CompletedTask;
+            Task output = relay ? LineRelay.CopyAsync(copy.StandardOutput!, console.Out, cancellationToken) : Task.CompletedTask;
+            Task errors = relay ? LineRelay.CopyAsync(copy.StandardError!, console.Error, cancellationToken) : Task.CompletedTask;
             ChildExitStatus status = await copy.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(output, errors).ConfigureAwait(false);
             return status.ShellStatus;
@@ -269,16 +269,6 @@ internal static class SignalCommands
         }
 
         await orphaned.CancelAsync().ConfigureAwait(false); // end of stream: the parent is gone
-    }
-
-    private static async Task RelayAsync(PipeEndStream from, TextWriter to, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(from);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            await to.WriteLineAsync(line).ConfigureAwait(false);
-            await to.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
     }
 
     private static Command List(CliConsole console)

@@ -47,6 +47,17 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int FcntlInt(SafeHandle fd, int cmd, int arg);
 
+    /// <summary>Sets or clears O_NONBLOCK on the open file description (F_GETFL, then F_SETFL).</summary>
+    internal static void SetNonBlocking(SafeHandle fd, bool nonBlocking, string? objectName)
+    {
+        int flags = Check(FcntlInt(fd, F_GETFL, 0), "fcntl", objectName, "F_GETFL");
+        int wanted = nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        if (wanted != flags)
+        {
+            Check(FcntlInt(fd, F_SETFL, wanted), "fcntl", objectName, "F_SETFL");
+        }
+    }
+
     // <sys/file.h>: whole-file locks.
     internal const int LOCK_SH = 1;
     internal const int LOCK_EX = 2;

@@ -125,57 +125,13 @@ public sealed partial class PipeEndStream
     }
 
     // Blocks this thread in poll until the descriptor is ready (a synchronous call on a non-blocking description).
-    private void WaitSync(short events) => Poll(events, -1);
+    private void WaitSync(short events) => Interop.PollOne(_handle, events, -1, Name);
 
-    // Whether the descriptor is ready for events now (poll with a zero time-out): ready, hung up or in error.
-    private bool ReadyNow(short events) => Poll(events, 0);
+    // Whether the descriptor is ready for events now: ready, hung up or in error.
+    private bool ReadyNow(short events) => Interop.PollOne(_handle, events, 0, Name) != 0;
 
     // POLLHUP on a FIFO's read end: a writer has come and gone since this end was opened.
-    internal unsafe bool HungUp()
-    {
-        var poll = new Interop.pollfd { fd = (int)_handle.DangerousGetHandle(), events = Interop.POLLIN };
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            return Interop.Poll(&poll, 1, 0) > 0 && (poll.revents & Interop.POLLHUP) != 0;
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
-
-    private unsafe bool Poll(short events, int timeoutMilliseconds)
-    {
-        var poll = new Interop.pollfd { fd = (int)_handle.DangerousGetHandle(), events = events };
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            int ready;
-            while ((ready = Interop.Poll(&poll, 1, timeoutMilliseconds)) == -1)
-            {
-                Errno error = Interop.LastErrno;
-                if (error != Errno.EINTR)
-                {
-                    throw Interop.Fail(error, "poll", Name);
-                }
-            }
-
-            return ready > 0;
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
+    internal bool HungUp() => (Interop.PollOne(_handle, Interop.POLLIN, 0, Name) & Interop.POLLHUP) != 0;
 
     private async ValueTask WaitReadyAsync(Readiness readiness, CancellationToken cancellationToken)
     {

@@ -328,13 +328,11 @@ public sealed partial class PipeEndStream : Stream
         {
             var handle = new SafeFileHandle(fresh.DangerousGetHandle(), ownsHandle: true);
             fresh.SetHandleAsInvalid();
-            int flags = Interop.Check(Interop.FcntlInt(handle, Interop.F_GETFL, 0), "fcntl", Name, "F_GETFL");
-            Interop.Check(Interop.FcntlInt(handle, Interop.F_SETFL, flags & ~Interop.O_NONBLOCK), "fcntl", Name, "F_SETFL");
+            Interop.SetNonBlocking(handle, false, Name);
             return (handle, true);
         }
 
-        int current = Interop.Check(Interop.FcntlInt(_handle, Interop.F_GETFL, 0), "fcntl", Name, $"{Name}, F_GETFL");
-        Interop.Check(Interop.FcntlInt(_handle, Interop.F_SETFL, current & ~Interop.O_NONBLOCK), "fcntl", Name, $"{Name}, F_SETFL");
+        Interop.SetNonBlocking(_handle, false, Name);
         _nonBlocking = false;
         return (_handle, false);
     }
@@ -348,8 +346,7 @@ public sealed partial class PipeEndStream : Stream
     /// <summary>After a blocking FIFO open: O_NONBLOCK for this process's own waits (see <see cref="DescriptionForChild"/>).</summary>
     internal void MakeNonBlockingInternally()
     {
-        int flags = Interop.Check(Interop.FcntlInt(_handle, Interop.F_GETFL, 0), "fcntl", Name, $"{Name}, F_GETFL");
-        Interop.Check(Interop.FcntlInt(_handle, Interop.F_SETFL, flags | Interop.O_NONBLOCK), "fcntl", Name, $"{Name}, F_SETFL");
+        Interop.SetNonBlocking(_handle, true, Name);
         _nonBlocking = true;
         NonBlockingIsInternal = true;
     }

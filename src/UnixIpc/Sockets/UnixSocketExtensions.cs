@@ -34,7 +34,7 @@ public static class UnixSocketExtensions
         Check(socket, data, descriptors);
         while (true)
         {
-            if (SendCore(socket, data, descriptors, wait: false) is int sent)
+            if (SendCore(socket, data, descriptors) is int sent)
             {
                 return sent;
             }
@@ -51,7 +51,7 @@ public static class UnixSocketExtensions
         Check(socket, data.Span, handles);
         while (true)
         {
-            if (SendCore(socket, data.Span, handles, wait: false) is int sent)
+            if (SendCore(socket, data.Span, handles) is int sent)
             {
                 return sent;
             }
@@ -95,7 +95,7 @@ public static class UnixSocketExtensions
     }
 
     // One sendmsg that does not wait (MSG_DONTWAIT; MSG_NOSIGNAL: EPIPE, never SIGPIPE). Null when it would block.
-    private static unsafe int? SendCore(Socket socket, ReadOnlySpan<byte> data, ReadOnlySpan<SafeHandle> descriptors, bool wait)
+    private static unsafe int? SendCore(Socket socket, ReadOnlySpan<byte> data, ReadOnlySpan<SafeHandle> descriptors)
     {
         int controlLength = descriptors.IsEmpty ? 0 : Interop.CmsgSpace(descriptors.Length * sizeof(int));
         byte* control = stackalloc byte[Math.Max(controlLength, 1)];
@@ -123,7 +123,7 @@ public static class UnixSocketExtensions
                 var message = new Interop.msghdr { msg_iov = (nint)(&iov), msg_iovlen = 1, msg_control = controlLength == 0 ? 0 : (nint)control, msg_controllen = (nuint)controlLength };
                 while (true)
                 {
-                    nint sent = Interop.SendMsg(socket.SafeHandle, &message, Interop.MSG_NOSIGNAL | (wait ? 0 : Interop.MSG_DONTWAIT));
+                    nint sent = Interop.SendMsg(socket.SafeHandle, &message, Interop.MSG_NOSIGNAL | Interop.MSG_DONTWAIT);
                     if (sent >= 0)
                     {
                         return (int)sent;
@@ -231,13 +231,7 @@ public static class UnixSocketExtensions
         return [.. handles];
     }
 
-    private static unsafe void Poll(Socket socket, short events)
-    {
-        var poll = new Interop.pollfd { fd = (int)socket.SafeHandle.DangerousGetHandle(), events = events };
-        while (Interop.Poll(&poll, 1, -1) == -1 && Interop.LastErrno == Errno.EINTR)
-        {
-        }
-    }
+    private static void Poll(Socket socket, short events) => Interop.PollOne(socket.SafeHandle, events, -1, null);
 
     private static void Check(Socket socket, ReadOnlySpan<byte> data, ReadOnlySpan<SafeHandle> descriptors)
     {
