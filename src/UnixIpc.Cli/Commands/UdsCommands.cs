@@ -212,18 +212,33 @@ internal static class UdsCommands
 
     private static Task<Socket> ConnectAsync(string address, SocketType type, CancellationToken cancellationToken) => UnixSocket.ConnectAsync(address, type, cancellationToken);
 
+    private const int MaxMessage = 16 << 20;
+
+    // A stream: everything until the peer shuts down its side, at most 16 MiB. A seqpacket: one message, read into a
+    // buffer larger than the socket's own limit (SO_RCVBUF), so a full buffer can only mean a cut message. Neither is
+    // ever cut short silently: EFBIG / EMSGSIZE instead.
     private static async Task<byte[]> ReadMessageAsync(Socket socket, bool onePacket, CancellationToken cancellationToken)
     {
+        if (onePacket)
+        {
+            var packet = new byte[Math.Max(socket.ReceiveBufferSize, 1 << 16) + 1];
+            int size = await socket.ReceiveAsync(packet, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            return size == packet.Length
+                ? throw new UnixIpcException(Errno.EMSGSIZE, "recv", "socket", null, $"A message larger than {packet.Length - 1} bytes was cut short.")
+                : packet[..size];
+        }
+
         using var collected = new MemoryStream();
         var buffer = new byte[65536];
         int read;
         while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            collected.Write(buffer, 0, read);
-            if (onePacket || collected.Length > 16 << 20)
+            if (collected.Length + read > MaxMessage)
             {
-                break;
+                throw new UnixIpcException(Errno.EFBIG, "recv", "socket", null, $"More than {MaxMessage} bytes came: uds keeps a message in memory, so it stops there.");
             }
+
+            collected.Write(buffer, 0, read);
         }
 
         return collected.ToArray();
