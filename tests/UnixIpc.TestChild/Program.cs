@@ -12,6 +12,7 @@ var scenarios = new Dictionary<string, Func<string[], int>>
     ["pshm-race"] = a => SharedMemoryScenarios.RaceCreate(a[1..]),
     ["emfile"] = a => SharedMemoryScenarios.CreateWithoutDescriptors(a[1]),
     ["pipe-emfile"] = _ => SharedMemoryScenarios.WithoutDescriptors(() => Pipe.Create().Dispose()),
+    ["uds-recv-beyond-nofile"] = _ => SocketScenarios.ReceiveBeyondDescriptorLimit(),
     ["signal-dispose"] = a => SignalScenarios.ListenThenDispose(a[1], a.Length > 2 ? Int(a[2]) : 1),
     ["shm-open-umask"] = a => SharedMemoryScenarios.ShmOpenUnderUmask(a[1], a[2]),
     ["mq-open"] = a => MessageQueueScenarios.ServeQueue(PosixMessageQueue.OpenExisting(a[1])),

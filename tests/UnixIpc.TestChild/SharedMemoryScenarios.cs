@@ -82,7 +82,7 @@ internal static class SharedMemoryScenarios
         }, () => PosixSharedMemory.TryUnlink(name));
 
     // Uses up RLIMIT_NOFILE (lowered to just above what is open), then tries ATTEMPT: prints "created" or "ERRNO message".
-    public static int WithoutDescriptors(Action attempt, Action? cleanup = null)
+    public static int WithoutDescriptors(Action attempt, Action? cleanup = null, int freeBeforeAttempt = 0)
     {
         Console.WriteLine("READY");
         int highest = Directory.EnumerateFiles("/proc/self/fd").Select(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture)).Max();
@@ -105,6 +105,12 @@ internal static class SharedMemoryScenarios
         catch (IOException)
         {
             // The table is full now.
+        }
+
+        for (int i = 0; i < freeBeforeAttempt; i++)
+        {
+            held[^1].Dispose();
+            held.RemoveAt(held.Count - 1);
         }
 
         string outcome;

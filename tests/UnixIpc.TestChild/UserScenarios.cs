@@ -41,6 +41,9 @@ internal static class UserScenarios
             "msg-set" => () => MessageQueueScenarios.MessageQueueById(argument).SetPermissions(UnixFileMode.UserRead),
             "msg-rm" => () => SystemVMessageQueue.Remove(int.Parse(argument, CultureInfo.InvariantCulture)),
             "msg-raise-own" => () => MessageQueueScenarios.RaiseOwnQueueLimit(long.Parse(argument, CultureInfo.InvariantCulture)),
+            "uds-too-many-in-flight" => SocketScenarios.SendTooManyInFlight,
+            "uds-send-credentials-of" => () => SendCredentialsOf(int.Parse(argument, CultureInfo.InvariantCulture)),
+            "uds-connect-and-read" => () => ConnectAndRead(argument),
             "signal-send" => () => UnixSignal.User1.Send(int.Parse(argument, CultureInfo.InvariantCulture)),
 
             _ => throw new ArgumentException($"unknown operation {operation}"),
@@ -56,5 +59,22 @@ internal static class UserScenarios
         }
 
         return 0;
+    }
+
+    // Claims uid and gid 0 with our own pid on a message (SCM_CREDENTIALS): EPERM unless privileged.
+    private static void SendCredentialsOf(int userId)
+    {
+        using UnixSocketPair pair = UnixSocketPair.Create(System.Net.Sockets.SocketType.Dgram);
+        pair.First.SendWithCredentials("x"u8, new PeerCredentials(Environment.ProcessId, userId, userId));
+    }
+
+    // Connects and reads one reply: "ok" when one came, ENODATA when the server closed without one.
+    private static void ConnectAndRead(string address)
+    {
+        using System.Net.Sockets.Socket socket = UnixSocket.ConnectAsync(address).GetAwaiter().GetResult();
+        if (socket.Receive(new byte[16]) == 0)
+        {
+            throw new UnixIpcException(Errno.ENODATA, "recv", address, null, "closed without a reply");
+        }
     }
 }

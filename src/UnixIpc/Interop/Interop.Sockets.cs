@@ -12,6 +12,8 @@ internal static partial class Interop
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int SOL_SOCKET = 1;
     internal const int SCM_RIGHTS = 1;
+    internal const int SCM_CREDENTIALS = 2;
+    internal const int SO_PASSCRED = 16;
     internal const int SO_PEERCRED = 17;
     internal const int MSG_CTRUNC = 0x8;
     internal const int MSG_DONTWAIT = 0x40;
@@ -63,6 +65,9 @@ internal static partial class Interop
 
     [LibraryImport(Libc, EntryPoint = "recvmsg", SetLastError = true)]
     internal static unsafe partial nint RecvMsg(SafeHandle socket, msghdr* message, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static unsafe partial int SetSockOpt(SafeHandle socket, int level, int name, void* value, uint length);
 
     [LibraryImport(Libc, EntryPoint = "getsockopt", SetLastError = true)]
     internal static unsafe partial int GetSockOpt(SafeHandle socket, int level, int name, void* value, uint* length);

@@ -8,7 +8,7 @@ namespace UnixIpc;
 /// What .NET's <see cref="Socket"/> cannot do on a Unix domain socket: pass descriptors (SCM_RIGHTS) and say who the
 /// peer is (SO_PEERCRED).
 /// </summary>
-public static class UnixSocketExtensions
+public static partial class UnixSocketExtensions
 {
     /// <summary>The most descriptors one message may carry (SCM_MAX_FD).</summary>
     public const int MaxDescriptorsPerMessage = 253;
@@ -34,7 +34,7 @@ public static class UnixSocketExtensions
         Check(socket, data, descriptors);
         while (true)
         {
-            if (SendCore(socket, data, descriptors) is int sent)
+            if (SendCore(socket, data, descriptors, null) is int sent)
             {
                 return sent;
             }
@@ -51,7 +51,7 @@ public static class UnixSocketExtensions
         Check(socket, data.Span, handles);
         while (true)
         {
-            if (SendCore(socket, data.Span, handles) is int sent)
+            if (SendCore(socket, data.Span, handles, null) is int sent)
             {
                 return sent;
             }
@@ -70,7 +70,7 @@ public static class UnixSocketExtensions
         CheckReceive(socket, maxDescriptors);
         while (true)
         {
-            if (ReceiveCore(socket, buffer, maxDescriptors, out descriptors) is int received)
+            if (ReceiveCore(socket, buffer, maxDescriptors, false, out descriptors, out _) is int received)
             {
                 return received;
             }
@@ -85,7 +85,7 @@ public static class UnixSocketExtensions
         CheckReceive(socket, maxDescriptors);
         while (true)
         {
-            if (ReceiveCore(socket, buffer.Span, maxDescriptors, out SafeFileHandle[] descriptors) is int received)
+            if (ReceiveCore(socket, buffer.Span, maxDescriptors, false, out SafeFileHandle[] descriptors, out _) is int received)
             {
                 return (received, descriptors);
             }
@@ -95,21 +95,33 @@ public static class UnixSocketExtensions
     }
 
     // One sendmsg that does not wait (MSG_DONTWAIT; MSG_NOSIGNAL: EPIPE, never SIGPIPE). Null when it would block.
-    private static unsafe int? SendCore(Socket socket, ReadOnlySpan<byte> data, ReadOnlySpan<SafeHandle> descriptors)
+    // Control data: the credentials (SCM_CREDENTIALS) when given, then the descriptors (SCM_RIGHTS).
+    private static unsafe int? SendCore(Socket socket, ReadOnlySpan<byte> data, ReadOnlySpan<SafeHandle> descriptors, PeerCredentials? credentials)
     {
-        int controlLength = descriptors.IsEmpty ? 0 : Interop.CmsgSpace(descriptors.Length * sizeof(int));
+        int credentialsLength = credentials is null ? 0 : Interop.CmsgSpace(sizeof(Interop.ucred));
+        int rightsLength = descriptors.IsEmpty ? 0 : Interop.CmsgSpace(descriptors.Length * sizeof(int));
+        int controlLength = credentialsLength + rightsLength;
         byte* control = stackalloc byte[Math.Max(controlLength, 1)];
         new Span<byte>(control, Math.Max(controlLength, 1)).Clear();
         var added = new bool[descriptors.Length];
         try
         {
-            if (!descriptors.IsEmpty)
+            if (credentials is PeerCredentials sender)
             {
                 var header = (Interop.cmsghdr*)control;
+                header->cmsg_len = (nuint)Interop.CmsgLen(sizeof(Interop.ucred));
+                header->cmsg_level = Interop.SOL_SOCKET;
+                header->cmsg_type = Interop.SCM_CREDENTIALS;
+                *(Interop.ucred*)(control + sizeof(Interop.cmsghdr)) = new Interop.ucred { pid = sender.ProcessId, uid = (uint)sender.UserId, gid = (uint)sender.GroupId };
+            }
+
+            if (!descriptors.IsEmpty)
+            {
+                var header = (Interop.cmsghdr*)(control + credentialsLength);
                 header->cmsg_len = (nuint)Interop.CmsgLen(descriptors.Length * sizeof(int));
                 header->cmsg_level = Interop.SOL_SOCKET;
                 header->cmsg_type = Interop.SCM_RIGHTS;
-                int* fds = (int*)(control + sizeof(Interop.cmsghdr));
+                int* fds = (int*)(control + credentialsLength + sizeof(Interop.cmsghdr));
                 for (int i = 0; i < descriptors.Length; i++)
                 {
                     descriptors[i].DangerousAddRef(ref added[i]);
@@ -140,11 +152,13 @@ public static class UnixSocketExtensions
                         return null;
                     }
 
-                    throw new UnixIpcException(error, "sendmsg", null, $"socket, {data.Length} bytes, {descriptors.Length} descriptor(s), MSG_NOSIGNAL", error switch
+                    throw new UnixIpcException(error, "sendmsg", null, $"socket, {data.Length} bytes, {descriptors.Length} descriptor(s){(credentials is null ? "" : ", credentials " + credentials)}, MSG_NOSIGNAL", error switch
                     {
                         Errno.EBADF => "A descriptor to send is not open.",
                         Errno.EPIPE => "The peer has closed its end.",
-                        Errno.ETOOMANYREFS => "Too many descriptors are in flight from this process (RLIMIT_NOFILE).",
+                        Errno.ETOOMANYREFS => "Too many descriptors are in flight from this process (more than its RLIMIT_NOFILE): let the receiver take some first.",
+                        Errno.EPERM when credentials is not null => "Only a privileged process (CAP_SYS_ADMIN for the pid, CAP_SETUID/CAP_SETGID for uid and gid) may send credentials other than its own.",
+                        Errno.ESRCH when credentials is not null => "No process has the pid given in the credentials.",
                         _ => null,
                     });
                 }
@@ -162,13 +176,15 @@ public static class UnixSocketExtensions
         }
     }
 
-    // One recvmsg that does not wait, with MSG_CMSG_CLOEXEC. Null when nothing is there yet.
-    private static unsafe int? ReceiveCore(Socket socket, Span<byte> buffer, int maxDescriptors, out SafeFileHandle[] descriptors)
+    // One recvmsg that does not wait, with MSG_CMSG_CLOEXEC. Null when nothing is there yet. With credentials, room is
+    // made for the SCM_CREDENTIALS message the kernel puts first (when SO_PASSCRED is on).
+    private static unsafe int? ReceiveCore(Socket socket, Span<byte> buffer, int maxDescriptors, bool credentials, out SafeFileHandle[] descriptors, out PeerCredentials? sender)
     {
         // CMSG_LEN, not CMSG_SPACE: the kernel fits (length - header) / 4 descriptors, and the padding of CMSG_SPACE
         // would let one more in than asked for.
-        int controlLength = maxDescriptors == 0 ? 0 : Interop.CmsgLen(maxDescriptors * sizeof(int));
-        byte* control = stackalloc byte[Math.Max(Interop.CmsgSpace(maxDescriptors * sizeof(int)), 1)];
+        int credentialsLength = credentials ? Interop.CmsgSpace(sizeof(Interop.ucred)) : 0;
+        int controlLength = credentialsLength + (maxDescriptors == 0 ? 0 : Interop.CmsgLen(maxDescriptors * sizeof(int)));
+        byte* control = stackalloc byte[Math.Max(credentialsLength + Interop.CmsgSpace(maxDescriptors * sizeof(int)), 1)];
         fixed (byte* bytes = buffer)
         {
             var iov = new Interop.iovec { iov_base = (nint)bytes, iov_len = (nuint)buffer.Length };
@@ -183,10 +199,11 @@ public static class UnixSocketExtensions
                 }
 
                 descriptors = [];
+                sender = null;
                 return error == Errno.EAGAIN ? null : throw new UnixIpcException(error, "recvmsg", null, "socket, MSG_CMSG_CLOEXEC");
             }
 
-            descriptors = TakeDescriptors(control, (int)message.msg_controllen);
+            descriptors = TakeControl(control, (int)message.msg_controllen, out sender);
             if ((message.msg_flags & Interop.MSG_CTRUNC) != 0 || descriptors.Length > maxDescriptors)
             {
                 foreach (SafeFileHandle handle in descriptors)
@@ -195,16 +212,20 @@ public static class UnixSocketExtensions
                 }
 
                 descriptors = [];
-                throw new InvalidDataException($"The message carried more descriptors than the {maxDescriptors} asked for (MSG_CTRUNC): the kernel closed those that did not fit, and those that did were closed too. Receive with a larger maxDescriptors.");
+                throw new InvalidDataException(maxDescriptors == 0
+                    ? "The message carried descriptors, and none were asked for (MSG_CTRUNC): the kernel closed them. Receive with maxDescriptors, or ask the sender not to send any."
+                    : $"The message carried more descriptors than the {maxDescriptors} asked for, or more than this process may open (RLIMIT_NOFILE) (MSG_CTRUNC): the kernel closed those that did not fit, and those that did were closed too. Receive with a larger maxDescriptors, or raise the limit (ulimit -n).");
             }
 
             return (int)received;
         }
     }
 
-    private static unsafe SafeFileHandle[] TakeDescriptors(byte* control, int length)
+    // The descriptors (SCM_RIGHTS, every message of them, in order) and the sender's credentials (SCM_CREDENTIALS).
+    private static unsafe SafeFileHandle[] TakeControl(byte* control, int length, out PeerCredentials? sender)
     {
         var handles = new List<SafeFileHandle>();
+        sender = null;
         int offset = 0;
         while (offset + sizeof(Interop.cmsghdr) <= length)
         {
@@ -223,6 +244,11 @@ public static class UnixSocketExtensions
                 {
                     handles.Add(new SafeFileHandle(fds[i], ownsHandle: true));
                 }
+            }
+            else if (header->cmsg_level == Interop.SOL_SOCKET && header->cmsg_type == Interop.SCM_CREDENTIALS && total >= Interop.CmsgLen(sizeof(Interop.ucred)))
+            {
+                var ucred = *(Interop.ucred*)(control + offset + sizeof(Interop.cmsghdr));
+                sender = new PeerCredentials(ucred.pid, (int)ucred.uid, (int)ucred.gid);
             }
 
             offset += (total + 7) & ~7;

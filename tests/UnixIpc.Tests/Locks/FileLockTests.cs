@@ -30,7 +30,18 @@ public sealed class FileLockTests : IDisposable
 
         first.Dispose(); // last close of that description releases it
         using FileLock third = FileLock.Open(_path);
-        Assert.True(third.TryLock(FileLockType.Write, 0, 10));
+
+        // A child another test spawns at this moment holds copies of every descriptor from fork to exec (close-on-exec
+        // acts only at exec), so "last close" may come a moment later: wait for it, bounded. Without the release the
+        // lock never comes and the assertion fails.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        bool locked;
+        while (!(locked = third.TryLock(FileLockType.Write, 0, 10)) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(1);
+        }
+
+        Assert.True(locked);
     }
 
     [Fact]
