@@ -9,7 +9,7 @@ internal static class ListCommand
     public static Command Build(CliConsole console)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"message_queues_listed\":…, \"objects\":[…]}." };
-        var command = new Command("ls", "List IPC objects: System V (ipcs), POSIX shared memory, semaphores, message queues, channels.") { json };
+        var command = new Command("ls", "List IPC objects: System V (ipcs), POSIX shared memory, semaphores, message queues, channels, named Unix sockets.") { json };
         command.SetAction(CliApp.Handler(console, "ls", "list", parse =>
         {
             IReadOnlyList<IpcObjectInfo> objects = IpcObjects.List();
@@ -65,6 +65,7 @@ internal static class ListCommand
         IpcObjectKind.SystemVSharedMemory => "shm",
         IpcObjectKind.SystemVMessageQueue => "msg",
         IpcObjectKind.SystemVSemaphoreSet => "sem",
+        IpcObjectKind.UnixSocket => "uds",
         _ => "?",
     };
 }

@@ -25,43 +25,42 @@ internal static class UdsCommands
         Argument<string> address = AddressArgument();
         var seqpacket = new Option<bool>("--seqpacket") { Description = "SOCK_SEQPACKET: messages keep their boundaries." };
         var echo = new Option<bool>("--echo") { Description = "Send each client back what it sent." };
-        Option<long> count = CliParsers.NumberOption("--count", "Serve this many clients, then stop.", defaultValue: 1);
-        var command = new Command("listen", "Listen, print \"listening\", then per client its pid, uid, gid and what it sent.") { address, seqpacket, echo, count };
+        Option<long> count = CliParsers.NumberOption("--count", "Serve this many clients (at once, as they come), then stop.", defaultValue: 1);
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: {\"listening\":ADDRESS}, then per client {\"pid\",\"uid\",\"gid\",\"bytes\",\"data\"}." };
+        var command = new Command("listen", "Listen, print \"listening\", then per client its pid, uid, gid and what it sent.") { address, seqpacket, echo, count, json };
         command.SetAction(CliApp.Handler(console, Noun, "listen", async (parse, cancellationToken) =>
         {
             long clients = parse.GetValue(count);
-            if (clients is < 1 or > int.MaxValue)
+            if (clients is < 1 or > 1_000_000)
             {
-                throw new UsageException("--count must be 1 or more.");
+                throw new UsageException("--count must be 1 to 1000000.");
             }
 
             string at = parse.GetRequiredValue(address);
-            using Socket listener = Bind(at, parse.GetValue(seqpacket) ? SocketType.Seqpacket : SocketType.Stream);
+            bool packets = parse.GetValue(seqpacket), asJson = parse.GetValue(json);
+            using Socket listener = Bind(at, packets ? SocketType.Seqpacket : SocketType.Stream);
+            var output = new Lock();
             try
             {
-                console.Out.WriteLine($"listening {at}");
+                if (asJson)
+                {
+                    JsonOutput.WriteObject(console, w => w.WriteString("listening", at));
+                }
+                else
+                {
+                    console.Out.WriteLine($"listening {at}");
+                }
+
                 console.Out.Flush();
+                // Each client is served on its own as soon as it is accepted: a slow one does not hold up the rest.
+                var serving = new List<Task>();
                 for (long i = 0; i < clients; i++)
                 {
-                    using Socket client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
-                    PeerCredentials peer = client.GetPeerCredentials();
-                    try
-                    {
-                        byte[] received = await ReadMessageAsync(client, parse.GetValue(seqpacket), cancellationToken).ConfigureAwait(false);
-                        console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}");
-                        console.Out.Flush();
-                        if (parse.GetValue(echo))
-                        {
-                            await client.SendAsync(received, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                    catch (SocketException e)
-                    {
-                        // One client's broken connection does not end the server: say so, serve the next.
-                        UnixIpcException mapped = UnixSocket.ToUnixIpcException(e, "recv", at);
-                        await console.Error.WriteLineAsync($"unixipc: uds listen: client pid {peer.ProcessId}: {mapped.Error} ({UnixIpcException.Describe(mapped.Error)})").ConfigureAwait(false);
-                    }
+                    Socket client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                    serving.Add(ServeAsync(client));
                 }
+
+                await Task.WhenAll(serving).ConfigureAwait(false);
             }
             finally
             {
@@ -69,8 +68,60 @@ internal static class UdsCommands
             }
 
             return CliExitCode.Success;
+
+            async Task ServeAsync(Socket client)
+            {
+                using (client)
+                {
+                    PeerCredentials peer = client.GetPeerCredentials();
+                    try
+                    {
+                        byte[] received = await ReadMessageAsync(client, packets, cancellationToken).ConfigureAwait(false);
+                        lock (output)
+                        {
+                            PrintClient(console, peer, received, asJson);
+                        }
+
+                        if (parse.GetValue(echo))
+                        {
+                            await client.SendAsync(received, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    catch (SocketException e)
+                    {
+                        // One client's broken connection does not end the server: say so, serve the rest.
+                        UnixIpcException mapped = UnixSocket.ToUnixIpcException(e, "recv", at);
+                        lock (output)
+                        {
+                            console.Error.WriteLine($"unixipc: uds listen: client pid {peer.ProcessId}: {mapped.Error} ({UnixIpcException.Describe(mapped.Error)})");
+                        }
+                    }
+                }
+            }
         }));
         return command;
+    }
+
+    private static void PrintClient(CliConsole console, PeerCredentials peer, byte[] received, bool json)
+    {
+        if (json)
+        {
+            JsonOutput.WriteObject(console, w =>
+            {
+                w.WriteNumber("pid", peer.ProcessId);
+                w.WriteNumber("uid", peer.UserId);
+                w.WriteNumber("gid", peer.GroupId);
+                w.WriteNumber("bytes", received.Length);
+                w.WriteString("data", Encoding.UTF8.GetString(received));
+                w.WriteString("hex", Convert.ToHexStringLower(received));
+            });
+        }
+        else
+        {
+            console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}");
+        }
+
+        console.Out.Flush();
     }
 
     private static Command Connect(CliConsole console)

@@ -29,37 +29,27 @@ internal sealed class UnixSocketTour : TourScenario
     {
         string address = $"@unixipc_tour_{Environment.ProcessId}_echo";
         tour.Heading($"Unix socket: an echo server on {address} (abstract: no file) and three client processes at once");
-        using Socket listener = UnixSocket.Listen(address);
+        var seen = new List<string>();
+        await using var server = UnixSocketServer.Start(address, async (connection, peer, stop) =>
+        {
+            var buffer = new byte[256];
+            int read = await connection.ReceiveAsync(buffer, SocketFlags.None, stop).ConfigureAwait(false);
+            string text = Encoding.UTF8.GetString(buffer, 0, read);
+            lock (seen)
+            {
+                seen.Add($"{peer.ProcessId}:{text}");
+            }
+
+            tour.Line("server", Environment.ProcessId, $"client pid {peer.ProcessId} uid {peer.UserId} (SO_PEERCRED) sent \"{text}\"; echoing");
+            await connection.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop).ConfigureAwait(false);
+        }, new UnixSocketServerOptions { MaxConcurrentClients = 3 });
         string[] messages = ["first client", "second client", "third client"];
         var clients = messages.Select(m => ChildProcess.Start(TourRunner.StepOptions("uds-client", address, m))).ToList();
         try
         {
-            var seen = new List<string>();
-            Task[] relays = [.. clients.Select(c => tour.RelayAsync("client", c, cancellationToken))];
-            for (int i = 0; i < clients.Count; i++)
-            {
-                Socket connection = await listener.AcceptAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-                _ = Task.Run(async () =>
-                {
-                    using (connection)
-                    {
-                        PeerCredentials peer = connection.GetPeerCredentials();
-                        var buffer = new byte[256];
-                        int read = await connection.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                        string text = Encoding.UTF8.GetString(buffer, 0, read);
-                        lock (seen)
-                        {
-                            seen.Add($"{peer.ProcessId}:{text}");
-                        }
-
-                        tour.Line("server", Environment.ProcessId, $"client pid {peer.ProcessId} uid {peer.UserId} (SO_PEERCRED) sent \"{text}\"; echoing");
-                        await connection.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                    }
-                }, cancellationToken);
-            }
-
-            await Task.WhenAll(relays).ConfigureAwait(false);
-            tour.Check(clients.All(c => seen.Contains($"{c.ProcessId}:{messages[clients.IndexOf(c)]}")), "each client's pid, as the server saw it, is the process that sent that message, and each got its echo");
+            await Task.WhenAll(clients.Select(c => tour.RelayAsync("client", c, cancellationToken))).ConfigureAwait(false);
+            await server.StopAsync(cancellationToken).ConfigureAwait(false);
+            tour.Check(server.AcceptedClients == 3 && clients.All(c => seen.Contains($"{c.ProcessId}:{messages[clients.IndexOf(c)]}")), "each client's pid, as the server saw it, is the process that sent that message, and each got its echo");
         }
         finally
         {

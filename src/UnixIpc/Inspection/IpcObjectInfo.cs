@@ -23,11 +23,14 @@ public enum IpcObjectKind
 
     /// <summary>System V semaphore set.</summary>
     SystemVSemaphoreSet,
+
+    /// <summary>A named Unix domain socket (a path, or @name in the abstract namespace) that listens or is bound for datagrams.</summary>
+    UnixSocket,
 }
 
 /// <summary>One IPC object on the machine.</summary>
 /// <param name="Kind">What it is.</param>
-/// <param name="Name">The POSIX name ("/orders"), or the System V key as ipcs prints it.</param>
+/// <param name="Name">The POSIX name ("/orders"), the System V key as ipcs prints it, or a socket's path or @name.</param>
 /// <param name="Id">The System V id; -1 for POSIX objects.</param>
 /// <param name="OwnerUserId">Owner uid.</param>
 /// <param name="Mode">Permission bits.</param>

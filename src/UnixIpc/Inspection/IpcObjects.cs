@@ -6,9 +6,9 @@ namespace UnixIpc;
 /// Lists the IPC objects of the machine (what <c>ipcs</c> and <c>lsipc</c> show, plus the POSIX ones): System V
 /// objects from /proc/sysvipc, POSIX shared memory and semaphores from /dev/shm, POSIX message queues from
 /// /dev/mqueue when that file system is mounted (it is not on every machine; <see cref="MessageQueuesListed"/>
-/// says whether they could be listed), channels recognised by their header.
+/// says whether they could be listed), channels recognised by their header, named Unix sockets from /proc/net/unix.
 /// </summary>
-public static class IpcObjects
+public static partial class IpcObjects
 {
     private const string MqueueDirectory = "/dev/mqueue";
 
@@ -36,6 +36,7 @@ public static class IpcObjects
             }
         }
 
+        objects.AddRange(UnixSockets());
         return objects;
     }
 
@@ -139,7 +140,7 @@ public static class IpcObjects
         }
     }
 
-    private static int Owner(string path)
+    internal static int Owner(string path)
     {
         using SafeFdHandle fd = Interop.Open(path, Interop.O_PATH | Interop.O_CLOEXEC, 0);
         return fd.IsInvalid ? -1 : (int)Interop.FStatx(fd, path).stx_uid;

@@ -159,4 +159,37 @@ public sealed class ListCommandTests
             SharedMemoryChannel.TryUnlink(name);
         }
     }
+
+    [Fact]
+    public async Task Lists_named_Unix_sockets_with_type_state_connections_and_owning_process()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.sock");
+        string abstractName = $"@{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}";
+        using System.Net.Sockets.Socket stream = UnixSocket.Listen(path);
+        using System.Net.Sockets.Socket packets = UnixSocket.Listen(abstractName, System.Net.Sockets.SocketType.Seqpacket);
+        try
+        {
+            using System.Net.Sockets.Socket client = await UnixSocket.ConnectAsync(path);
+            using System.Net.Sockets.Socket accepted = await stream.AcceptAsync();
+            JsonElement[] objects = await ListAsync();
+
+            JsonElement byPath = Find(objects, "uds", o => o.GetProperty("name").GetString() == path);
+            Assert.Equal("0600", byPath.GetProperty("perms").GetString());
+            Assert.Equal((int)TestNative.GetEuid(), byPath.GetProperty("uid").GetInt32());
+            string detail = byPath.GetProperty("detail").GetString()!;
+            Assert.StartsWith("stream listening, 1 connection(s), inode ", detail, StringComparison.Ordinal);
+            Assert.EndsWith($", pid {Environment.ProcessId} ({File.ReadAllText("/proc/self/comm").Trim()})", detail, StringComparison.Ordinal);
+
+            JsonElement byName = Find(objects, "uds", o => o.GetProperty("name").GetString() == abstractName);
+            Assert.StartsWith("seqpacket listening, 0 connection(s)", byName.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal("0000", byName.GetProperty("perms").GetString()); // no file, no permissions
+        }
+        finally
+        {
+            UnixSocket.RemoveSocketFile(path);
+        }
+
+        packets.Dispose();
+        Assert.DoesNotContain(await ListAsync(), o => o.GetProperty("name").GetString() == abstractName); // gone with its socket
+    }
 }

@@ -142,6 +142,32 @@ public sealed class UnixSocketAddressTests : IDisposable
         Assert.Equal("unixipc: uds connect: ENOENT (No such file or directory)\n", missing.Stderr);
     }
 
+    [Fact]
+    public async Task Cli_listen_serves_clients_at_once_and_reports_each_as_json()
+    {
+        Task<CliRunner.Result> server = Task.Run(() => CliRunner.RunAsync("uds", "listen", _path, "--echo", "--count", "3", "--json"));
+        await WaitForSocketAsync(_path);
+
+        // The first client connects and sends nothing for now; the two after it must be served meanwhile.
+        using Socket slow = await UnixSocket.ConnectAsync(_path).WaitAsync(Bound);
+        CliRunner.Result[] quick = await Task.WhenAll(CliRunner.RunAsync("uds", "connect", _path, "--data", "one"), CliRunner.RunAsync("uds", "connect", _path, "--data", "two")).WaitAsync(Bound);
+        Assert.Equal(["one", "two"], quick.Select(r => r.Stdout));
+        slow.Send("slow"u8);
+        slow.Shutdown(SocketShutdown.Send);
+        var buffer = new byte[8];
+        Assert.Equal(4, await slow.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(Bound));
+
+        CliRunner.Result served = await server.WaitAsync(Bound);
+        Assert.True(served.ExitCode == 0, served.ToString());
+        string[] lines = served.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"{{\"listening\":\"{_path}\"}}", lines[0]);
+        var clients = lines[1..].Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["one", "slow", "two"], clients.Select(c => c.GetProperty("data").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal("736c6f77", clients.Single(c => c.GetProperty("data").GetString() == "slow").GetProperty("hex").GetString());
+        Assert.All(clients, c => Assert.Equal((int)TestNative.GetEuid(), c.GetProperty("uid").GetInt32()));
+        Assert.Contains(clients, c => c.GetProperty("pid").GetInt32() == Environment.ProcessId); // the slow one was this process
+    }
+
     private static async Task WaitForSocketAsync(string path)
     {
         var deadline = DateTime.UtcNow + Bound;
