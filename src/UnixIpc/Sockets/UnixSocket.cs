@@ -33,35 +33,11 @@ public static class UnixSocket
     /// <summary>Binds and listens on <paramref name="address"/> (close-on-exec, as .NET's sockets are).</summary>
     /// <exception cref="UnixIpcException">EADDRINUSE when a process listens there; ENOENT for a missing directory; EACCES.</exception>
     /// <exception cref="InvalidDataException">Something that is not a socket is at the path (never removed).</exception>
-    public static unsafe Socket Listen(string address, SocketType type = SocketType.Stream, int backlog = 16)
+    public static Socket Listen(string address, SocketType type = SocketType.Stream, int backlog = 16)
     {
         UnixDomainSocketEndPoint endPoint = EndPoint(address);
         bool isPath = address[0] != '@';
-        Interop.statx st;
-        if (isPath && Interop.StatxPathNoFollow(address, &st) == 0)
-        {
-            if ((st.stx_mode & Interop.S_IFMT) != S_IFSOCK)
-            {
-                throw new InvalidDataException($"{address} exists and is not a socket (a symbolic link is not one either): not replacing it. Choose another path.");
-            }
-
-            // Live or stale, judged from the kernel's table of Unix sockets (/proc/net/unix) by inode, without
-            // connecting: a probe connection would be taken by a live listener as a client.
-            if (IsBound(address))
-            {
-                throw new UnixIpcException(Errno.EADDRINUSE, "bind", address, $"\"{address}\"", $"A socket is bound at {address} (a process listens there): stop it, or use another address.");
-            }
-
-            try
-            {
-                File.Delete(address); // stale: its socket is gone, its file stayed
-            }
-            catch (UnauthorizedAccessException)
-            {
-                throw new UnixIpcException(Errno.EACCES, "unlink", address, $"\"{address}\"", $"A stale socket file is at {address}, and this user may not remove it.");
-            }
-        }
-
+        RemoveStaleSocketFile(address);
         var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         try
         {
@@ -78,6 +54,46 @@ public static class UnixSocket
         {
             socket.Dispose();
             throw Failure(e, "bind", address);
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="address"/> free to bind, as <see cref="Listen"/> does first: removes a stale socket file
+    /// (its socket is gone), refuses a live one, never touches anything that is not a socket. For servers that bind
+    /// themselves (Kestrel's <c>ListenUnixSocket</c>). An abstract name has no file: nothing to do.
+    /// </summary>
+    /// <returns>Whether a stale file was removed.</returns>
+    /// <exception cref="UnixIpcException">EADDRINUSE when a process listens there; EACCES when the stale file may not be removed.</exception>
+    /// <exception cref="InvalidDataException">Something that is not a socket is at the path (never removed).</exception>
+    public static unsafe bool RemoveStaleSocketFile(string address)
+    {
+        EndPoint(address); // the address rules first
+        Interop.statx st;
+        if (address[0] == '@' || Interop.StatxPathNoFollow(address, &st) != 0)
+        {
+            return false;
+        }
+
+        if ((st.stx_mode & Interop.S_IFMT) != S_IFSOCK)
+        {
+            throw new InvalidDataException($"{address} exists and is not a socket (a symbolic link is not one either): not replacing it. Choose another path.");
+        }
+
+        // Live or stale, judged from the kernel's table of Unix sockets (/proc/net/unix) by path, without
+        // connecting: a probe connection would be taken by a live listener as a client.
+        if (IsBound(address))
+        {
+            throw new UnixIpcException(Errno.EADDRINUSE, "bind", address, $"\"{address}\"", $"A socket is bound at {address} (a process listens there): stop it, or use another address.");
+        }
+
+        try
+        {
+            File.Delete(address); // stale: its socket is gone, its file stayed
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UnixIpcException(Errno.EACCES, "unlink", address, $"\"{address}\"", $"A stale socket file is at {address}, and this user may not remove it.");
         }
     }
 
