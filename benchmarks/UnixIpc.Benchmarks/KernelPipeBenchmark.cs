@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
 namespace UnixIpc.Benchmarks;
@@ -13,61 +11,28 @@ namespace UnixIpc.Benchmarks;
 internal static class KernelPipeBenchmark
 {
     private static readonly string[] Kinds = ["pipe", "fifo"];
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int rounds = Option(args, "--rounds", 5);
-        int roundTrips = Option(args, "--round-trips", 20_000);
-        int messages = Option(args, "--messages", 200_000);
-        int large = Option(args, "--large", 5_000);
-        string? output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
-        string cBench = BuildC();
-        var results = new Dictionary<string, List<double>>();
-        void Add(string key, double value) => (results.TryGetValue(key, out List<double>? list) ? list : results[key] = []).Add(value);
-
-        for (int round = 1; round <= rounds; round++)
+        RunSizes sizes = RunSizes.Parse(args);
+        string cBench = NativeBaseline.Build("pipe_bench");
+        var results = new RoundResults();
+        for (int round = 1; round <= sizes.Rounds; round++)
         {
-            Console.Error.WriteLine($"round {round}/{rounds}");
+            Console.Error.WriteLine($"round {round}/{sizes.Rounds}");
             foreach (string kind in Kinds)
             {
-                double[] c = await RunCAsync(cBench, kind, "latency", roundTrips);
-                (double p50, double p99) = Ours(kind, "latency", roundTrips, 8);
-                Add($"{kind} C rtt p50", c[0]);
-                Add($"{kind} C rtt p99", c[1]);
-                Add($"{kind} ours rtt p50", p50);
-                Add($"{kind} ours rtt p99", p99);
-                Add($"{kind} C 64B msgs/s", (await RunCAsync(cBench, kind, "throughput", messages, 64))[0]);
-                Add($"{kind} ours 64B msgs/s", Ours(kind, "throughput", messages, 64).P50);
-                Add($"{kind} C 64KiB MB/s", (await RunCAsync(cBench, kind, "throughput", large, 65536))[0] * 65536 / 1e6);
-                Add($"{kind} ours 64KiB MB/s", Ours(kind, "throughput", large, 65536).P50 * 65536 / 1e6);
+                double[] c = await RunCAsync(cBench, kind, "latency", sizes.RoundTrips);
+                results.AddLatency($"{kind} C", (c[0], c[1]));
+                results.AddLatency($"{kind} ours", Ours(kind, "latency", sizes.RoundTrips, 8));
+                results.AddSmall($"{kind} C", (await RunCAsync(cBench, kind, "throughput", sizes.Messages, 64))[0]);
+                results.AddSmall($"{kind} ours", Ours(kind, "throughput", sizes.Messages, 64).P50);
+                results.AddLarge($"{kind} C", (await RunCAsync(cBench, kind, "throughput", sizes.Large, 65536))[0]);
+                results.AddLarge($"{kind} ours", Ours(kind, "throughput", sizes.Large, 65536).P50);
             }
         }
 
-        double Ratio(string ours, string c) => Median(results[ours].Zip(results[c], (o, b) => o / b));
-        var report = new
-        {
-            date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            environment = new { Environment.ProcessorCount, runtime = Environment.Version.ToString(), kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim() },
-            rounds,
-            roundTrips,
-            messages,
-            medians = results.ToDictionary(e => e.Key, e => Math.Round(Median(e.Value), 1)),
-            ratios_ours_over_c = Kinds.ToDictionary(k => k, k => new
-            {
-                rtt_p50 = Math.Round(Ratio($"{k} ours rtt p50", $"{k} C rtt p50"), 3),
-                rtt_p99 = Math.Round(Ratio($"{k} ours rtt p99", $"{k} C rtt p99"), 3),
-                throughput_64B = Math.Round(Ratio($"{k} ours 64B msgs/s", $"{k} C 64B msgs/s"), 3),
-                throughput_64KiB = Math.Round(Ratio($"{k} ours 64KiB MB/s", $"{k} C 64KiB MB/s"), 3),
-            }),
-        };
-        string json = JsonSerializer.Serialize(report, Indented);
-        Console.WriteLine(json);
-        if (output is not null)
-        {
-            await File.WriteAllTextAsync(output, json);
-        }
-
+        await results.WriteAsync(sizes, "ratios_ours_over_c", Kinds.ToDictionary(k => k, k => results.RatiosOver($"{k} ours", $"{k} C")), args);
         return 0;
     }
 
@@ -104,47 +69,11 @@ internal static class KernelPipeBenchmark
             using (output)
             using (input)
             {
-                var buffer = new byte[Math.Max(size, 8)];
-                if (mode == "latency")
-                {
-                    for (int i = 0; i < 1000; i++)
-                    {
-                        output.Write(buffer.AsSpan(0, 8));
-                        input.ReadExactly(buffer.AsSpan(0, 8));
-                    }
-
-                    var samples = new long[count];
-                    for (int i = 0; i < count; i++)
-                    {
-                        long start = Stopwatch.GetTimestamp();
-                        output.Write(buffer.AsSpan(0, 8));
-                        input.ReadExactly(buffer.AsSpan(0, 8));
-                        samples[i] = Stopwatch.GetTimestamp() - start;
-                    }
-
-                    Array.Sort(samples);
-                    double toNs = 1e9 / Stopwatch.Frequency;
-                    peer.WaitForExit();
-                    return (samples[count / 2] * toNs, samples[count * 99 / 100] * toNs);
-                }
-
-                // A quarter more first, unmeasured: the JIT tiers up both processes' loops before the clock starts
-                // (at most a pipe's capacity of them is still unread then). The C baseline does the same.
-                for (int i = 0; i < count / 4; i++)
-                {
-                    output.Write(buffer.AsSpan(0, size));
-                }
-
-                long begin = Stopwatch.GetTimestamp();
-                for (int i = 0; i < count; i++)
-                {
-                    output.Write(buffer.AsSpan(0, size));
-                }
-
-                input.ReadExactly(buffer.AsSpan(0, 1));
-                double rate = count / Stopwatch.GetElapsedTime(begin).TotalSeconds;
+                (double, double) result = mode == "latency"
+                    ? TwoProcessLoops.RoundTrips(count, b => output.Write(b), b => input.ReadExactly(b))
+                    : (TwoProcessLoops.MessagesPerSecond(count, size, b => output.Write(b), b => input.ReadExactly(b)), 0);
                 peer.WaitForExit();
-                return (rate, rate);
+                return result;
             }
         }
         finally
@@ -161,24 +90,15 @@ internal static class KernelPipeBenchmark
         int count = int.Parse(args[1], CultureInfo.InvariantCulture), size = int.Parse(args[2], CultureInfo.InvariantCulture);
         using PipeEndStream input = kind == "pipe" ? PipeEndStream.FromHandle(new SafeFileHandle(3, ownsHandle: true)) : Fifo.OpenRead(args[3]);
         using PipeEndStream output = kind == "pipe" ? PipeEndStream.FromHandle(new SafeFileHandle(4, ownsHandle: true)) : Fifo.OpenWrite(args[4]);
-        var buffer = new byte[65536];
         if (latency)
         {
-            for (int i = 0; i < count + 1000; i++)
-            {
-                input.ReadExactly(buffer.AsSpan(0, 8));
-                output.Write(buffer.AsSpan(0, 8));
-            }
-
-            return 0;
+            TwoProcessLoops.Echo(count, b => input.ReadExactly(b), b => output.Write(b));
         }
-
-        for (long left = (long)(count + (count / 4)) * size; left > 0;)
+        else
         {
-            left -= input.Read(buffer);
+            TwoProcessLoops.Drain(count, size, b => input.Read(b), b => output.Write(b));
         }
 
-        output.Write(buffer.AsSpan(0, 1));
         return 0;
     }
 
@@ -187,46 +107,13 @@ internal static class KernelPipeBenchmark
         string dir = Directory.CreateTempSubdirectory("unixipc_bench_").FullName;
         try
         {
-            string[] arguments = mode == "latency"
-                ? [kind, mode, count.ToString(CultureInfo.InvariantCulture), dir]
-                : [kind, mode, count.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture), dir];
-            ChildProcessOutput result = await ChildProcess.RunAsync(binary, arguments);
-            if (!result.Status.Success)
-            {
-                throw new InvalidOperationException($"pipe_bench {string.Join(' ', arguments)}: {result.Status}");
-            }
-
-            return [.. result.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture))];
+            return mode == "latency"
+                ? await NativeBaseline.RunAsync(binary, kind, mode, count.ToString(CultureInfo.InvariantCulture), dir)
+                : await NativeBaseline.RunAsync(binary, kind, mode, count.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture), dir);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static string BuildC()
-    {
-        string source = Path.Combine(AppContext.BaseDirectory, "native", "pipe_bench.c");
-        string binary = Path.Combine(Path.GetTempPath(), $"unixipc_pipe_bench_{Environment.ProcessId}");
-        ChildProcessOutput gcc = ChildProcess.RunAsync("gcc", "-O2", "-o", binary, source).GetAwaiter().GetResult();
-        if (!gcc.Status.Success)
-        {
-            throw new InvalidOperationException("gcc could not build pipe_bench.c: " + System.Text.Encoding.UTF8.GetString(gcc.StandardError));
-        }
-
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(binary);
-        return binary;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -29,6 +29,18 @@ if (args.Length > 0 && args[0] == "signals")
     return await UnixIpc.Benchmarks.SignalBenchmark.RunAsync(args[1..]);
 }
 
+// Unix domain sockets (stream, seqpacket) through UnixIpc and through .NET's own Socket against C:
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- sockets [--rounds 5] [--out file.json]
+if (args.Length > 0 && args[0] == "sockets")
+{
+    return await UnixIpc.Benchmarks.UnixSocketBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 1 && args[0] == "peer" && args[1] == "uds")
+{
+    return UnixIpc.Benchmarks.UnixSocketBenchmark.Peer(args[1..]);
+}
+
 if (args.Length > 1 && args[0] == "peer" && args[1] is "sig-ping" or "sig-pong")
 {
     return UnixIpc.Benchmarks.SignalBenchmark.Peer(args[1..]);

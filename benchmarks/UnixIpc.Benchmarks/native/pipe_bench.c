@@ -3,21 +3,11 @@
  *   latency N [DIR]          -> "p50 p99 p999" nanoseconds per 8-byte round trip
  *   throughput N SIZE [DIR]  -> messages per second, N writes of SIZE bytes (after N/4 unmeasured), one reader */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-static long long now_ns(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000LL + t.tv_nsec; }
-static void die(const char *what) { perror(what); exit(1); }
-static void full_write(int fd, const char *b, size_t n) { while (n) { ssize_t w = write(fd, b, n); if (w < 0) { if (errno == EINTR) continue; die("write"); } b += w; n -= (size_t)w; } }
-static void full_read(int fd, char *b, size_t n) { while (n) { ssize_t r = read(fd, b, n); if (r <= 0) { if (r < 0 && errno == EINTR) continue; die("read"); } b += r; n -= (size_t)r; } }
-static int cmp(const void *a, const void *b) { long long x = *(const long long *)a, y = *(const long long *)b; return (x > y) - (x < y); }
+#include "two_process.h"
 
 /* there: parent -> child; back: child -> parent. Each side gets its two ends. */
 static void channels(const char *kind, const char *dir, int child, int *out, int *in) {
@@ -54,24 +44,11 @@ int main(int argc, char **argv) {
     memset(buffer, 1, size > 65536 ? (size_t)size : 65536);
     if (pid == 0) {
         channels(kind, dir, 1, &out, &in);
-        if (latency) { for (long i = 0; i < n + 1000; i++) { full_read(in, buffer, 8); full_write(out, buffer, 8); } }
-        else { long long total = (long long)(n + n / 4) * size; while (total > 0) { ssize_t r = read(in, buffer, 65536); if (r <= 0) { if (r < 0 && errno == EINTR) continue; die("read"); } total -= r; } full_write(out, buffer, 1); }
+        peer_side(in, out, latency, n, size, buffer);
         _exit(0);
     }
     channels(kind, dir, 0, &out, &in);
-    if (latency) {
-        long long *samples = malloc(sizeof(long long) * (size_t)n);
-        for (int i = 0; i < 1000; i++) { full_write(out, buffer, 8); full_read(in, buffer, 8); }
-        for (long i = 0; i < n; i++) { long long t = now_ns(); full_write(out, buffer, 8); full_read(in, buffer, 8); samples[i] = now_ns() - t; }
-        qsort(samples, (size_t)n, sizeof *samples, cmp);
-        printf("%lld %lld %lld\n", samples[n / 2], samples[n * 99 / 100], samples[n * 999 / 1000]);
-    } else {
-        for (long i = 0; i < n / 4; i++) full_write(out, buffer, (size_t)size); /* warm-up, as the .NET side has (JIT) */
-        long long t = now_ns();
-        for (long i = 0; i < n; i++) full_write(out, buffer, (size_t)size);
-        full_read(in, buffer, 1);
-        printf("%.1f\n", n / ((now_ns() - t) / 1e9));
-    }
+    measuring_side(out, in, latency, n, size, buffer);
     waitpid(pid, NULL, 0);
     if (strcmp(kind, "fifo") == 0) { char p[4096]; snprintf(p, sizeof p, "%s/there", dir); unlink(p); snprintf(p, sizeof p, "%s/back", dir); unlink(p); }
     return 0;

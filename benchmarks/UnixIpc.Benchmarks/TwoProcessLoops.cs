@@ -1,0 +1,85 @@
+using System.Diagnostics;
+
+namespace UnixIpc.Benchmarks;
+
+/// <summary>
+/// The loops of the two-process kernel benchmarks (pipes, sockets), whatever carries the bytes, so that every row
+/// times the same thing: the measuring side's round trips or sends, and the peer's echo or drain.
+/// </summary>
+internal static class TwoProcessLoops
+{
+    /// <summary>Unmeasured round trips first (the first waits for the peer to start), as the C baselines do.</summary>
+    public const int WarmTrips = 1000;
+
+    /// <summary>8-byte round trips: nanoseconds at p50 and p99 of <paramref name="count"/> after <see cref="WarmTrips"/>.</summary>
+    public static (double P50, double P99) RoundTrips(int count, Action<ReadOnlySpan<byte>> send, Action<Span<byte>> receiveExactly)
+    {
+        var message = new byte[8];
+        for (int i = 0; i < WarmTrips; i++)
+        {
+            send(message);
+            receiveExactly(message);
+        }
+
+        var samples = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            send(message);
+            receiveExactly(message);
+            samples[i] = Stopwatch.GetTimestamp() - start;
+        }
+
+        Array.Sort(samples);
+        double toNs = 1e9 / Stopwatch.Frequency;
+        return (samples[count / 2] * toNs, samples[count * 99 / 100] * toNs);
+    }
+
+    /// <summary>
+    /// Messages per second: <paramref name="count"/> sends of <paramref name="size"/> bytes, timed until the peer's
+    /// one byte says it has read them all.
+    /// </summary>
+    public static double MessagesPerSecond(int count, int size, Action<ReadOnlySpan<byte>> send, Action<Span<byte>> receiveExactly)
+    {
+        var buffer = new byte[size];
+
+        // A quarter more first, unmeasured: the JIT tiers up both processes' loops before the clock starts (at most a
+        // buffer's worth of them is still unread then). The C baselines do the same.
+        for (int i = 0; i < count / 4; i++)
+        {
+            send(buffer);
+        }
+
+        long begin = Stopwatch.GetTimestamp();
+        for (int i = 0; i < count; i++)
+        {
+            send(buffer);
+        }
+
+        receiveExactly(buffer.AsSpan(0, 1));
+        return count / Stopwatch.GetElapsedTime(begin).TotalSeconds;
+    }
+
+    /// <summary>The peer of <see cref="RoundTrips"/>: answers each 8 bytes with them.</summary>
+    public static void Echo(int count, Action<Span<byte>> receiveExactly, Action<ReadOnlySpan<byte>> send)
+    {
+        var message = new byte[8];
+        for (int i = 0; i < count + WarmTrips; i++)
+        {
+            receiveExactly(message);
+            send(message);
+        }
+    }
+
+    /// <summary>The peer of <see cref="MessagesPerSecond"/>: reads all the bytes (warm-up quarter too), then answers one.</summary>
+    public static void Drain(int count, int size, Func<Span<byte>, int> receive, Action<ReadOnlySpan<byte>> send)
+    {
+        var buffer = new byte[65536];
+        for (long left = (long)(count + (count / 4)) * size; left > 0;)
+        {
+            left -= receive(buffer);
+        }
+
+        send(buffer.AsSpan(0, 1));
+    }
+}
