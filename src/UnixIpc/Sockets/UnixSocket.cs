@@ -97,16 +97,32 @@ public static class UnixSocket
         }
     }
 
-    /// <summary>Connects to <paramref name="address"/>.</summary>
+    /// <summary>
+    /// Connects to <paramref name="address"/>. The socket stays in blocking mode, so later blocking Send/Receive calls
+    /// go straight to the kernel (.NET's own ConnectAsync leaves the descriptor non-blocking for good, and every
+    /// blocking receive after it costs a wake-up of the runtime's event thread).
+    /// </summary>
     /// <exception cref="UnixIpcException">ENOENT (no socket file), ECONNREFUSED (nobody listens), EPROTOTYPE (another socket type).</exception>
     public static async Task<Socket> ConnectAsync(string address, SocketType type = SocketType.Stream, CancellationToken cancellationToken = default)
     {
         UnixDomainSocketEndPoint endPoint = EndPoint(address);
+        cancellationToken.ThrowIfCancellationRequested();
         var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            // A Unix connect completes at once unless the listener's backlog is full; only then does it wait, on a pool
+            // thread, and a cancellation closes the socket under it.
+            using (cancellationToken.Register(socket.Dispose))
+            {
+                await Task.Run(() => socket.Connect(endPoint), CancellationToken.None).ConfigureAwait(false);
+            }
+
             return socket;
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            throw new OperationCanceledException(cancellationToken);
         }
         catch (SocketException e)
         {

@@ -103,7 +103,7 @@ public static partial class UnixSocketExtensions
         int controlLength = credentialsLength + rightsLength;
         byte* control = stackalloc byte[Math.Max(controlLength, 1)];
         new Span<byte>(control, Math.Max(controlLength, 1)).Clear();
-        var added = new bool[descriptors.Length];
+        Span<bool> added = stackalloc bool[descriptors.Length];
         try
         {
             if (credentials is PeerCredentials sender)
@@ -224,7 +224,7 @@ public static partial class UnixSocketExtensions
     // The descriptors (SCM_RIGHTS, every message of them, in order) and the sender's credentials (SCM_CREDENTIALS).
     private static unsafe SafeFileHandle[] TakeControl(byte* control, int length, out PeerCredentials? sender)
     {
-        var handles = new List<SafeFileHandle>();
+        List<SafeFileHandle>? handles = null; // most messages carry none: no allocation for them
         sender = null;
         int offset = 0;
         while (offset + sizeof(Interop.cmsghdr) <= length)
@@ -242,7 +242,7 @@ public static partial class UnixSocketExtensions
                 int* fds = (int*)(control + offset + sizeof(Interop.cmsghdr));
                 for (int i = 0; i < count; i++)
                 {
-                    handles.Add(new SafeFileHandle(fds[i], ownsHandle: true));
+                    (handles ??= []).Add(new SafeFileHandle(fds[i], ownsHandle: true));
                 }
             }
             else if (header->cmsg_level == Interop.SOL_SOCKET && header->cmsg_type == Interop.SCM_CREDENTIALS && total >= Interop.CmsgLen(sizeof(Interop.ucred)))
@@ -254,7 +254,7 @@ public static partial class UnixSocketExtensions
             offset += (total + 7) & ~7;
         }
 
-        return [.. handles];
+        return handles is null ? [] : [.. handles];
     }
 
     private static void Poll(Socket socket, short events) => Interop.PollOne(socket.SafeHandle, events, -1, null);
