@@ -416,6 +416,9 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         }
     }
 
+    /// <summary>The owner, size and mode of the shared memory object behind this channel (fstat on the open descriptor).</summary>
+    internal PosixSharedMemoryStatus ObjectStatus() => _shm.Stat();
+
     /// <inheritdoc/>
     public override string ToString() => $"SharedMemoryChannel {Name} ({Capacity} bytes)";
 
