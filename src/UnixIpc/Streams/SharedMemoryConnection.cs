@@ -328,12 +328,18 @@ public sealed class SharedMemoryConnection : Stream
         base.Dispose(disposing);
     }
 
+    // A write to a peer known to be gone fails at once (as a socket's does), instead of filling a ring nobody reads.
     private void CheckWritable()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_shutDown)
         {
             throw new InvalidOperationException("This side was shut down for writing (ShutdownWrite).");
+        }
+
+        if (_peerGone.IsCancellationRequested)
+        {
+            throw Reset("write");
         }
     }
 

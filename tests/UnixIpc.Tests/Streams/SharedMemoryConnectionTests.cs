@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace UnixIpc.Tests;
+
+/// <summary>Shared-memory byte streams (#15 part 1): across processes, in both directions, through crashes.</summary>
+public sealed class SharedMemoryConnectionTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private static string Name() => TestNames.Unique("stream");
+
+    // The rings a process made that are still in /dev/shm (they should be gone once a connection is accepted).
+    private static string[] RingsOf(int processId) =>
+        [.. Directory.EnumerateFiles("/dev/shm", $"unixipc_stream_{processId}_*")];
+
+    [Fact]
+    public async Task Random_streams_cross_both_ways_at_once_intact_and_in_order_and_close_is_end_of_stream()
+    {
+        string name = Name();
+        await using TestChildProcess echo = await TestChildProcess.StartAsync("stream-echo-server", name);
+        using SharedMemoryConnection connection = await SharedMemoryConnection.ConnectAsync(name, new SharedMemoryConnectionOptions { Capacity = 1 << 16 }).WaitAsync(Bound);
+        Assert.Equal($"PEER {Environment.ProcessId} {TestNative.GetEuid()}", await echo.ReadLineAsync()); // the server knew us
+        Assert.Equal(echo.Id, connection.Peer.ProcessId); // and we know it
+
+        // The model: what was sent must come back byte for byte, whatever the chunking on either side.
+        var random = new Random(1234);
+        byte[] sent = new byte[3 << 20];
+        random.NextBytes(sent);
+        Task writing = Task.Run(async () =>
+        {
+            int offset = 0;
+            var sizes = new Random(99);
+            while (offset < sent.Length)
+            {
+                int size = Math.Min(sent.Length - offset, sizes.Next(1, 200_000)); // larger than a message, and tiny
+                await connection.WriteAsync(sent.AsMemory(offset, size));
+                offset += size;
+            }
+
+            connection.ShutdownWrite(); // the echo server sees end of stream, and closes: we see it too
+        });
+
+        using var received = new MemoryStream();
+        var buffer = new byte[70_000];
+        var readSizes = new Random(7);
+        int read;
+        while ((read = await connection.ReadAsync(buffer.AsMemory(0, readSizes.Next(1, buffer.Length))).AsTask().WaitAsync(Bound)) > 0)
+        {
+            received.Write(buffer, 0, read);
+        }
+
+        await writing.WaitAsync(Bound);
+        Assert.Equal(sent.Length, received.Length);
+        Assert.True(sent.AsSpan().SequenceEqual(received.ToArray()), "the echoed stream differs from what was sent");
+        Assert.Equal(0, await echo.WaitForExitAsync());
+        Assert.Empty(RingsOf(Environment.ProcessId));
+    }
+
+    [Fact]
+    public async Task A_client_killed_mid_stream_is_a_reset_for_the_server_and_leaves_nothing_behind()
+    {
+        string name = Name();
+        using SharedMemoryListener listener = SharedMemoryListener.Start(name);
+        await using TestChildProcess client = await TestChildProcess.StartAsync("stream-connect-and-hang", name);
+        using SharedMemoryConnection connection = await listener.AcceptAsync().WaitAsync(Bound);
+        Assert.Equal("CONNECTED", await client.ReadLineAsync());
+        Assert.Equal(client.Id, connection.Peer.ProcessId);
+        var buffer = new byte[16];
+        Assert.Equal("hello", Encoding.ASCII.GetString(buffer, 0, await connection.ReadAsync(buffer).AsTask().WaitAsync(Bound)));
+
+        Task<int> waiting = connection.ReadAsync(buffer).AsTask();
+        client.Kill();
+        var reset = await Assert.ThrowsAsync<UnixIpcException>(() => waiting.WaitAsync(Bound));
+        Assert.Equal(Errno.ECONNRESET, reset.Error);
+        Assert.Equal(Errno.EPIPE, Assert.Throws<UnixIpcException>(() => connection.Write("late"u8)).Error);
+        Assert.Empty(RingsOf(client.Id)); // removed at accept: a kill -9 leaves nothing in /dev/shm
+    }
+
+    [Fact]
+    public async Task A_server_killed_is_a_reset_for_the_client_reading_or_writing()
+    {
+        string name = Name();
+        await using TestChildProcess server = await TestChildProcess.StartAsync("stream-accept-and-hang", name);
+        using SharedMemoryConnection connection = await SharedMemoryConnection.ConnectAsync(name, new SharedMemoryConnectionOptions { Capacity = 4096 }).WaitAsync(Bound);
+        Assert.Equal("ACCEPTED", await server.ReadLineAsync());
+
+        // The server never reads: the ring fills and the writer waits (back-pressure) until the server dies.
+        Task writing = Task.Run(() => connection.Write(new byte[64 * 1024]));
+        Task<int> reading = connection.ReadAsync(new byte[16]).AsTask();
+        Assert.False(writing.IsCompleted); // 64 KiB cannot fit a 4 KiB ring nobody reads
+        server.Kill();
+        Assert.Equal(Errno.EPIPE, (await Assert.ThrowsAsync<UnixIpcException>(() => writing.WaitAsync(Bound))).Error);
+        Assert.Equal(Errno.ECONNRESET, (await Assert.ThrowsAsync<UnixIpcException>(() => reading.WaitAsync(Bound))).Error);
+        Assert.Empty(RingsOf(Environment.ProcessId));
+    }
+
+    [Fact]
+    public async Task A_hundred_connections_at_once_each_get_their_own_bytes_back_and_leave_nothing()
+    {
+        string name = Name();
+        using SharedMemoryListener listener = SharedMemoryListener.Start(name);
+        Task serving = Task.Run(async () =>
+        {
+            var echoes = new List<Task>();
+            for (int i = 0; i < 100; i++)
+            {
+                SharedMemoryConnection accepted = await listener.AcceptAsync();
+                echoes.Add(Task.Run(async () =>
+                {
+                    using (accepted)
+                    {
+                        var buffer = new byte[64];
+                        int read;
+                        while ((read = await accepted.ReadAsync(buffer)) > 0)
+                        {
+                            await accepted.WriteAsync(buffer.AsMemory(0, read));
+                        }
+                    }
+                }));
+            }
+
+            await Task.WhenAll(echoes);
+        });
+
+        var options = new SharedMemoryConnectionOptions { Capacity = 4096 };
+        SharedMemoryConnection[] clients = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => SharedMemoryConnection.ConnectAsync(name, options))).WaitAsync(Bound);
+        try
+        {
+            await Task.WhenAll(clients.Select(async (client, i) =>
+            {
+                string text = "connection " + i.ToString(CultureInfo.InvariantCulture);
+                await client.WriteAsync(Encoding.ASCII.GetBytes(text));
+                client.ShutdownWrite();
+                using var back = new MemoryStream();
+                await client.CopyToAsync(back);
+                Assert.Equal(text, Encoding.ASCII.GetString(back.ToArray()));
+            })).WaitAsync(Bound);
+        }
+        finally
+        {
+            Array.ForEach(clients, c => c.Dispose());
+        }
+
+        await serving.WaitAsync(Bound);
+        Assert.Empty(RingsOf(Environment.ProcessId));
+    }
+
+    [Fact]
+    public async Task Bad_names_no_listener_a_taken_name_and_a_forged_handshake_are_refused()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => SharedMemoryConnection.ConnectAsync(""));
+        await Assert.ThrowsAsync<ArgumentException>(() => SharedMemoryConnection.ConnectAsync("/a/b"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SharedMemoryConnectionOptions { Capacity = 5000 });
+        string name = Name();
+        Assert.Equal(Errno.ECONNREFUSED, (await Assert.ThrowsAsync<UnixIpcException>(() => SharedMemoryConnection.ConnectAsync(name))).Error);
+
+        using SharedMemoryListener listener = SharedMemoryListener.Start(name);
+        Assert.Equal(Errno.EADDRINUSE, Assert.Throws<UnixIpcException>(() => SharedMemoryListener.Start(name)).Error);
+
+        // A client that names objects that are not its rings (here another process's name pattern and a system file)
+        // is refused, and nothing is opened or removed.
+        string victim = TestNames.Unique("victim");
+        using var other = PosixSharedMemory.CreateNew(victim, 4096);
+        using (Socket forged = await UnixSocket.ConnectAsync("@unixipc.stream" + name, SocketType.Seqpacket))
+        {
+            forged.Send(Encoding.ASCII.GetBytes(victim + "\n/unixipc_stream_1_0000000000000000_down"));
+            var reply = new byte[256];
+            int length = await forged.ReceiveAsync(reply, SocketFlags.None).WaitAsync(Bound);
+            Assert.StartsWith("no: malformed request", Encoding.UTF8.GetString(reply, 0, length), StringComparison.Ordinal);
+        }
+
+        Assert.True(File.Exists("/dev/shm" + victim));
+        Assert.Equal(1, listener.RefusedClients);
+        PosixSharedMemory.Unlink(victim);
+
+        // The listener serves on.
+        using SharedMemoryConnection fine = await SharedMemoryConnection.ConnectAsync(name).WaitAsync(Bound);
+        using SharedMemoryConnection accepted = await listener.AcceptAsync().WaitAsync(Bound);
+        Assert.Equal(Environment.ProcessId, accepted.Peer.ProcessId);
+    }
+}
