@@ -11,11 +11,11 @@ using UnixIpc.Grpc;
 using UnixIpc.Samples.Grpc;
 
 // The gRPC sample: one service, served over a Unix socket and TCP by the same Kestrel host, and a client.
-//   GrpcDemo server [--unix ADDRESS] [--tcp PORT] [--allow-uid UID]...   prints "ready", serves until stdin closes
-//   GrpcDemo client (--unix ADDRESS | --tcp PORT) echo TEXT | count N | rtt N | wait MS
+//   GrpcDemo server [--unix ADDRESS] [--shm NAME] [--tcp PORT] [--allow-uid UID]...   prints "ready", serves until stdin closes
+//   GrpcDemo client (--unix ADDRESS | --shm NAME | --tcp PORT) echo TEXT | count N | rtt N | wait MS
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: GrpcDemo server [--unix ADDRESS] [--tcp PORT] [--allow-uid UID]... | client (--unix ADDRESS | --tcp PORT) echo TEXT|count N|rtt N|wait MS");
+    Console.Error.WriteLine("usage: GrpcDemo server [--unix ADDRESS] [--shm NAME] [--tcp PORT] [--allow-uid UID]... | client (--unix ADDRESS | --shm NAME | --tcp PORT) echo TEXT|count N|rtt N|wait MS");
     return 2;
 }
 
@@ -33,11 +33,17 @@ if (args[0] == "server")
             options.AddUnixPeerAuthorization(new UnixPeerPolicy { AllowedUserIds = allowed });
         }
     });
+    builder.WebHost.UseSharedMemoryTransport();
     builder.WebHost.ConfigureKestrel(kestrel =>
     {
         if (Option("--unix") is string address)
         {
             kestrel.ListenUnixSocketForGrpc(address);
+        }
+
+        if (Option("--shm") is string name)
+        {
+            kestrel.ListenSharedMemory(name);
         }
 
         if (Option("--tcp") is string port)
@@ -54,8 +60,8 @@ if (args[0] == "server")
     return 0;
 }
 
-using GrpcChannel channel = Option("--unix") is string unix
-    ? UnixGrpcChannel.ForUnixSocket(unix)
+using GrpcChannel channel = Option("--unix") is string unix ? UnixGrpcChannel.ForUnixSocket(unix)
+    : Option("--shm") is string shm ? UnixGrpcChannel.ForSharedMemory(shm)
     : GrpcChannel.ForAddress($"http://localhost:{Option("--tcp")}"); // across machines: the only line that changes
 var client = new Demo.DemoClient(channel);
 string verb = args[^2], argument = args[^1];

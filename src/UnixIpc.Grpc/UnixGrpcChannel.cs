@@ -28,4 +28,21 @@ public static class UnixGrpcChannel
         options.DisposeHttpClient = true;
         return GrpcChannel.ForAddress("http://localhost", options); // the authority is nominal: the callback connects
     }
+
+    /// <summary>
+    /// A channel to the gRPC server on the shared-memory listener <paramref name="name"/> (see
+    /// <see cref="SharedMemoryTransportExtensions.ListenSharedMemory"/>): HTTP/2 over a <see cref="SharedMemoryConnection"/>.
+    /// </summary>
+    public static GrpcChannel ForSharedMemory(string name, GrpcChannelOptions? options = null, SharedMemoryConnectionOptions? connectionOptions = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) => await SharedMemoryConnection.ConnectAsync(name, connectionOptions, cancellationToken).ConfigureAwait(false),
+        };
+        options ??= new GrpcChannelOptions();
+        options.HttpHandler = handler;
+        options.DisposeHttpClient = true;
+        return GrpcChannel.ForAddress("http://localhost", options);
+    }
 }

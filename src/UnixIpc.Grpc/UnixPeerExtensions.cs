@@ -9,8 +9,8 @@ namespace UnixIpc.Grpc;
 public static class UnixPeerExtensions
 {
     /// <summary>
-    /// The caller's credentials when the call came over a Unix socket (SO_PEERCRED: vouched for by the kernel, as of
-    /// the caller's connect); null over TCP, where the kernel knows no such thing (use TLS client certificates or tokens).
+    /// The caller's credentials when the call came over a Unix socket or a shared-memory connection (SO_PEERCRED:
+    /// vouched for by the kernel, as of the caller's connect); null over TCP, where the kernel knows no such thing (use TLS client certificates or tokens).
     /// </summary>
     public static PeerCredentials? GetUnixPeer(this ServerCallContext context)
     {
@@ -22,6 +22,11 @@ public static class UnixPeerExtensions
     public static PeerCredentials? GetUnixPeer(this HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Features.Get<IUnixPeerFeature>() is { } local)
+        {
+            return local.Peer; // a shared-memory connection
+        }
+
         Socket? socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
         return socket is { AddressFamily: AddressFamily.Unix } ? socket.GetPeerCredentials() : null;
     }

@@ -54,6 +54,39 @@ public sealed class GrpcOverUnixSocketTests
     }
 
     [Fact]
+    public async Task The_same_calls_over_shared_memory_carry_the_callers_identity_and_leave_nothing_behind()
+    {
+        string name = TestNames.Unique("grpc");
+        await using DemoServerProcess server = await DemoServerProcess.StartAsync("--shm", name);
+        using (GrpcChannel channel = UnixGrpcChannel.ForSharedMemory(name))
+        {
+            var client = new Demo.DemoClient(channel);
+            EchoReply reply = await client.EchoAsync(new EchoRequest { Text = "over shared memory" }).ResponseAsync.WaitAsync(Bound);
+            Assert.Equal("over shared memory", reply.Text);
+            Assert.Equal(server.ProcessId, reply.ServerPid);
+            Assert.True(reply.CallerKnown);
+            Assert.Equal(Environment.ProcessId, reply.CallerPid);
+            Assert.Equal((int)TestNative.GetEuid(), reply.CallerUid);
+
+            using AsyncServerStreamingCall<CountReply> call = client.Count(new CountRequest { Count = 1000 });
+            int expected = 1;
+            await foreach (CountReply number in call.ResponseStream.ReadAllAsync().WithCancellation(new CancellationTokenSource(Bound).Token))
+            {
+                Assert.Equal(expected++, number.Number);
+            }
+
+            Assert.Equal(1001, expected);
+        }
+
+        Assert.Empty(Directory.EnumerateFiles("/dev/shm", $"unixipc_stream_{Environment.ProcessId}_*"));
+
+        using GrpcChannel nowhere = UnixGrpcChannel.ForSharedMemory(TestNames.Unique("nolistener"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new Demo.DemoClient(nowhere).EchoAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        Assert.Contains("ECONNREFUSED", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_same_service_over_TCP_answers_without_a_caller_identity()
     {
         int port = DemoServerProcess.FreeTcpPort();
