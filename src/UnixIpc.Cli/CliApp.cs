@@ -73,6 +73,7 @@ internal static class CliApp
             RunCommand.Build(console),
             SignalCommands.Build(console),
             UdsCommands.Build(console),
+            StreamCommands.Build(console),
             ListCommand.Build(console),
             LimitsCommand.Build(console),
             TourCommand.Build(console),
