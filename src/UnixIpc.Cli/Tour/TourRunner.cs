@@ -25,6 +25,7 @@ internal sealed class TourRunner
         new ZombieTour(),
         new SignalTour(),
         new UnixSocketTour(),
+        new GrpcTour(),
     ];
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);

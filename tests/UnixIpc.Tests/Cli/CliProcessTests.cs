@@ -126,6 +126,13 @@ public sealed class CliProcessTests
         Assert.Equal(3, lines.Count(l => l.Contains("(SO_PEERCRED) sent", StringComparison.Ordinal)));
         Assert.Single(lines, l => l.Contains("ok: each client's pid, as the server saw it", StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("ok: the descriptor crossed to a process that never had the pipe", StringComparison.Ordinal));
+
+        // gRPC: the caller's pid as the server saw it over the Unix socket and shared memory is the client's own.
+        string caller = PidOf(Assert.Single(lines, l => l.Contains("over Unix socket: \"hello over Unix socket\"", StringComparison.Ordinal)));
+        Assert.Single(lines, l => l.Contains($"a call over Unix socket from pid {caller} ", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains($"a call over shared memory from pid {caller} ", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("the server saw the caller as unknown (TCP", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("answered PermissionDenied: uid ", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
         Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));
