@@ -76,7 +76,9 @@ public sealed class NativeLayoutTests
         Type interop = typeof(Interop);
         foreach (FieldInfo field in interop.GetFields(BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static))
         {
-            if (field.IsLiteral && !field.Name.Any(char.IsLower) && field.Name.Contains('_', StringComparison.Ordinal))
+            // Every C macro the interop mirrors: all capitals (EPOLLIN, GETVAL, F_OFD_SETLK) or a syscall number
+            // (SYS_pidfd_open). Names in C# case (Libc, SigSetBytes) are the project's own.
+            if (field.IsLiteral && field.FieldType != typeof(string) && (!field.Name.Any(char.IsLower) || field.Name.StartsWith("SYS_", StringComparison.Ordinal)))
             {
                 object raw = field.GetRawConstantValue()!;
                 if (raw is ulong unsignedValue)
