@@ -176,24 +176,8 @@ internal static class MqCommands
         {
             using PosixMessageQueue queue = PosixMessageQueue.OpenExisting(parse.GetRequiredValue(name), MessageQueueAccess.Receive);
             PosixMessageQueueStatus a = queue.Stat();
-            if (parse.GetValue(json))
-            {
-                JsonOutput.WriteObject(console, w =>
-                {
-                    w.WriteString("name", queue.Name);
-                    w.WriteNumber("max_messages", a.MaxMessages);
-                    w.WriteNumber("message_size", a.MaxMessageSize);
-                    w.WriteNumber("current_messages", a.CurrentMessages);
-                });
-            }
-            else
-            {
-                console.Out.WriteLine($"name              {queue.Name}");
-                console.Out.WriteLine($"max_messages      {a.MaxMessages}");
-                console.Out.WriteLine($"message_size      {a.MaxMessageSize}");
-                console.Out.WriteLine($"current_messages  {a.CurrentMessages}");
-            }
-
+            new StatFields().Text("name", queue.Name).Number("max_messages", a.MaxMessages).Number("message_size", a.MaxMessageSize)
+                .Number("current_messages", a.CurrentMessages).Print(console, parse.GetValue(json));
             return CliExitCode.Success;
         }));
         return command;

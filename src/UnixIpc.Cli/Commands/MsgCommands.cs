@@ -177,45 +177,11 @@ internal static class MsgCommands
         command.SetAction(CliApp.Handler(console, Noun, "stat", parse =>
         {
             SystemVMessageQueueStatus s = SystemVMessageQueue.FromId(parse.GetValue(id)).Stat();
-            if (parse.GetValue(json))
-            {
-                JsonOutput.WriteObject(console, w =>
-                {
-                    w.WriteString("key", s.Key.ToString());
-                    w.WriteNumber("id", s.Id);
-                    w.WriteString("mode", CliParsers.FormatMode(s.Mode));
-                    w.WriteNumber("uid", s.OwnerUserId);
-                    w.WriteNumber("gid", s.OwnerGroupId);
-                    w.WriteNumber("cuid", s.CreatorUserId);
-                    w.WriteNumber("cgid", s.CreatorGroupId);
-                    w.WriteNumber("qnum", s.MessageCount);
-                    w.WriteNumber("cbytes", s.Bytes);
-                    w.WriteNumber("qbytes", s.MaxBytes);
-                    w.WriteNumber("lspid", s.LastSendProcessId);
-                    w.WriteNumber("lrpid", s.LastReceiveProcessId);
-                    w.WriteNullableTime("stime", s.LastSendTime);
-                    w.WriteNullableTime("rtime", s.LastReceiveTime);
-                    w.WriteNumber("ctime", s.ChangeTime.ToUnixTimeSeconds());
-                });
-            }
-            else
-            {
-                TextWriter o = console.Out;
-                o.WriteLine($"key     {s.Key}");
-                o.WriteLine($"id      {s.Id}");
-                o.WriteLine($"mode    {CliParsers.FormatMode(s.Mode)}");
-                o.WriteLine($"uid     {s.OwnerUserId}");
-                o.WriteLine($"gid     {s.OwnerGroupId}");
-                o.WriteLine($"qnum    {s.MessageCount}");
-                o.WriteLine($"cbytes  {s.Bytes}");
-                o.WriteLine($"qbytes  {s.MaxBytes}");
-                o.WriteLine($"lspid   {s.LastSendProcessId}");
-                o.WriteLine($"lrpid   {s.LastReceiveProcessId}");
-                o.WriteLine($"stime   {CliFormat.Time(s.LastSendTime)}");
-                o.WriteLine($"rtime   {CliFormat.Time(s.LastReceiveTime)}");
-                o.WriteLine($"ctime   {CliFormat.Time(s.ChangeTime)}");
-            }
-
+            new StatFields().Text("key", s.Key.ToString()).Number("id", s.Id).Mode("mode", s.Mode)
+                .Number("uid", s.OwnerUserId).Number("gid", s.OwnerGroupId).Number("cuid", s.CreatorUserId).Number("cgid", s.CreatorGroupId)
+                .Number("qnum", s.MessageCount).Number("cbytes", s.Bytes).Number("qbytes", s.MaxBytes)
+                .Number("lspid", s.LastSendProcessId).Number("lrpid", s.LastReceiveProcessId)
+                .Time("stime", s.LastSendTime).Time("rtime", s.LastReceiveTime).Time("ctime", s.ChangeTime).Print(console, parse.GetValue(json));
             return CliExitCode.Success;
         }));
         return command;

@@ -98,26 +98,8 @@ internal static class PshmCommands
         {
             using PosixSharedMemory shm = PosixSharedMemory.OpenExisting(parse.GetRequiredValue(name), readOnly: true);
             PosixSharedMemoryStatus info = shm.Stat();
-            if (parse.GetValue(json))
-            {
-                JsonOutput.WriteObject(console, w =>
-                {
-                    w.WriteString("name", info.Name);
-                    w.WriteNumber("size", info.Size);
-                    w.WriteString("mode", CliParsers.FormatMode(info.Mode));
-                    w.WriteNumber("uid", info.OwnerUserId);
-                    w.WriteNumber("gid", info.OwnerGroupId);
-                });
-            }
-            else
-            {
-                console.Out.WriteLine($"name  {info.Name}");
-                console.Out.WriteLine($"size  {info.Size}");
-                console.Out.WriteLine($"mode  {CliParsers.FormatMode(info.Mode)}");
-                console.Out.WriteLine($"uid   {info.OwnerUserId}");
-                console.Out.WriteLine($"gid   {info.OwnerGroupId}");
-            }
-
+            new StatFields().Text("name", info.Name).Number("size", info.Size).Mode("mode", info.Mode)
+                .Number("uid", info.OwnerUserId).Number("gid", info.OwnerGroupId).Print(console, parse.GetValue(json));
             return CliExitCode.Success;
         }));
         return command;

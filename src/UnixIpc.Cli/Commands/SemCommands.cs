@@ -168,53 +168,11 @@ internal static class SemCommands
             SystemVSemaphoreSet set = SystemVSemaphoreSet.FromId(parse.GetValue(id));
             SystemVSemaphoreSetStatus s = set.Stat();
             int[] values = set.GetValues();
-            var each = Enumerable.Range(0, s.Count).Select(i => (Value: values[i], NCount: set.GetWaitingForIncrease(i), ZCount: set.GetWaitingForZero(i), Pid: set.GetLastProcessId(i))).ToArray();
-            if (parse.GetValue(json))
-            {
-                JsonOutput.WriteObject(console, w =>
-                {
-                    w.WriteString("key", s.Key.ToString());
-                    w.WriteNumber("id", s.Id);
-                    w.WriteNumber("nsems", s.Count);
-                    w.WriteString("mode", CliParsers.FormatMode(s.Mode));
-                    w.WriteNumber("uid", s.OwnerUserId);
-                    w.WriteNumber("gid", s.OwnerGroupId);
-                    w.WriteNumber("cuid", s.CreatorUserId);
-                    w.WriteNumber("cgid", s.CreatorGroupId);
-                    w.WriteNullableTime("otime", s.LastOperationTime);
-                    w.WriteNumber("ctime", s.ChangeTime.ToUnixTimeSeconds());
-                    w.WriteStartArray("semaphores");
-                    foreach (var e in each)
-                    {
-                        w.WriteStartObject();
-                        w.WriteNumber("value", e.Value);
-                        w.WriteNumber("ncnt", e.NCount);
-                        w.WriteNumber("zcnt", e.ZCount);
-                        w.WriteNumber("pid", e.Pid);
-                        w.WriteEndObject();
-                    }
-
-                    w.WriteEndArray();
-                });
-            }
-            else
-            {
-                TextWriter o = console.Out;
-                o.WriteLine($"key     {s.Key}");
-                o.WriteLine($"id      {s.Id}");
-                o.WriteLine($"nsems   {s.Count}");
-                o.WriteLine($"mode    {CliParsers.FormatMode(s.Mode)}");
-                o.WriteLine($"uid     {s.OwnerUserId}");
-                o.WriteLine($"gid     {s.OwnerGroupId}");
-                o.WriteLine($"otime   {CliFormat.Time(s.LastOperationTime)}");
-                o.WriteLine($"ctime   {CliFormat.Time(s.ChangeTime)}");
-                o.WriteLine("semnum  value  ncnt  zcnt  pid");
-                for (int i = 0; i < each.Length; i++)
-                {
-                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i,-7} {each[i].Value,-6} {each[i].NCount,-5} {each[i].ZCount,-5} {each[i].Pid}"));
-                }
-            }
-
+            long[][] each = [.. Enumerable.Range(0, s.Count).Select(i => new long[] { i, values[i], set.GetWaitingForIncrease(i), set.GetWaitingForZero(i), set.GetLastProcessId(i) })];
+            new StatFields().Text("key", s.Key.ToString()).Number("id", s.Id).Number("nsems", s.Count).Mode("mode", s.Mode)
+                .Number("uid", s.OwnerUserId).Number("gid", s.OwnerGroupId).Number("cuid", s.CreatorUserId).Number("cgid", s.CreatorGroupId)
+                .Time("otime", s.LastOperationTime).Time("ctime", s.ChangeTime)
+                .Table("semaphores", ["semnum", "value", "ncnt", "zcnt", "pid"], each).Print(console, parse.GetValue(json));
             return CliExitCode.Success;
         }));
         return command;

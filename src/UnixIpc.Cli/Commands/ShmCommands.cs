@@ -109,45 +109,11 @@ internal static class ShmCommands
         command.SetAction(CliApp.Handler(console, Noun, "stat", parse =>
         {
             SystemVSharedMemoryStatus s = SystemVSharedMemory.FromId(parse.GetValue(id)).Stat();
-            if (parse.GetValue(json))
-            {
-                JsonOutput.WriteObject(console, w =>
-                {
-                    w.WriteString("key", s.Key.ToString());
-                    w.WriteNumber("id", s.Id);
-                    w.WriteNumber("size", s.Size);
-                    w.WriteNumber("nattch", s.AttachCount);
-                    w.WriteNumber("cpid", s.CreatorProcessId);
-                    w.WriteNumber("lpid", s.LastProcessId);
-                    w.WriteString("mode", CliParsers.FormatMode(s.Mode));
-                    w.WriteNumber("uid", s.OwnerUserId);
-                    w.WriteNumber("gid", s.OwnerGroupId);
-                    w.WriteNumber("cuid", s.CreatorUserId);
-                    w.WriteNumber("cgid", s.CreatorGroupId);
-                    w.WriteNullableTime("atime", s.LastAttachTime);
-                    w.WriteNullableTime("dtime", s.LastDetachTime);
-                    w.WriteNumber("ctime", s.ChangeTime.ToUnixTimeSeconds());
-                    w.WriteBoolean("dest", s.MarkedForRemoval);
-                    w.WriteBoolean("locked", s.Locked);
-                });
-            }
-            else
-            {
-                TextWriter o = console.Out;
-                o.WriteLine($"key     {s.Key}");
-                o.WriteLine($"id      {s.Id}");
-                o.WriteLine($"size    {s.Size}");
-                o.WriteLine($"nattch  {s.AttachCount}");
-                o.WriteLine($"cpid    {s.CreatorProcessId}");
-                o.WriteLine($"lpid    {s.LastProcessId}");
-                o.WriteLine($"mode    {CliParsers.FormatMode(s.Mode)}{(s.MarkedForRemoval ? " dest" : string.Empty)}{(s.Locked ? " locked" : string.Empty)}");
-                o.WriteLine($"uid     {s.OwnerUserId}");
-                o.WriteLine($"gid     {s.OwnerGroupId}");
-                o.WriteLine($"atime   {CliFormat.Time(s.LastAttachTime)}");
-                o.WriteLine($"dtime   {CliFormat.Time(s.LastDetachTime)}");
-                o.WriteLine($"ctime   {CliFormat.Time(s.ChangeTime)}");
-            }
-
+            new StatFields().Text("key", s.Key.ToString()).Number("id", s.Id).Number("size", s.Size).Number("nattch", s.AttachCount)
+                .Number("cpid", s.CreatorProcessId).Number("lpid", s.LastProcessId).Mode("mode", s.Mode)
+                .Number("uid", s.OwnerUserId).Number("gid", s.OwnerGroupId).Number("cuid", s.CreatorUserId).Number("cgid", s.CreatorGroupId)
+                .Time("atime", s.LastAttachTime).Time("dtime", s.LastDetachTime).Time("ctime", s.ChangeTime)
+                .Flag("dest", s.MarkedForRemoval).Flag("locked", s.Locked).Print(console, parse.GetValue(json));
             return CliExitCode.Success;
         }));
         return command;
