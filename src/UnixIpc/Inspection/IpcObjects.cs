@@ -71,10 +71,18 @@ public static partial class IpcObjects
     /// <summary>What the /dev/shm entry at <paramref name="path"/> is; null if it vanished since the directory was read.</summary>
     internal static IpcObjectInfo? DescribeShmEntry(string path) => IfStillThere(() => DescribeExistingShmEntry(path));
 
-    private static IpcObjectInfo DescribeExistingShmEntry(string path)
+    private static unsafe IpcObjectInfo DescribeExistingShmEntry(string path)
     {
         var info = new FileInfo(path);
         UnixFileMode mode = info.UnixFileMode & (UnixFileMode)0x1FF;
+        Interop.statx st;
+        if (Interop.StatxPathNoFollow(path, &st) == 0 && (st.stx_mode & Interop.S_IFMT) != Interop.S_IFREG)
+        {
+            // Someone else's FIFO, directory or link in /dev/shm: listed for what it is, never opened.
+            string what = (st.stx_mode & Interop.S_IFMT) switch { 0x1000 => "a FIFO", 0x4000 => "a directory", 0xA000 => "a symbolic link", 0xC000 => "a socket", _ => "not a regular file" };
+            return new IpcObjectInfo(IpcObjectKind.PosixSharedMemory, "/" + info.Name, -1, (int)st.stx_uid, mode, -1, $"not a shared memory object: {what}");
+        }
+
         if (info.Name.StartsWith("sem.", StringComparison.Ordinal))
         {
             return new IpcObjectInfo(IpcObjectKind.PosixSemaphore, "/" + info.Name[4..], -1, Owner(path), mode, -1, string.Empty);

@@ -291,14 +291,27 @@ public sealed class PosixSharedMemory : IDisposable
             ? fd
             : throw Interop.Fail(error, "shm_open", name, Arguments(name, flags, mode));
 
-    /// <summary>shm_open with EINTR retried; on failure returns the errno instead of throwing.</summary>
+    /// <summary>
+    /// shm_open with EINTR retried; on failure returns the errno instead of throwing. Anything else someone put in
+    /// /dev/shm (a FIFO, a directory, a device) is refused before it is read or mapped: opened with O_NONBLOCK (a FIFO
+    /// would otherwise block the open until a writer came), checked to be a regular file, then made blocking again.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The name is not a regular file.</exception>
     private static bool TryShmOpen(string name, int flags, UnixFileMode? mode, [NotNullWhen(true)] out SafeFdHandle? fd, out Errno error)
     {
         while (true)
         {
-            SafeFdHandle handle = Interop.ShmOpen(name, flags, (uint)(mode ?? 0));
+            SafeFdHandle handle = Interop.ShmOpen(name, flags | Interop.O_NONBLOCK, (uint)(mode ?? 0));
             if (!handle.IsInvalid)
             {
+                int type = Interop.FStatx(handle, name).stx_mode & Interop.S_IFMT;
+                if (type != Interop.S_IFREG)
+                {
+                    handle.Dispose();
+                    throw new InvalidDataException($"/dev/shm{name} is not a shared memory object ({(type == 0x1000 ? "a FIFO" : type == 0x4000 ? "a directory" : "not a regular file")}): not opened.");
+                }
+
+                Interop.SetNonBlocking(handle, false, name);
                 fd = handle;
                 error = Errno.None;
                 return true;

@@ -120,7 +120,7 @@ public sealed class ChannelHeaderValidationTests : IDisposable
         }
 
         InvalidDataException refused = Assert.Throws<InvalidDataException>(() => SharedMemoryChannel.OpenExisting(_name, Quick));
-        Assert.Contains("not a regular file", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a shared memory object (a FIFO)", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
