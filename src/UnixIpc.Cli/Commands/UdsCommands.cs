@@ -25,7 +25,7 @@ internal static class UdsCommands
         Argument<string> address = AddressArgument();
         var seqpacket = new Option<bool>("--seqpacket") { Description = "SOCK_SEQPACKET: messages keep their boundaries." };
         var echo = new Option<bool>("--echo") { Description = "Send each client back what it sent." };
-        Option<long> count = CliParsers.NumberOption("--count", "Serve this many clients (at once, as they come), then stop.", defaultValue: 1);
+        Option<long> count = CliParsers.NumberOption("--count", "Serve this many clients, then stop (each as soon as it connects, beside the others).", defaultValue: 1);
         var json = new Option<bool>("--json") { Description = "One JSON object per line: {\"listening\":ADDRESS}, then per client {\"pid\",\"uid\",\"gid\",\"bytes\",\"data\"}." };
         var command = new Command("listen", "Listen, print \"listening\", then per client its pid, uid, gid and what it sent.") { address, seqpacket, echo, count, json };
         command.SetAction(CliApp.Handler(console, Noun, "listen", async (parse, cancellationToken) =>
@@ -33,13 +33,14 @@ internal static class UdsCommands
             long clients = parse.GetValue(count);
             if (clients is < 1 or > 1_000_000)
             {
-                throw new UsageException("--count must be 1 to 1000000.");
+                throw new UsageException("--count must be 1 to 1000000 (the number of clients to serve).");
             }
 
             string at = parse.GetRequiredValue(address);
             bool packets = parse.GetValue(seqpacket), asJson = parse.GetValue(json);
             using Socket listener = Bind(at, packets ? SocketType.Seqpacket : SocketType.Stream);
             var output = new Lock();
+            int failed = 0;
             try
             {
                 if (asJson)
@@ -48,7 +49,7 @@ internal static class UdsCommands
                 }
                 else
                 {
-                    console.Out.WriteLine($"listening {at}");
+                    console.Out.WriteLine($"listening {CliFormat.Printable(at)}");
                 }
 
                 console.Out.Flush();
@@ -67,7 +68,8 @@ internal static class UdsCommands
                 RemoveOwnSocketFile(at);
             }
 
-            return CliExitCode.Success;
+            // Every client was served; one that could not be is a failure of the run (exit 1), said on its own line.
+            return failed == 0 ? CliExitCode.Success : CliExitCode.Failed;
 
             async Task ServeAsync(Socket client)
             {
@@ -87,12 +89,14 @@ internal static class UdsCommands
                             await client.SendAsync(received, SocketFlags.None, cancellationToken).ConfigureAwait(false);
                         }
                     }
-                    catch (SocketException e)
+                    catch (Exception e) when (e is SocketException or UnixIpcException)
                     {
-                        // One client's broken connection does not end the server: say so, serve the rest.
-                        UnixIpcException mapped = UnixSocket.ToUnixIpcException(e, "recv", at);
+                        // One client's broken connection or oversized message (EFBIG, EMSGSIZE) does not end the
+                        // server: say so, serve the rest.
+                        UnixIpcException mapped = e as UnixIpcException ?? UnixSocket.ToUnixIpcException((SocketException)e, "recv", at);
                         lock (output)
                         {
+                            failed++;
                             console.Error.WriteLine($"unixipc: uds listen: client pid {peer.ProcessId}: {mapped.Error} ({UnixIpcException.Describe(mapped.Error)})");
                         }
                     }
@@ -128,7 +132,7 @@ internal static class UdsCommands
     {
         Argument<string> address = AddressArgument();
         var seqpacket = new Option<bool>("--seqpacket") { Description = "SOCK_SEQPACKET." };
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for the reply (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds in all: to connect, send and get the reply (exit 3, ETIMEDOUT).", defaultValue: -1);
         var data = new DataInput();
         var command = new Command("connect", "Connect, send the data (--data, --hex or stdin) and print the reply until the server closes.") { address, seqpacket, timeout };
         data.AddTo(command);
@@ -141,25 +145,29 @@ internal static class UdsCommands
             }
 
             byte[] bytes = data.Read(parse, console, limit: 1 << 20);
+            RequireStandardOutput(console);
             bool packets = parse.GetValue(seqpacket);
-            using Socket socket = await ConnectAsync(parse.GetRequiredValue(address), packets ? SocketType.Seqpacket : SocketType.Stream, cancellationToken).ConfigureAwait(false);
-            await socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (!packets)
+            byte[] reply;
+            using (var deadline = new Deadline(ms, cancellationToken))
             {
-                socket.Shutdown(SocketShutdown.Send); // end of what we send: a stream server knows the message is whole
+                try
+                {
+                    using Socket socket = await ConnectAsync(parse.GetRequiredValue(address), packets ? SocketType.Seqpacket : SocketType.Stream, deadline.Token).ConfigureAwait(false);
+                    await socket.SendAsync(bytes, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                    if (!packets)
+                    {
+                        socket.Shutdown(SocketShutdown.Send); // end of what we send: a stream server knows the message is whole
+                    }
+
+                    reply = await ReadMessageAsync(socket, packets, deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (deadline.Expired)
+                {
+                    return CliApp.Report(console, Noun, "connect", Errno.ETIMEDOUT);
+                }
             }
 
-            using var deadline = ms >= 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
-            try
-            {
-                console.WriteBytes(await ReadMessageAsync(socket, packets, linked.Token).ConfigureAwait(false));
-            }
-            catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
-            {
-                return CliApp.Report(console, Noun, "connect", Errno.ETIMEDOUT);
-            }
-
+            console.WriteBytes(reply);
             return CliExitCode.Success;
         }));
         return command;
@@ -169,9 +177,16 @@ internal static class UdsCommands
     {
         Argument<string> address = AddressArgument();
         var file = new Argument<string>("FILE") { Description = "The file whose open descriptor (read-only) is passed." };
-        var command = new Command("send-fd", "Connect and pass an open descriptor of FILE (SCM_RIGHTS).") { address, file };
+        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds in all: to connect, pass and be confirmed (exit 3, ETIMEDOUT).", defaultValue: -1);
+        var command = new Command("send-fd", "Connect, pass an open descriptor of FILE (SCM_RIGHTS) and wait for the receiver to confirm.") { address, file, timeout };
         command.SetAction(CliApp.Handler(console, Noun, "send-fd", async (parse, cancellationToken) =>
         {
+            long ms = parse.GetValue(timeout);
+            if (ms < -1 || ms > int.MaxValue)
+            {
+                throw new UsageException($"--timeout must be 0 to {int.MaxValue} milliseconds.");
+            }
+
             string path = parse.GetRequiredValue(file);
             SafeFileHandle handle;
             try
@@ -184,14 +199,27 @@ internal static class UdsCommands
                 throw IoErrors.ToErrno(e, "open", path);
             }
 
+            int confirmed;
+            var answer = new byte[1];
             using (handle)
+            using (var deadline = new Deadline(ms, cancellationToken))
             {
-                using Socket socket = await ConnectAsync(parse.GetRequiredValue(address), SocketType.Stream, cancellationToken).ConfigureAwait(false);
-                await socket.SendWithDescriptorsAsync("F"u8.ToArray(), [handle], cancellationToken).ConfigureAwait(false);
-                await socket.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false); // until the receiver is done
+                try
+                {
+                    using Socket socket = await ConnectAsync(parse.GetRequiredValue(address), SocketType.Stream, deadline.Token).ConfigureAwait(false);
+                    await socket.SendWithDescriptorsAsync("F"u8.ToArray(), [handle], deadline.Token).ConfigureAwait(false);
+                    socket.Shutdown(SocketShutdown.Send); // the whole message: a receiver that reads to the end is not left waiting
+                    confirmed = await socket.ReceiveAsync(answer, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (deadline.Expired)
+                {
+                    return CliApp.Report(console, Noun, "send-fd", Errno.ETIMEDOUT);
+                }
             }
 
-            return CliExitCode.Success;
+            // recv-fd answers "." once it has the descriptor and has printed; a peer that closes without it (not
+            // recv-fd, or it failed) may have dropped the descriptor: not a success.
+            return confirmed == 1 && answer[0] == '.' ? CliExitCode.Success : CliApp.Report(console, Noun, "send-fd", Errno.ECONNRESET);
         }));
         return command;
     }
@@ -205,12 +233,13 @@ internal static class UdsCommands
         command.SetAction(CliApp.Handler(console, Noun, "recv-fd", async (parse, cancellationToken) =>
         {
             string at = parse.GetRequiredValue(address);
+            RequireStandardOutput(console);
             using Socket listener = Bind(at, SocketType.Stream);
             try
             {
                 if (!parse.GetValue(json))
                 {
-                    console.Out.WriteLine($"listening {at}");
+                    console.Out.WriteLine($"listening {CliFormat.Printable(at)}");
                     console.Out.Flush();
                 }
 
@@ -221,11 +250,9 @@ internal static class UdsCommands
                 string? text = null;
                 if (descriptor is not null && parse.GetValue(content))
                 {
-                    var buffer = new byte[1 << 20];
-                    text = Encoding.UTF8.GetString(buffer, 0, RandomAccess.Read(descriptor, buffer, 0));
+                    text = ReadFromStart(descriptor);
                 }
 
-                peer.Send("."u8); // the sender may go
                 if (parse.GetValue(json))
                 {
                     JsonOutput.WriteObject(console, w =>
@@ -249,7 +276,15 @@ internal static class UdsCommands
                     }
                 }
 
-                return received.Length == 1 ? CliExitCode.Success : CliApp.Report(console, Noun, "recv-fd", Errno.EBADMSG);
+                if (received.Length != 1)
+                {
+                    return CliApp.Report(console, Noun, "recv-fd", Errno.EBADMSG);
+                }
+
+                // Confirmed only now, once printed: if anything before failed, the sender is told so by its absence.
+                console.Out.Flush();
+                await peer.SendAsync("."u8.ToArray(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                return CliExitCode.Success;
             }
             finally
             {
@@ -257,6 +292,61 @@ internal static class UdsCommands
             }
         }));
         return command;
+    }
+
+    // pread from offset 0, as the description says: a descriptor without that (a pipe, a socket: ESPIPE; a directory:
+    // EISDIR) is the kernel's errno, not a usage error.
+    private static string ReadFromStart(SafeFileHandle descriptor)
+    {
+        var buffer = new byte[1 << 20];
+        try
+        {
+            return Encoding.UTF8.GetString(buffer, 0, RandomAccess.Read(descriptor, buffer, 0));
+        }
+        catch (NotSupportedException)
+        {
+            throw new UnixIpcException(Errno.ESPIPE, "pread", "descriptor", null, "The descriptor cannot be read from an offset (a pipe, FIFO or socket): it has no content to print.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw IoErrors.ToErrno(e, "pread", "descriptor");
+        }
+    }
+
+    // Checked before taking anything from a peer: what it sent, with nowhere to print it, would be lost while the
+    // peer is told all went well.
+    private static void RequireStandardOutput(CliConsole console)
+    {
+        if (!console.StandardOutputUsable)
+        {
+            throw new StandardOutputException(new IOException("standard output is closed"), Errno.EBADF);
+        }
+    }
+
+    // One time-out over several steps (connect, send, receive): a token that fires at the deadline or on Ctrl-C.
+    private sealed class Deadline : IDisposable
+    {
+        private readonly CancellationToken _interrupt;
+        private readonly CancellationTokenSource? _timer;
+        private readonly CancellationTokenSource _linked;
+
+        public Deadline(long milliseconds, CancellationToken interrupt)
+        {
+            _interrupt = interrupt;
+            _timer = milliseconds >= 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(milliseconds)) : null;
+            _linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, _timer?.Token ?? CancellationToken.None);
+        }
+
+        public CancellationToken Token => _linked.Token;
+
+        /// <summary>The time ran out (and it was not Ctrl-C, which is exit 130).</summary>
+        public bool Expired => _timer?.IsCancellationRequested == true && !_interrupt.IsCancellationRequested;
+
+        public void Dispose()
+        {
+            _linked.Dispose();
+            _timer?.Dispose();
+        }
     }
 
     private static Socket Bind(string address, SocketType type) => UnixSocket.Listen(address, type);

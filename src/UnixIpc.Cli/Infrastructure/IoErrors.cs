@@ -11,6 +11,8 @@ internal static class IoErrors
         Errno error = e switch
         {
             FileNotFoundException or DirectoryNotFoundException => Errno.ENOENT,
+            // .NET reports opening a directory as a file as access denied; the kernel's answer is EISDIR.
+            UnauthorizedAccessException when Directory.Exists(objectName) => Errno.EISDIR,
             UnauthorizedAccessException => accessDenied,
             PathTooLongException => Errno.ENAMETOOLONG,
             _ when Enum.IsDefined((Errno)e.HResult) => (Errno)e.HResult,

@@ -12,12 +12,15 @@ public static partial class IpcObjects
 
     private static List<IpcObjectInfo> UnixSockets()
     {
-        List<SocketRow> rows = ReadSocketTable();
+        List<UnixSocketTable.Row> rows = ReadSocketTable();
         Dictionary<ulong, (int Pid, string Command, int Uid)> owners = SocketOwners(rows.Where(IsObject).Select(r => r.Inode).ToHashSet());
         var objects = new List<IpcObjectInfo>();
-        foreach (SocketRow row in rows.Where(IsObject).OrderBy(r => r.Name, StringComparer.Ordinal))
+        // Counted once per name, not per listener: thousands of sockets must not cost millions of comparisons.
+        Dictionary<string, int> accepted = rows.Where(r => r.Name.Length > 0 && r.State == SocketConnected && (r.Flags & SocketListening) == 0)
+            .CountBy(r => r.Name, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
+        foreach (UnixSocketTable.Row row in rows.Where(IsObject).OrderBy(r => r.Name, StringComparer.Ordinal))
         {
-            int connections = rows.Count(r => r.Name == row.Name && r.State == SocketConnected && (r.Flags & SocketListening) == 0);
+            int connections = accepted.GetValueOrDefault(row.Name);
             (int pid, string command, int processUid) = owners.TryGetValue(row.Inode, out var owner) ? owner : (-1, "", -1);
             int uid = processUid;
             UnixFileMode mode = 0;
@@ -45,35 +48,19 @@ public static partial class IpcObjects
         return objects;
     }
 
-    private static bool IsObject(SocketRow row) => row.Name.Length > 0 && ((row.Flags & SocketListening) != 0 || (row.Type == 2 && row.State != SocketConnected));
+    private static bool IsObject(UnixSocketTable.Row row) => row.Name.Length > 0 && ((row.Flags & SocketListening) != 0 || (row.Type == 2 && row.State != SocketConnected));
 
-    private readonly record struct SocketRow(int Flags, int Type, int State, ulong Inode, string Name);
-
-    // "Num RefCount Protocol Flags Type St Inode [Path]": hexadecimal but for the inode; an abstract name starts with '@'.
-    private static List<SocketRow> ReadSocketTable()
+    // No /proc/net/unix (another network namespace setup, or hidden): no sockets listed.
+    private static List<UnixSocketTable.Row> ReadSocketTable()
     {
-        var rows = new List<SocketRow>();
         try
         {
-            foreach (string line in File.ReadLines("/proc/net/unix").Skip(1))
-            {
-                string[] f = line.Split(' ', 8, StringSplitOptions.RemoveEmptyEntries);
-                if (f.Length >= 7
-                    && int.TryParse(f[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int flags)
-                    && int.TryParse(f[4], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int type)
-                    && int.TryParse(f[5], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int state)
-                    && ulong.TryParse(f[6], NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode))
-                {
-                    rows.Add(new SocketRow(flags, type, state, inode, f.Length > 7 ? f[7] : ""));
-                }
-            }
+            return UnixSocketTable.Read();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // no /proc/net/unix (another network namespace setup, or hidden): no sockets listed
+            return [];
         }
-
-        return rows;
     }
 
     // Which process holds each wanted socket inode: the first pid whose fd table has "socket:[inode]".

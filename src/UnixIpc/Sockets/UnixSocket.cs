@@ -170,24 +170,15 @@ public static class UnixSocket
 
     private const int S_IFSOCK = 0xC000;
 
-    // Whether a socket bound to this path is in the kernel's table (/proc/net/unix, last column, as it was bound:
-    // absolute or relative): a live socket is listed, a stale file's socket is gone. Unreadable: counts as bound
-    // (refuse rather than delete).
+    // Whether a socket bound to this path is in the kernel's table (/proc/net/unix, as it was bound: absolute or
+    // relative; a name may hold spaces and newlines): a live socket is listed, a stale file's socket is gone.
+    // Unreadable: counts as bound (refuse rather than delete).
     private static bool IsBound(string address)
     {
         string full = Path.GetFullPath(address);
         try
         {
-            foreach (string line in File.ReadLines("/proc/net/unix").Skip(1))
-            {
-                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (fields.Length > 7 && (fields[7] == address || fields[7] == full || Path.GetFullPath(fields[7]) == full))
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            return UnixSocketTable.Read().Any(r => r.Name.Length > 0 && r.Name[0] != '@' && (r.Name == address || r.Name == full || Path.GetFullPath(r.Name) == full));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

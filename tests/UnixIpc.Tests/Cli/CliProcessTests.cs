@@ -247,6 +247,34 @@ public sealed class CliProcessTests
         }
     }
 
+    [Fact]
+    public async Task Uds_connect_and_recv_fd_with_stdout_closed_refuse_before_touching_a_peer()
+    {
+        // What a peer sent, or the descriptor it passed, would be taken and lost, and the peer told all went well.
+        string path = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.sock");
+        string unixipc = $"exec '{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}'";
+        try
+        {
+            using (System.Net.Sockets.Socket listener = UnixSocket.Listen(path))
+            {
+                ProcessRunner.Result connect = await ProcessRunner.RunAsync("/bin/sh", ["-c", $"{unixipc} uds connect '{path}' --data x --timeout 5000 >&-"]);
+                Assert.Equal(1, connect.ExitCode);
+                Assert.Equal("unixipc: uds connect: cannot write to standard output: EBADF (Bad file descriptor)\n", connect.Stderr);
+                Assert.False(listener.Poll(0, System.Net.Sockets.SelectMode.SelectRead)); // nobody connected
+            }
+
+            File.Delete(path);
+            ProcessRunner.Result receive = await ProcessRunner.RunAsync("/bin/sh", ["-c", $"{unixipc} uds recv-fd '{path}' --json >&-"]);
+            Assert.Equal(1, receive.ExitCode);
+            Assert.Equal("unixipc: uds recv-fd: cannot write to standard output: EBADF (Bad file descriptor)\n", receive.Stderr);
+            Assert.False(File.Exists(path)); // it never listened
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static string? ProcessState(int pid)
     {
         try

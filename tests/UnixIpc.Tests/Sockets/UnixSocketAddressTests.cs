@@ -50,6 +50,44 @@ public sealed class UnixSocketAddressTests : IDisposable
         Assert.Equal("not a socket", File.ReadAllText(_path));
     }
 
+    [Theory]
+    [InlineData(" with spaces ")]
+    [InlineData("\nwith\nnewlines")]
+    [Trait("conformance", "UDS-08")]
+    public void A_live_socket_whose_path_has_spaces_or_newlines_is_refused_and_listed_by_its_whole_name(string tail)
+    {
+        // /proc/net/unix prints the path raw: read by fields, such a live socket looked stale and its file was deleted.
+        string path = _path + tail;
+        using Socket listener = UnixSocket.Listen(path);
+        try
+        {
+            Assert.Equal(Errno.EADDRINUSE, Assert.Throws<UnixIpcException>(() => UnixSocket.Listen(path)).Error);
+            Assert.True(File.Exists(path));
+            IpcObjectInfo listed = Assert.Single(IpcObjects.List(), o => o.Kind == IpcObjectKind.UnixSocket && o.Name == path);
+            Assert.DoesNotContain("file gone", listed.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            UnixSocket.RemoveSocketFile(path);
+        }
+    }
+
+    [Fact]
+    public void The_socket_table_keeps_spaces_and_joins_a_name_cut_by_newlines()
+    {
+        const string table = "Num       RefCount Protocol Flags    Type St Inode Path\n"
+            + "0000000000000000: 00000002 00000000 00010000 0001 01 12345 /tmp/a b \n"
+            + "0000000000000000: 00000002 00000000 00010000 0005 01    77 /tmp/x\n"
+            + "y\n"
+            + "\n"
+            + "0000000000000000: 00000003 00000000 00000000 0001 03 99\n"
+            + "0000000000000000: 00000002 00000000 00000000 0002 01 100 @abs@tract\n";
+        List<UnixSocketTable.Row> rows = UnixSocketTable.Parse(table);
+        Assert.Equal(["/tmp/a b ", "/tmp/x\ny\n", "", "@abs@tract"], rows.Select(r => r.Name));
+        Assert.Equal(new UnixSocketTable.Row(0x10000, 5, 1, 77, "/tmp/x\ny\n"), rows[1]);
+        Assert.Equal(3, rows[2].State);
+    }
+
     [Fact]
     [Trait("conformance", "UDS-08")]
     public async Task Connect_errors_name_the_errno()
