@@ -81,7 +81,7 @@ internal static class UdsCommands
                         byte[] received = await ReadMessageAsync(client, packets, cancellationToken).ConfigureAwait(false);
                         lock (output)
                         {
-                            PrintClient(console, peer, received, asJson);
+                            ClientReport.Print(console, peer, received, asJson);
                         }
 
                         if (parse.GetValue(echo))
@@ -104,28 +104,6 @@ internal static class UdsCommands
             }
         }));
         return command;
-    }
-
-    private static void PrintClient(CliConsole console, PeerCredentials peer, byte[] received, bool json)
-    {
-        if (json)
-        {
-            JsonOutput.WriteObject(console, w =>
-            {
-                w.WriteNumber("pid", peer.ProcessId);
-                w.WriteNumber("uid", peer.UserId);
-                w.WriteNumber("gid", peer.GroupId);
-                w.WriteNumber("bytes", received.Length);
-                w.WriteString("data", Encoding.UTF8.GetString(received));
-                w.WriteString("hex", Convert.ToHexStringLower(received));
-            });
-        }
-        else
-        {
-            console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}");
-        }
-
-        console.Out.Flush();
     }
 
     private static Command Connect(CliConsole console)
