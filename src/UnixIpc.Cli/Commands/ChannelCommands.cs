@@ -50,15 +50,7 @@ internal static class ChannelCommands
                 SlowSubscribers = parse.GetValue(overrun) ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure,
             };
             using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(parse.GetRequiredValue(name), options);
-            try
-            {
-                console.Out.WriteLine(CliFormat.Printable(channel.Name));
-            }
-            catch (StandardOutputException)
-            {
-                SharedMemoryChannel.TryUnlink(channel.Name); // the caller cannot learn it was made: nothing half-done
-                throw;
-            }
+            CreatedObject.Announce(console, channel.Name, created: true, () => SharedMemoryChannel.TryUnlink(channel.Name));
 
             return CliExitCode.Success;
         }));

@@ -50,10 +50,14 @@ internal static class MqCommands
                 options.MaxMessageSize = (int)size;
             }
 
-            using PosixMessageQueue queue = parse.GetValue(excl)
-                ? PosixMessageQueue.CreateNew(parse.GetRequiredValue(name), options)
-                : PosixMessageQueue.CreateOrOpen(parse.GetRequiredValue(name), options);
-            console.Out.WriteLine(queue.Name);
+            string at = parse.GetRequiredValue(name);
+            (PosixMessageQueue queue, bool created) = CreatedObject.CreateOrOpen(parse.GetValue(excl),
+                () => PosixMessageQueue.CreateNew(at, options), () => PosixMessageQueue.CreateOrOpen(at, options));
+            using (queue)
+            {
+                CreatedObject.Announce(console, queue.Name, created, () => PosixMessageQueue.TryUnlink(queue.Name));
+            }
+
             return CliExitCode.Success;
         }));
         return command;

@@ -32,10 +32,14 @@ internal static class PshmCommands
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
         {
             var options = new PosixSharedMemoryOptions { Mode = parse.GetValue(mode) };
-            using PosixSharedMemory shm = parse.GetValue(excl)
-                ? PosixSharedMemory.CreateNew(parse.GetRequiredValue(name), parse.GetValue(size), options)
-                : PosixSharedMemory.CreateOrOpen(parse.GetRequiredValue(name), parse.GetValue(size), options);
-            console.Out.WriteLine(shm.Name);
+            string at = parse.GetRequiredValue(name);
+            (PosixSharedMemory shm, bool created) = CreatedObject.CreateOrOpen(parse.GetValue(excl),
+                () => PosixSharedMemory.CreateNew(at, parse.GetValue(size), options), () => PosixSharedMemory.CreateOrOpen(at, parse.GetValue(size), options));
+            using (shm)
+            {
+                CreatedObject.Announce(console, shm.Name, created, () => PosixSharedMemory.TryUnlink(shm.Name));
+            }
+
             return CliExitCode.Success;
         }));
         return command;

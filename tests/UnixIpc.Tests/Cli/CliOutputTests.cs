@@ -90,6 +90,40 @@ public sealed class CliOutputTests
     }
 
     [Fact]
+    public async Task Shared_memory_and_queues_created_for_a_standard_output_that_fails_are_removed_but_existing_ones_kept()
+    {
+        string pshm = TestNames.Unique("clipshm");
+        string mq = TestNames.Unique("climqc");
+        string kept = TestNames.Unique("clikept");
+        try
+        {
+            foreach ((string command, string redirection) in new[] { ($"pshm create {pshm} --size 4096", "> /dev/full"), ($"mq create {mq}", ">&-") })
+            {
+                ProcessRunner.Result result = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} {command} {redirection}"]);
+                Assert.True(result.ExitCode == 1, result.ToString());
+            }
+
+            Assert.False(File.Exists("/dev/shm" + pshm), "the object was left behind although create reported a failure");
+            Assert.False(PosixMessageQueue.TryOpenExisting(mq, out PosixMessageQueue? left), "the queue was left behind");
+            left?.Dispose();
+
+            using (PosixSharedMemory.CreateNew(kept, 4096))
+            {
+            }
+
+            ProcessRunner.Result opened = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{Cli} pshm create {kept} --size 4096 > /dev/full"]);
+            Assert.Equal(1, opened.ExitCode);
+            Assert.True(File.Exists("/dev/shm" + kept), "an object this run did not create was removed");
+        }
+        finally
+        {
+            PosixSharedMemory.TryUnlink(pshm);
+            PosixSharedMemory.TryUnlink(kept);
+            PosixMessageQueue.TryUnlink(mq);
+        }
+    }
+
+    [Fact]
     public async Task A_queue_message_received_for_a_standard_output_that_fails_is_put_back()
     {
         string name = TestNames.Unique("climq");
