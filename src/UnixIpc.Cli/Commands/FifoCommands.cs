@@ -187,23 +187,7 @@ internal static class FifoCommands
         var command = new Command("unlink", "Remove a FIFO (only a FIFO: anything else at the path is left alone).") { path };
         command.SetAction(CliApp.Handler(console, Noun, "unlink", parse =>
         {
-            string at = parse.GetRequiredValue(path);
-            if (!Fifo.Exists(at))
-            {
-                throw File.Exists(at) || Directory.Exists(at)
-                    ? new InvalidDataException($"{at} is not a FIFO: not removing it.")
-                    : new UnixIpcException(Errno.ENOENT, "unlink", at);
-            }
-
-            try
-            {
-                File.Delete(at);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw IoErrors.ToErrno(e, "unlink", at);
-            }
-
+            Fifo.Unlink(parse.GetRequiredValue(path));
             return CliExitCode.Success;
         }));
         return command;

@@ -51,6 +51,37 @@ public static class Fifo
         return TryStatType(path, out int type) && type == Interop.S_IFIFO;
     }
 
+    /// <summary>
+    /// Removes the FIFO at <paramref name="path"/>, and only a FIFO: anything else there is left alone. Processes that
+    /// have it open keep their ends.
+    /// </summary>
+    /// <exception cref="UnixIpcException">ENOENT, ENOTDIR, ENAMETOOLONG, EACCES: as the kernel answers for the path.</exception>
+    /// <exception cref="InvalidDataException">Something that is not a FIFO is at the path (not removed).</exception>
+    public static unsafe void Unlink(string path)
+    {
+        CheckPath(path);
+        Interop.statx st;
+        if (Interop.StatxPathNoFollow(path, &st) == -1)
+        {
+            throw Interop.Fail(Interop.LastErrno, "unlink", path, $"\"{path}\"");
+        }
+
+        int type = st.stx_mode & Interop.S_IFMT;
+        if (type != Interop.S_IFIFO)
+        {
+            throw new InvalidDataException($"{path} is {Describe(type)}, not a FIFO: not removing it.");
+        }
+
+        while (Interop.Unlink(path) == -1)
+        {
+            Errno error = Interop.LastErrno;
+            if (error != Errno.EINTR)
+            {
+                throw Interop.Fail(error, "unlink", path, $"\"{path}\"");
+            }
+        }
+    }
+
     /// <summary>Opens the read end, waiting (as the kernel does) until a writer opens it too, or until <paramref name="cancellationToken"/> fires.</summary>
     public static PipeEndStream OpenRead(string path, CancellationToken cancellationToken = default)
         => cancellationToken.CanBeCanceled ? OpenReadAsync(path, cancellationToken).AsTask().GetAwaiter().GetResult() : OpenBlocking(path, Interop.O_RDONLY);

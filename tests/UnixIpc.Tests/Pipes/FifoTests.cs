@@ -28,6 +28,24 @@ public sealed class FifoTests : IDisposable
     }
 
     [Fact]
+    public void Unlink_removes_only_a_FIFO_and_reports_the_kernels_errno_for_bad_paths()
+    {
+        string fifo = Path.Combine(_directory, "f");
+        Fifo.Create(fifo);
+        Fifo.Unlink(fifo);
+        Assert.False(Fifo.Exists(fifo));
+
+        string file = Path.Combine(_directory, "plain");
+        File.WriteAllText(file, "keep");
+        Assert.Throws<InvalidDataException>(() => Fifo.Unlink(file));
+        Assert.Equal("keep", File.ReadAllText(file)); // left alone
+
+        Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => Fifo.Unlink(fifo)).Error);
+        Assert.Equal(Errno.ENOTDIR, Assert.Throws<UnixIpcException>(() => Fifo.Unlink(Path.Combine(file, "x"))).Error);
+        Assert.Equal(Errno.ENAMETOOLONG, Assert.Throws<UnixIpcException>(() => Fifo.Unlink(Path.Combine(_directory, new string('a', 300)))).Error);
+    }
+
+    [Fact]
     [Trait("conformance", "FIFO-01")]
     public async Task Create_makes_a_FIFO_node_with_exactly_the_mode_asked_for()
     {
