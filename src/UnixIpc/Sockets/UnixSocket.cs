@@ -107,32 +107,42 @@ public static class UnixSocket
     {
         UnixDomainSocketEndPoint endPoint = EndPoint(address);
         cancellationToken.ThrowIfCancellationRequested();
-        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         try
         {
             // A Unix connect completes at once unless the listener's backlog is full; only then does it wait, on a pool
-            // thread, and a cancellation closes the socket under it.
-            using (cancellationToken.Register(socket.Dispose))
-            {
-                await Task.Run(() => socket.Connect(endPoint), CancellationToken.None).ConfigureAwait(false);
-            }
-
-            return socket;
-        }
-        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is SocketException or ObjectDisposedException)
-        {
-            socket.Dispose();
-            throw new OperationCanceledException(cancellationToken);
+            // thread, in slices the token is checked between.
+            return await Task.Run(() => ConnectInSlices(endPoint, type, cancellationToken), CancellationToken.None).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
-            socket.Dispose();
             throw Failure(e, "connect", address);
         }
-        catch
+    }
+
+    // The kernel's wait for room in a full backlog obeys SO_SNDTIMEO and then fails with EAGAIN, leaving nothing to
+    // cancel from outside (closing our own socket does not wake it): so wait 100 ms at a time. .NET refuses a second
+    // connect on a socket whose first failed, hence a new socket per slice.
+    private static Socket ConnectInSlices(UnixDomainSocketEndPoint endPoint, SocketType type, CancellationToken cancellationToken)
+    {
+        while (true)
         {
-            socket.Dispose();
-            throw;
+            cancellationToken.ThrowIfCancellationRequested();
+            var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified) { SendTimeout = 100 };
+            try
+            {
+                socket.Connect(endPoint);
+                socket.SendTimeout = 0; // as a caller expects: sends wait for room for as long as it takes
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                socket.Dispose(); // the backlog stayed full for this slice
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
     }
 

@@ -27,7 +27,7 @@ public static partial class UnixSocketExtensions
         CheckUnix(socket);
         while (true)
         {
-            if (ReceiveCore(socket, buffer, 0, true, out _, out sender) is int received)
+            if (ReceiveCore(socket, buffer, 0, out _, out sender) is int received)
             {
                 return received;
             }
@@ -42,7 +42,7 @@ public static partial class UnixSocketExtensions
         CheckUnix(socket);
         while (true)
         {
-            if (ReceiveCore(socket, buffer.Span, 0, true, out _, out PeerCredentials? sender) is int received)
+            if (ReceiveCore(socket, buffer.Span, 0, out _, out PeerCredentials? sender) is int received)
             {
                 return (received, sender);
             }

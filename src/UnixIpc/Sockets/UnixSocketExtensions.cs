@@ -70,7 +70,7 @@ public static partial class UnixSocketExtensions
         CheckReceive(socket, maxDescriptors);
         while (true)
         {
-            if (ReceiveCore(socket, buffer, maxDescriptors, false, out descriptors, out _) is int received)
+            if (ReceiveCore(socket, buffer, maxDescriptors, out descriptors, out _) is int received)
             {
                 return received;
             }
@@ -85,7 +85,7 @@ public static partial class UnixSocketExtensions
         CheckReceive(socket, maxDescriptors);
         while (true)
         {
-            if (ReceiveCore(socket, buffer.Span, maxDescriptors, false, out SafeFileHandle[] descriptors, out _) is int received)
+            if (ReceiveCore(socket, buffer.Span, maxDescriptors, out SafeFileHandle[] descriptors, out _) is int received)
             {
                 return (received, descriptors);
             }
@@ -176,13 +176,15 @@ public static partial class UnixSocketExtensions
         }
     }
 
-    // One recvmsg that does not wait, with MSG_CMSG_CLOEXEC. Null when nothing is there yet. With credentials, room is
-    // made for the SCM_CREDENTIALS message the kernel puts first (when SO_PASSCRED is on).
-    private static unsafe int? ReceiveCore(Socket socket, Span<byte> buffer, int maxDescriptors, bool credentials, out SafeFileHandle[] descriptors, out PeerCredentials? sender)
+    // One recvmsg that does not wait, with MSG_CMSG_CLOEXEC. Null when nothing is there yet. The sender's credentials
+    // come back when SO_PASSCRED is on; the caller asks for them by name (credentials) or ignores them.
+    private static unsafe int? ReceiveCore(Socket socket, Span<byte> buffer, int maxDescriptors, out SafeFileHandle[] descriptors, out PeerCredentials? sender)
     {
         // CMSG_LEN, not CMSG_SPACE: the kernel fits (length - header) / 4 descriptors, and the padding of CMSG_SPACE
         // would let one more in than asked for.
-        int credentialsLength = credentials ? Interop.CmsgSpace(sizeof(Interop.ucred)) : 0;
+        // Room for SCM_CREDENTIALS always: the kernel puts it first whenever SO_PASSCRED is on, asked for or not, and
+        // without the room the descriptors after it would be cut off (MSG_CTRUNC).
+        int credentialsLength = Interop.CmsgSpace(sizeof(Interop.ucred));
         int controlLength = credentialsLength + (maxDescriptors == 0 ? 0 : Interop.CmsgLen(maxDescriptors * sizeof(int)));
         byte* control = stackalloc byte[Math.Max(credentialsLength + Interop.CmsgSpace(maxDescriptors * sizeof(int)), 1)];
         fixed (byte* bytes = buffer)

@@ -148,6 +148,37 @@ public sealed class UnixSocketAddressTests : IDisposable
     }
 
     [Fact]
+    public async Task A_connect_to_a_full_backlog_waits_for_room_and_can_be_cancelled()
+    {
+        string address = $"@{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}";
+        using Socket listener = UnixSocket.Listen(address, backlog: 1);
+        var queued = new List<Socket>();
+        try
+        {
+            // Fill the backlog (the kernel admits backlog + 1), accepting none.
+            for (int i = 0; i < 2; i++)
+            {
+                queued.Add(await UnixSocket.ConnectAsync(address).WaitAsync(Bound));
+            }
+
+            using var cancel = new CancellationTokenSource();
+            Task<Socket> waiting = UnixSocket.ConnectAsync(address, cancellationToken: cancel.Token);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Bound)); // not EAGAIN, not a hang
+
+            Task<Socket> patient = UnixSocket.ConnectAsync(address);
+            using (Socket taken = await listener.AcceptAsync().WaitAsync(Bound))
+            {
+                queued.Add(await patient.WaitAsync(Bound)); // room came: the connect went through
+            }
+        }
+        finally
+        {
+            queued.ForEach(q => q.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Cli_echo_server_and_client_and_descriptor_passing()
     {
         Task<CliRunner.Result> server = Task.Run(() => CliRunner.RunAsync("uds", "listen", _path, "--echo"));

@@ -76,6 +76,23 @@ public sealed class UnixSocketCredentialTests
     }
 
     [Fact]
+    [Trait("conformance", "UDS-13")]
+    public void Descriptors_still_arrive_on_a_socket_with_SO_PASSCRED_on()
+    {
+        // The kernel puts SCM_CREDENTIALS before SCM_RIGHTS whenever SO_PASSCRED is on: a control buffer sized for the
+        // descriptors alone would cut them off (MSG_CTRUNC).
+        using UnixSocketPair pair = UnixSocketPair.Create();
+        pair.Second.SetPassCredentials(true);
+        using var pipe = Pipe.Create();
+        pair.First.SendWithDescriptors("p"u8, pipe.Reader.SafeFileHandle);
+        Assert.Equal(1, pair.Second.ReceiveWithDescriptors(new byte[4], 1, out Microsoft.Win32.SafeHandles.SafeFileHandle[] received));
+        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = Assert.Single(received);
+        pair.First.Send("q"u8);
+        Assert.Equal(1, pair.Second.ReceiveWithDescriptors(new byte[4], 0, out Microsoft.Win32.SafeHandles.SafeFileHandle[] none)); // no descriptors asked for, none came: fine
+        Assert.Empty(none);
+    }
+
+    [Fact]
     public void Credentials_need_data_and_a_Unix_socket()
     {
         using UnixSocketPair pair = UnixSocketPair.Create();
