@@ -37,7 +37,7 @@ if (args.Length > 0 && args[0] == "sockets")
 }
 
 // gRPC unary over TCP, a Unix socket and shared memory; the raw shared-memory stream against the channel and a socket (#15):
-//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- rpc [--rounds 5] [--calls 5000] [--out file.json]
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- rpc [--rounds 5] [--calls 5000] [--grpc-only] [--transports tcp,unix,shm] [--out file.json]
 if (args.Length > 0 && args[0] == "rpc")
 {
     return await UnixIpc.Benchmarks.RpcBenchmark.RunAsync(args[1..]);

@@ -35,6 +35,8 @@ internal static class RpcBenchmark
     {
         RunSizes sizes = RunSizes.Parse(args);
         int calls = Option(args, "--calls", 5000);
+        bool grpcOnly = args.Contains("--grpc-only"); // for profiling: the gRPC rows alone (of --transports, if given)
+        string[] transports = Array.IndexOf(args, "--transports") is int at and >= 0 ? args[at + 1].Split(',') : Transports;
         string unixAddress = $"@unixipc_rpcbench_{Environment.ProcessId}";
         string shmName = $"/unixipc_rpcbench_{Environment.ProcessId}";
         (Process server, int port) = StartServer(unixAddress, shmName);
@@ -52,13 +54,25 @@ internal static class RpcBenchmark
                 for (int round = 1; round <= sizes.Rounds; round++)
                 {
                     Console.Error.WriteLine($"round {round}/{sizes.Rounds}");
-                    foreach (string transport in Transports)
+                    foreach (string transport in transports)
                     {
                         var client = new Bench.BenchClient(channels[transport]);
+                        await ConcurrentAsync(client, Math.Max(200, calls / 5), 1); // warm-up, unmeasured
+                        TimeSpan clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        server.Refresh();
+                        TimeSpan serverCpu = server.TotalProcessorTime;
                         (double p50, double p99, double perSecond) = await UnaryAsync(client, calls);
+                        server.Refresh();
                         results.AddLatency($"grpc {transport}", (p50, p99));
                         results.Add($"grpc {transport} calls/s", perSecond);
+                        results.Add($"grpc {transport} client cpu us/call", (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMicroseconds / calls);
+                        results.Add($"grpc {transport} server cpu us/call", (server.TotalProcessorTime - serverCpu).TotalMicroseconds / calls);
                         results.Add($"grpc {transport} calls/s x8", await ConcurrentAsync(client, calls, 8));
+                    }
+
+                    if (grpcOnly)
+                    {
+                        continue;
                     }
 
                     results.AddLatency("stream shm", MeasureStream("latency", sizes.RoundTrips, 8));
@@ -82,22 +96,32 @@ internal static class RpcBenchmark
             }
         }
 
-        var ratios = new
+        object ratios = transports.Length < Transports.Length ? new { } : Ratios(results, grpcOnly);
+        await results.WriteAsync(sizes with { Messages = calls }, "ratios", ratios, args);
+        return 0;
+    }
+
+    private static Dictionary<string, object> Ratios(RoundResults results, bool grpcOnly)
+    {
+        var ratios = new Dictionary<string, object>
         {
-            grpc_shm_over_unix = GrpcRatios(results, "shm", "unix"),
-            grpc_shm_over_tcp = GrpcRatios(results, "shm", "tcp"),
-            grpc_unix_over_tcp = GrpcRatios(results, "unix", "tcp"),
-            stream_shm_over_channel = new { rtt_p50 = results.Ratio("stream shm rtt p50", "channel rtt p50"), rtt_p99 = results.Ratio("stream shm rtt p99", "channel rtt p99") },
-            stream_shm_async_over_channel = new { rtt_p50 = results.Ratio("stream shm async rtt p50", "channel rtt p50"), rtt_p99 = results.Ratio("stream shm async rtt p99", "channel rtt p99") },
-            stream_shm_over_unix = new
+            ["grpc_shm_over_unix"] = GrpcRatios(results, "shm", "unix"),
+            ["grpc_shm_over_tcp"] = GrpcRatios(results, "shm", "tcp"),
+            ["grpc_unix_over_tcp"] = GrpcRatios(results, "unix", "tcp"),
+        };
+        if (!grpcOnly)
+        {
+            ratios["stream_shm_over_channel"] = new { rtt_p50 = results.Ratio("stream shm rtt p50", "channel rtt p50"), rtt_p99 = results.Ratio("stream shm rtt p99", "channel rtt p99") };
+            ratios["stream_shm_async_over_channel"] = new { rtt_p50 = results.Ratio("stream shm async rtt p50", "channel rtt p50"), rtt_p99 = results.Ratio("stream shm async rtt p99", "channel rtt p99") };
+            ratios["stream_shm_over_unix"] = new
             {
                 rtt_p50 = results.Ratio("stream shm rtt p50", "stream unix rtt p50"),
                 rtt_p99 = results.Ratio("stream shm rtt p99", "stream unix rtt p99"),
                 throughput_64KiB = results.Ratio("stream shm 64KiB MB/s", "stream unix 64KiB MB/s"),
-            },
-        };
-        await results.WriteAsync(sizes with { Messages = calls }, "ratios", ratios, args);
-        return 0;
+            };
+        }
+
+        return ratios;
     }
 
     private static object GrpcRatios(RoundResults results, string row, string baseline) => new
@@ -108,15 +132,10 @@ internal static class RpcBenchmark
         calls_per_s_8_in_flight = results.Ratio($"grpc {row} calls/s x8", $"grpc {baseline} calls/s x8"),
     };
 
-    // One call in flight: each call's time (p50, p99 in ns) and calls per second over the timed loop.
+    // One call in flight: each call's time (p50, p99 in ns) and calls per second over the timed loop (warmed up before).
     private static async Task<(double P50, double P99, double CallsPerSecond)> UnaryAsync(Bench.BenchClient client, int calls)
     {
         var request = new Payload { Data = ByteString.CopyFrom(new byte[8]) };
-        for (int i = 0; i < Math.Max(200, calls / 5); i++)
-        {
-            await client.EchoAsync(request);
-        }
-
         var samples = new long[calls];
         long begin = Stopwatch.GetTimestamp();
         for (int i = 0; i < calls; i++)
