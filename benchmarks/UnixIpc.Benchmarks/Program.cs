@@ -36,6 +36,23 @@ if (args.Length > 0 && args[0] == "sockets")
     return await UnixIpc.Benchmarks.UnixSocketBenchmark.RunAsync(args[1..]);
 }
 
+// gRPC unary over TCP, a Unix socket and shared memory; the raw shared-memory stream against the channel and a socket (#15):
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- rpc [--rounds 5] [--calls 5000] [--grpc-only] [--transports tcp,unix,shm] [--out file.json]
+if (args.Length > 0 && args[0] == "rpc")
+{
+    return await UnixIpc.Benchmarks.RpcBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 1 && args[0] == "peer" && args[1] == "rpc-server")
+{
+    return await UnixIpc.Benchmarks.RpcBenchmark.ServerPeerAsync(args[1..]);
+}
+
+if (args.Length > 1 && args[0] == "peer" && args[1] == "rpc-stream")
+{
+    return UnixIpc.Benchmarks.RpcBenchmark.StreamPeer(args[1..]);
+}
+
 if (args.Length > 1 && args[0] == "peer" && args[1] == "uds")
 {
     return UnixIpc.Benchmarks.UnixSocketBenchmark.Peer(args[1..]);

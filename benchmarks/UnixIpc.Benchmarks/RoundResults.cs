@@ -54,9 +54,9 @@ internal sealed class RoundResults
         }
     }
 
-    private void Add(string key, double value) => (values.TryGetValue(key, out List<double>? list) ? list : values[key] = []).Add(value);
+    public void Add(string key, double value) => (values.TryGetValue(key, out List<double>? list) ? list : values[key] = []).Add(value);
 
-    private double Ratio(string key, string baseline) => Math.Round(Median(values[key].Zip(values[baseline], (o, b) => o / b)), 3);
+    public double Ratio(string key, string baseline) => Math.Round(Median(values[key].Zip(values[baseline], (o, b) => o / b)), 3);
 
     private static double Median(IEnumerable<double> values)
     {

@@ -57,7 +57,7 @@ internal static class UnixSocketBenchmark
     }
 
     // This process: sets up the row's connection to a .NET peer, then on the first CPU round trips or sends.
-    private static (double P50, double P99) Measure(string row, SocketType type, string mode, int count, int size)
+    internal static (double P50, double P99) Measure(string row, SocketType type, string mode, int count, int size)
     {
         string address = $"@unixipc_bench_{Environment.ProcessId}_{++addresses}";
         ChildProcessOptions options = UnixIpc.Benchmarks.Peer.Options("uds", row, Name(type), mode, Text(count), Text(size), address);

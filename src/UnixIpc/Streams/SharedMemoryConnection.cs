@@ -207,20 +207,18 @@ public sealed class SharedMemoryConnection : Stream
         }
 
         bool gone = _peerGone.IsCancellationRequested; // before the read: a message written before death is still read
-        if (buffer.Length >= _pending.Length)
+        if (_reader.TryRead(out ReadLease lease))
         {
-            if (_reader.TryRead(buffer, out int length))
-            {
-                _endOfStream = length == 0;
-                return length;
-            }
-        }
-        else if (_reader.TryRead(_pending, out int length))
-        {
-            _endOfStream = length == 0;
+            // In place: what fits goes straight to the caller, only the rest through _pending (one copy, not two).
+            ReadOnlySpan<byte> message = lease.Span;
+            int n = Math.Min(buffer.Length, message.Length);
+            message[..n].CopyTo(buffer);
+            message[n..].CopyTo(_pending);
             _pendingOffset = 0;
-            _pendingLength = length;
-            return TryReadNow(buffer);
+            _pendingLength = message.Length - n;
+            _endOfStream = message.Length == 0;
+            lease.Release();
+            return n;
         }
 
         return gone ? throw Reset("read") : null;
