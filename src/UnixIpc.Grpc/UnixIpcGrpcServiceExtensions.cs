@@ -26,7 +26,11 @@ public static class UnixIpcGrpcServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(policy);
+        // First in line, whenever it is added: no other interceptor runs for a refused caller.
         options.Interceptors.Add<UnixPeerAuthorizationInterceptor>(policy);
+        var registration = options.Interceptors[^1];
+        options.Interceptors.RemoveAt(options.Interceptors.Count - 1);
+        options.Interceptors.Insert(0, registration);
         return options;
     }
 }

@@ -108,7 +108,7 @@ internal static class StreamCommands
             {
                 using SharedMemoryConnection connection = await SharedMemoryConnection.ConnectAsync(parse.GetRequiredValue(name), cancellationToken: linked.Token).ConfigureAwait(false);
                 await connection.WriteAsync(bytes, linked.Token).ConfigureAwait(false);
-                connection.ShutdownWrite(); // the server knows the message is whole
+                connection.ShutdownWrite(linked.Token); // the server knows the message is whole
                 console.WriteBytes(await ReadToEndAsync(connection, linked.Token).ConfigureAwait(false));
             }
             catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)

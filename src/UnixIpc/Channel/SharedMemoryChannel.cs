@@ -90,16 +90,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         PosixSharedMemory shm = PosixSharedMemory.CreateNew(name, header.ObjectSize, new PosixSharedMemoryOptions { Mode = options.Mode });
         try
         {
-            MappedRegion region = shm.Map();
-            region.Write(ChannelLayout.MagicOffset, ChannelLayout.Magic);
-            region.Write(ChannelLayout.VersionOffset, ChannelLayout.Version);
-            region.Write(ChannelLayout.ModeOffset, header.Mode);
-            region.Write(ChannelLayout.CapacityOffset, (ulong)header.Capacity);
-            region.Write(ChannelLayout.MaxMessageOffset, header.MaxMessage);
-            region.Write(ChannelLayout.SlotCountOffset, header.SlotCount);
-            region.Write(ChannelLayout.DataOffsetOffset, (ulong)header.DataOffset);
-            region.AtomicWriteInt32(ChannelLayout.ReadyOffset, 1); // last, with release order: openers wait for it
-            return new SharedMemoryChannel(shm, region, header, options.WaitStrategy, options.SpinDuration, options.UnlinkOnDispose);
+            return Initialize(shm, header, options);
         }
         catch
         {
@@ -107,6 +98,45 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
             PosixSharedMemory.TryUnlink(name);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A channel in anonymous shared memory sealed against resizing (memfd), for handing to one other process over a
+    /// Unix socket (<see cref="ObjectHandle"/>): no name, nothing left behind.
+    /// </summary>
+    internal static SharedMemoryChannel CreateAnonymous(string label, SharedMemoryChannelOptions options)
+    {
+        ChannelHeader header = HeaderFor(options);
+        PosixSharedMemory shm = PosixSharedMemory.CreateSealed(label, header.ObjectSize);
+        try
+        {
+            return Initialize(shm, header, options);
+        }
+        catch
+        {
+            shm.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a channel another process created with <see cref="CreateAnonymous"/> and sent; validated like any.</summary>
+    internal static SharedMemoryChannel OpenAnonymous(PosixSharedMemory shm, SharedMemoryChannelOpenOptions options) => OpenValidated(shm, options);
+
+    /// <summary>The descriptor of the memory behind the channel (to pass to another process).</summary>
+    internal System.Runtime.InteropServices.SafeHandle ObjectHandle => _shm.Handle;
+
+    private static SharedMemoryChannel Initialize(PosixSharedMemory shm, ChannelHeader header, SharedMemoryChannelOptions options)
+    {
+        MappedRegion region = shm.Map();
+        region.Write(ChannelLayout.MagicOffset, ChannelLayout.Magic);
+        region.Write(ChannelLayout.VersionOffset, ChannelLayout.Version);
+        region.Write(ChannelLayout.ModeOffset, header.Mode);
+        region.Write(ChannelLayout.CapacityOffset, (ulong)header.Capacity);
+        region.Write(ChannelLayout.MaxMessageOffset, header.MaxMessage);
+        region.Write(ChannelLayout.SlotCountOffset, header.SlotCount);
+        region.Write(ChannelLayout.DataOffsetOffset, (ulong)header.DataOffset);
+        region.AtomicWriteInt32(ChannelLayout.ReadyOffset, 1); // last, with release order: openers wait for it
+        return new SharedMemoryChannel(shm, region, header, options.WaitStrategy, options.SpinDuration, options.UnlinkOnDispose);
     }
 
     /// <summary>
@@ -415,9 +445,6 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
             PosixSharedMemory.TryUnlink(Name);
         }
     }
-
-    /// <summary>The owner, size and mode of the shared memory object behind this channel (fstat on the open descriptor).</summary>
-    internal PosixSharedMemoryStatus ObjectStatus() => _shm.Stat();
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedMemoryChannel {Name} ({Capacity} bytes)";

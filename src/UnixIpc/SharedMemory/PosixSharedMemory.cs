@@ -14,7 +14,7 @@ namespace UnixIpc;
 /// <para>Size only grows through this API (<see cref="SetSize"/>): shrinking an object under other
 /// processes' mappings makes their accesses past the new end fault with SIGBUS.</para>
 /// </remarks>
-public sealed class PosixSharedMemory : IDisposable
+public sealed partial class PosixSharedMemory : IDisposable
 {
     private readonly SafeFdHandle _fd;
     private readonly bool _unlinkOnDispose;

@@ -98,51 +98,57 @@ public static class UnixSocket
     }
 
     /// <summary>
-    /// Connects to <paramref name="address"/>. The socket stays in blocking mode, so later blocking Send/Receive calls
-    /// go straight to the kernel (.NET's own ConnectAsync leaves the descriptor non-blocking for good, and every
-    /// blocking receive after it costs a wake-up of the runtime's event thread).
+    /// Connects to <paramref name="address"/>, waiting (cancellably, without holding a thread) while the listener's
+    /// backlog is full. The socket is left in blocking mode, so later blocking Send/Receive calls go straight to the
+    /// kernel (.NET's own ConnectAsync leaves the descriptor non-blocking for good, and every blocking receive after it
+    /// costs a wake-up of the runtime's event thread).
     /// </summary>
     /// <exception cref="UnixIpcException">ENOENT (no socket file), ECONNREFUSED (nobody listens), EPROTOTYPE (another socket type).</exception>
     public static async Task<Socket> ConnectAsync(string address, SocketType type = SocketType.Stream, CancellationToken cancellationToken = default)
     {
         UnixDomainSocketEndPoint endPoint = EndPoint(address);
-        cancellationToken.ThrowIfCancellationRequested();
-        try
-        {
-            // A Unix connect completes at once unless the listener's backlog is full; only then does it wait, on a pool
-            // thread, in slices the token is checked between.
-            return await Task.Run(() => ConnectInSlices(endPoint, type, cancellationToken), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (SocketException e)
-        {
-            throw Failure(e, "connect", address);
-        }
-    }
-
-    // The kernel's wait for room in a full backlog obeys SO_SNDTIMEO and then fails with EAGAIN, leaving nothing to
-    // cancel from outside (closing our own socket does not wake it): so wait 100 ms at a time. .NET refuses a second
-    // connect on a socket whose first failed, hence a new socket per slice.
-    private static Socket ConnectInSlices(UnixDomainSocketEndPoint endPoint, SocketType type, CancellationToken cancellationToken)
-    {
+        int pause = 1;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified) { SendTimeout = 100 };
-            try
+            if (TryConnectNow(endPoint, type, address) is Socket socket)
             {
-                socket.Connect(endPoint);
-                socket.SendTimeout = 0; // as a caller expects: sends wait for room for as long as it takes
                 return socket;
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-            {
-                socket.Dispose(); // the backlog stayed full for this slice
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+
+            // The listener's backlog is full. The kernel offers nothing to wait on from outside (a blocking connect
+            // cannot be cancelled, not even by closing the socket), so try again after a pause that grows to 20 ms:
+            // no thread is held, and a cancellation or deadline is honoured.
+            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+            pause = Math.Min(pause * 2, 20);
+        }
+    }
+
+    // A non-blocking connect: a Unix connect completes at once, or fails with EAGAIN when the backlog is full (null).
+    // .NET refuses a second connect on a socket whose first failed, hence a new socket per attempt.
+    private static Socket? TryConnectNow(UnixDomainSocketEndPoint endPoint, SocketType type, string address)
+    {
+        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified) { Blocking = false };
+        try
+        {
+            socket.Connect(endPoint);
+            socket.Blocking = true; // as a caller expects, and as later blocking calls go straight to the kernel
+            return socket;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            socket.Dispose();
+            return null;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw Failure(e, "connect", address);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

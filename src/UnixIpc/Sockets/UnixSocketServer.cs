@@ -137,9 +137,16 @@ public sealed class UnixSocketServer : IAsyncDisposable
                 {
                     client = await _listener.AcceptAsync(stopping).ConfigureAwait(false);
                 }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionAborted)
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
                 {
-                    _slots.Release(); // the client gave up while queued: take the next
+                    // The client gave up while queued, or descriptors or memory ran out for a moment: go on (ending
+                    // the loop would stop serving for good).
+                    _slots.Release();
+                    if (e.SocketErrorCode != SocketError.ConnectionAborted)
+                    {
+                        await Task.Delay(50, stopping).ConfigureAwait(false);
+                    }
+
                     continue;
                 }
                 catch
@@ -148,7 +155,18 @@ public sealed class UnixSocketServer : IAsyncDisposable
                     throw;
                 }
 
-                PeerCredentials peer = client.GetPeerCredentials();
+                PeerCredentials peer;
+                try
+                {
+                    peer = client.GetPeerCredentials();
+                }
+                catch (UnixIpcException)
+                {
+                    client.Dispose(); // gone before we could ask who it was: nothing to serve
+                    _slots.Release();
+                    continue;
+                }
+
                 if (_options.AllowedUserIds is { } allowed && !allowed.Contains(peer.UserId))
                 {
                     Interlocked.Increment(ref _refused);

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace UnixIpc;
 
@@ -8,7 +10,8 @@ namespace UnixIpc;
 /// A full-duplex byte stream between two processes over shared memory: one ring per direction (the channel's rings,
 /// so waits spin then sleep on a futex and a full ring makes the writer wait). Closing one side is end of stream on
 /// the other; a side that dies is a connection reset on the other at once (the setup socket hangs up). Made by
-/// <see cref="ConnectAsync"/> and <see cref="SharedMemoryListener.AcceptAsync"/>.
+/// <see cref="ConnectAsync"/> and <see cref="SharedMemoryListener.AcceptAsync"/>. One reader and one writer may
+/// work at the same time; <see cref="Stream.Dispose()"/> may come from any thread, and waits for both to leave.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710", Justification = "A connection first (its peer, its listener); that it is read and written as a Stream is how, not what.")]
 public sealed class SharedMemoryConnection : Stream
@@ -17,15 +20,18 @@ public sealed class SharedMemoryConnection : Stream
     private readonly SharedMemoryChannel _outbound;
     private readonly SharedMemoryChannelReader _reader;
     private readonly SharedMemoryChannelWriter _writer;
-    private readonly Socket _control; // kept open: its hang-up is the peer's exit
+    private readonly Socket _control; // kept open: a "bye" on it is the peer's close, its hang-up the peer's death
     private readonly CancellationTokenSource _peerGone = new();
     private readonly CancellationTokenSource _closing = new();
-    private readonly byte[] _pending; // the rest of a message larger than the caller's buffer
+    private readonly CancellationTokenSource _stopWaiting; // either of the two above
+    private byte[]? _pending; // the rest of a message larger than the caller's buffer (rented)
     private int _pendingOffset;
     private int _pendingLength;
     private bool _endOfStream;
+    private volatile bool _peerClosed; // said bye: an empty ring then is the end of the stream, not a reset
     private bool _shutDown;
-    private bool _disposed;
+    private int _disposed;
+    private int _operations; // reads and writes under way: Dispose waits for them before unmapping
 
     internal SharedMemoryConnection(string name, SharedMemoryChannel inbound, SharedMemoryChannel outbound, Socket control, PeerCredentials peer)
     {
@@ -34,10 +40,11 @@ public sealed class SharedMemoryConnection : Stream
         _inbound = inbound;
         _outbound = outbound;
         _control = control;
+        _control.Blocking = false; // only the watcher reads it, after readiness
         _reader = inbound.CreateReader();
         _writer = outbound.CreateWriter();
-        _pending = new byte[inbound.MaxMessageSize];
         MaxChunk = outbound.MaxMessageSize;
+        _stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(_peerGone.Token, _closing.Token);
         _ = WatchPeerAsync();
     }
 
@@ -49,11 +56,13 @@ public sealed class SharedMemoryConnection : Stream
 
     private int MaxChunk { get; }
 
-    /// <inheritdoc/>
-    public override bool CanRead => !_disposed;
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <inheritdoc/>
-    public override bool CanWrite => !_disposed && !_shutDown;
+    public override bool CanRead => !IsDisposed;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => !IsDisposed && !_shutDown;
 
     /// <inheritdoc/>
     public override bool CanSeek => false;
@@ -64,64 +73,82 @@ public sealed class SharedMemoryConnection : Stream
     /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    /// <summary>Connects to the listener <paramref name="name"/>: creates this connection's two rings and hands them over.</summary>
-    /// <exception cref="UnixIpcException">ECONNREFUSED: no listener of that name; ECONNRESET: it went away during the handshake; ETIMEDOUT.</exception>
+    /// <summary>
+    /// Connects to the listener <paramref name="name"/>: asks for rings of <see cref="SharedMemoryConnectionOptions.Capacity"/>
+    /// bytes (the listener may grant less) and receives them.
+    /// </summary>
+    /// <exception cref="UnixIpcException">ECONNREFUSED: no listener of that name, or it refused; ECONNRESET: it went away during the handshake; ETIMEDOUT.</exception>
+    /// <exception cref="InvalidDataException">What the listener sent is not a pair of sealed rings.</exception>
     public static async Task<SharedMemoryConnection> ConnectAsync(string name, SharedMemoryConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {
         name = PosixName.Normalize(name, 200);
         options ??= new SharedMemoryConnectionOptions();
-        Socket control;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.HandshakeTimeout);
+        Socket? control = null;
+        SafeFileHandle[] rings = [];
+        SharedMemoryChannel? outbound = null, inbound = null;
         try
         {
-            control = await UnixSocket.ConnectAsync(SharedMemoryStreamNames.ControlAddress(name), SocketType.Seqpacket, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UnixIpcException e) when (e.Error == Errno.ECONNREFUSED)
-        {
-            throw new UnixIpcException(Errno.ECONNREFUSED, "connect", name, null, $"No shared-memory listener {name} is running (SharedMemoryListener.Start or `unixipc stream listen {name}`).");
-        }
-
-        string upName = SharedMemoryStreamNames.NewRing(Environment.ProcessId, "up");
-        string downName = SharedMemoryStreamNames.NewRing(Environment.ProcessId, "down");
-        SharedMemoryChannel? up = null, down = null;
-        try
-        {
-            var ring = new SharedMemoryChannelOptions { Capacity = options.Capacity, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite, WaitStrategy = options.WaitStrategy };
-            up = SharedMemoryChannel.CreateNew(upName, ring);
-            down = SharedMemoryChannel.CreateNew(downName, ring);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(options.HandshakeTimeout);
             try
             {
-                await control.SendAsync(Encoding.ASCII.GetBytes(upName + "\n" + downName), SocketFlags.None, deadline.Token).ConfigureAwait(false);
-                var reply = new byte[256];
-                int length = await control.ReceiveAsync(reply, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-                string answer = Encoding.UTF8.GetString(reply, 0, length);
-                if (answer != "ok")
-                {
-                    throw new UnixIpcException(length == 0 ? Errno.ECONNRESET : Errno.ECONNREFUSED, "connect", name, null,
-                        length == 0 ? "The listener closed the connection during the handshake." : "The listener refused: " + answer);
-                }
+                control = await UnixSocket.ConnectAsync(SharedMemoryStreamProtocol.ControlAddress(name), SocketType.Seqpacket, deadline.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (UnixIpcException e) when (e.Error == Errno.ECONNREFUSED)
             {
-                throw new UnixIpcException(Errno.ETIMEDOUT, "connect", name, null, $"The listener did not complete the handshake within {options.HandshakeTimeout.TotalSeconds:0.#} s.");
-            }
-            catch (SocketException e)
-            {
-                throw UnixSocket.ToUnixIpcException(e, "connect", name);
+                throw new UnixIpcException(Errno.ECONNREFUSED, "connect", name, null, $"No shared-memory listener {name} is running (SharedMemoryListener.Start or `unixipc stream listen {name}`).");
             }
 
-            return new SharedMemoryConnection(name, down, up, control, control.GetPeerCredentials());
+            await control.SendAsync(Encoding.ASCII.GetBytes(SharedMemoryStreamProtocol.Hello(options.Capacity)), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            var reply = new byte[128];
+            (int length, rings) = await control.ReceiveWithDescriptorsAsync(reply, 2, deadline.Token).ConfigureAwait(false);
+            string answer = Encoding.ASCII.GetString(reply, 0, length);
+            if (!answer.StartsWith("ok ", StringComparison.Ordinal))
+            {
+                throw new UnixIpcException(length == 0 ? Errno.ECONNRESET : Errno.ECONNREFUSED, "connect", name, null,
+                    length == 0 ? "The listener closed the connection during the handshake." : "The listener refused: " + answer);
+            }
+
+            if (rings.Length != 2)
+            {
+                throw new InvalidDataException($"{name}: the listener answered without the two rings.");
+            }
+
+            var open = new SharedMemoryChannelOpenOptions { ReadyTimeout = TimeSpan.Zero, WaitStrategy = options.WaitStrategy };
+            outbound = SharedMemoryChannel.OpenAnonymous(PosixSharedMemory.FromSealed(rings[0], SharedMemoryStreamProtocol.RingLabel(name, "up")), open);
+            inbound = SharedMemoryChannel.OpenAnonymous(PosixSharedMemory.FromSealed(rings[1], SharedMemoryStreamProtocol.RingLabel(name, "down")), open);
+            if (outbound.Delivery != ChannelDelivery.Queue || inbound.Delivery != ChannelDelivery.Queue)
+            {
+                throw new InvalidDataException($"{name}: the rings the listener sent are not queue channels.");
+            }
+
+            var connection = new SharedMemoryConnection(name, inbound, outbound, control, control.GetPeerCredentials());
+            control = null;
+            inbound = outbound = null;
+            return connection;
         }
-        catch
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // Not handed over: the names are still ours to remove (the listener removes them once it has opened them).
-            SharedMemoryChannel.TryUnlink(upName);
-            SharedMemoryChannel.TryUnlink(downName);
-            up?.Dispose();
-            down?.Dispose();
-            control.Dispose();
-            throw;
+            throw new UnixIpcException(Errno.ETIMEDOUT, "connect", name, null, $"The listener did not complete the handshake within {options.HandshakeTimeout.TotalSeconds:0.#} s.");
+        }
+        catch (SocketException e)
+        {
+            throw UnixSocket.ToUnixIpcException(e, "connect", name);
+        }
+        catch (UnixIpcException e) when (e.Error == Errno.ECONNRESET && e.Hint is null)
+        {
+            throw new UnixIpcException(Errno.ECONNRESET, "connect", name, null, "The listener closed the connection during the handshake (it may be busy: too many connections waiting to be accepted).");
+        }
+        finally
+        {
+            foreach (SafeFileHandle ring in rings)
+            {
+                ring.Dispose(); // no-op for those taken over
+            }
+
+            inbound?.Dispose();
+            outbound?.Dispose();
+            control?.Dispose();
         }
     }
 
@@ -137,22 +164,29 @@ public sealed class SharedMemoryConnection : Stream
     /// <exception cref="UnixIpcException">ECONNRESET: the peer went away without closing.</exception>
     public override int Read(Span<byte> buffer)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        while (true)
+        Enter();
+        try
         {
-            if (TryReadNow(buffer) is int read)
+            while (true)
             {
-                return read;
-            }
+                if (TryReadNow(buffer) is int read)
+                {
+                    return read;
+                }
 
-            try
-            {
-                _reader.WaitToRead(Timeout.InfiniteTimeSpan, _peerGone.Token);
+                try
+                {
+                    _reader.WaitToRead(Timeout.InfiniteTimeSpan, _stopWaiting.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    ThrowIfClosing(); // else the peer is gone: read what it left, then the end or a reset
+                }
             }
-            catch (OperationCanceledException)
-            {
-                // the peer is gone: read what it left, then report the reset
-            }
+        }
+        finally
+        {
+            Exit();
         }
     }
 
@@ -162,29 +196,36 @@ public sealed class SharedMemoryConnection : Stream
     /// <inheritdoc cref="Read(Span{byte})"/>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        while (true)
+        Enter();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (TryReadNow(buffer.Span) is int read)
+            while (true)
             {
-                return read;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TryReadNow(buffer.Span) is int read)
+                {
+                    return read;
+                }
 
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _peerGone.Token);
-            try
-            {
-                await _reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopWaiting.Token);
+                try
+                {
+                    await _reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    ThrowIfClosing();
+                }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // the peer is gone: read what it left, then report the reset
-            }
+        }
+        finally
+        {
+            Exit();
         }
     }
 
     // What can be read without waiting: bytes (or 0 at end of stream), or null when the ring is empty. An empty ring
-    // after the peer has gone is a reset: it never said it was done.
+    // after the peer has gone is the end if it said bye, else a reset.
     private int? TryReadNow(Span<byte> buffer)
     {
         if (buffer.IsEmpty)
@@ -198,6 +239,12 @@ public sealed class SharedMemoryConnection : Stream
             _pending.AsSpan(_pendingOffset, n).CopyTo(buffer);
             _pendingOffset += n;
             _pendingLength -= n;
+            if (_pendingLength == 0)
+            {
+                ArrayPool<byte>.Shared.Return(_pending!);
+                _pending = null;
+            }
+
             return n;
         }
 
@@ -206,45 +253,70 @@ public sealed class SharedMemoryConnection : Stream
             return 0;
         }
 
-        bool gone = _peerGone.IsCancellationRequested; // before the read: a message written before death is still read
+        bool gone = _peerGone.IsCancellationRequested; // before the read: a message written before the end is still read
         if (_reader.TryRead(out ReadLease lease))
         {
-            // In place: what fits goes straight to the caller, only the rest through _pending (one copy, not two).
+            // In place: what fits goes straight to the caller, only the rest through a rented buffer (one copy).
             ReadOnlySpan<byte> message = lease.Span;
             int n = Math.Min(buffer.Length, message.Length);
             message[..n].CopyTo(buffer);
-            message[n..].CopyTo(_pending);
-            _pendingOffset = 0;
-            _pendingLength = message.Length - n;
+            if (n < message.Length)
+            {
+                _pending = ArrayPool<byte>.Shared.Rent(message.Length - n);
+                message[n..].CopyTo(_pending);
+                _pendingOffset = 0;
+                _pendingLength = message.Length - n;
+            }
+
             _endOfStream = message.Length == 0;
             lease.Release();
             return n;
         }
 
-        return gone ? throw Reset("read") : null;
+        if (!gone)
+        {
+            return null;
+        }
+
+        if (_peerClosed)
+        {
+            _endOfStream = true; // it said bye: its end of stream may simply not have fitted the ring
+            return 0;
+        }
+
+        throw Reset("read");
     }
 
     /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     /// <summary>Writes all of <paramref name="buffer"/>, waiting for room in the ring as needed.</summary>
-    /// <exception cref="UnixIpcException">EPIPE: the peer went away.</exception>
+    /// <exception cref="UnixIpcException">EPIPE: the peer has closed or died.</exception>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        CheckWritable();
-        while (!buffer.IsEmpty)
+        Enter();
+        try
         {
-            ReadOnlySpan<byte> chunk = buffer[..Math.Min(buffer.Length, MaxChunk)];
-            try
+            CheckWritable();
+            while (!buffer.IsEmpty)
             {
-                _writer.Write(chunk, _peerGone.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw Reset("write");
-            }
+                ReadOnlySpan<byte> chunk = buffer[..Math.Min(buffer.Length, MaxChunk)];
+                try
+                {
+                    _writer.Write(chunk, _stopWaiting.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    ThrowIfClosing();
+                    throw Reset("write");
+                }
 
-            buffer = buffer[chunk.Length..];
+                buffer = buffer[chunk.Length..];
+            }
+        }
+        finally
+        {
+            Exit();
         }
     }
 
@@ -254,39 +326,58 @@ public sealed class SharedMemoryConnection : Stream
     /// <inheritdoc cref="Write(ReadOnlySpan{byte})"/>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        CheckWritable();
-        while (!buffer.IsEmpty)
+        Enter();
+        try
         {
-            ReadOnlyMemory<byte> chunk = buffer[..Math.Min(buffer.Length, MaxChunk)];
-            if (!_writer.TryWrite(chunk.Span))
+            CheckWritable();
+            while (!buffer.IsEmpty)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _peerGone.Token);
-                try
+                ReadOnlyMemory<byte> chunk = buffer[..Math.Min(buffer.Length, MaxChunk)];
+                if (!_writer.TryWrite(chunk.Span))
                 {
-                    await _writer.WriteAsync(chunk, wait.Token).ConfigureAwait(false);
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopWaiting.Token);
+                    try
+                    {
+                        await _writer.WriteAsync(chunk, wait.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        ThrowIfClosing();
+                        throw Reset("write");
+                    }
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw Reset("write");
-                }
-            }
 
-            buffer = buffer[chunk.Length..];
+                buffer = buffer[chunk.Length..];
+            }
+        }
+        finally
+        {
+            Exit();
         }
     }
 
     /// <summary>Ends this side's writing: the peer reads end of stream after what was written; reading goes on.</summary>
-    public void ShutdownWrite()
+    public void ShutdownWrite(CancellationToken cancellationToken = default)
     {
-        CheckWritable();
-        _shutDown = true;
+        Enter();
         try
         {
-            _writer.Write([], _peerGone.Token); // an empty message is end of stream
+            CheckWritable();
+            _shutDown = true;
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopWaiting.Token);
+            try
+            {
+                _writer.Write([], wait.Token); // an empty message is end of stream
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                ThrowIfClosing();
+                throw Reset("shutdown");
+            }
         }
-        catch (OperationCanceledException)
+        finally
         {
-            throw Reset("shutdown");
+            Exit();
         }
     }
 
@@ -302,34 +393,74 @@ public sealed class SharedMemoryConnection : Stream
     /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Closes: the peer reads what was written, then end of stream (an end-of-stream mark if the ring has room, and a
+    /// "bye" on the setup socket either way). Never waits for the peer; waits for a read or write under way on another
+    /// thread to leave (their waits are cancelled) before the rings are unmapped.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_disposed)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _disposed = true;
             if (!_shutDown && !_peerGone.IsCancellationRequested)
             {
-                _writer.TryWrite([], TimeSpan.FromSeconds(1)); // end of stream; if the ring stays full, our hang-up says it
+                _writer.TryWrite([]);
             }
 
+            SayBye();
             _closing.Cancel();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _operations) != 0)
+            {
+                spin.SpinOnce(); // a read or write leaving: its wait was just cancelled
+            }
+
+            EpollReactor.Shared.Forget((int)_control.SafeHandle.DangerousGetHandle());
             _control.Dispose();
             _reader.Dispose();
             _writer.Dispose();
             _inbound.Dispose();
             _outbound.Dispose();
-            _peerGone.Dispose();
-            _closing.Dispose();
+            _stopWaiting.Dispose();
+            if (_pending is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_pending);
+                _pending = null;
+            }
         }
 
         base.Dispose(disposing);
     }
 
+    private void SayBye()
+    {
+        try
+        {
+            _control.Send([SharedMemoryStreamProtocol.Bye]);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // the peer is gone; nothing to tell
+        }
+    }
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _operations);
+        if (IsDisposed)
+        {
+            Interlocked.Decrement(ref _operations);
+            throw new ObjectDisposedException(nameof(SharedMemoryConnection));
+        }
+    }
+
+    private void Exit() => Interlocked.Decrement(ref _operations);
+
+    private void ThrowIfClosing() => ObjectDisposedException.ThrowIf(_closing.IsCancellationRequested, this);
+
     // A write to a peer known to be gone fails at once (as a socket's does), instead of filling a ring nobody reads.
     private void CheckWritable()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_shutDown)
         {
             throw new InvalidOperationException("This side was shut down for writing (ShutdownWrite).");
@@ -345,12 +476,33 @@ public sealed class SharedMemoryConnection : Stream
         ? new(Errno.ECONNRESET, operation, Name, null, $"The peer (pid {Peer.ProcessId}) went away without closing the connection.")
         : new(Errno.EPIPE, operation, Name, null, $"The peer (pid {Peer.ProcessId}) has closed the connection, or died.");
 
-    // The setup socket carries nothing after the handshake: readable means the peer closed it, or died.
+    // The setup socket carries one thing after the handshake: the peer's "bye". Readable without it is a hang-up: death.
     private async Task WatchPeerAsync()
     {
         try
         {
-            await EpollReactor.Shared.WaitAsync((int)_control.SafeHandle.DangerousGetHandle(), Readiness.Read, _closing.Token).ConfigureAwait(false);
+            var bye = new byte[1];
+            while (true)
+            {
+                await EpollReactor.Shared.WaitAsync((int)_control.SafeHandle.DangerousGetHandle(), Readiness.Read, _closing.Token).ConfigureAwait(false);
+                int received;
+                try
+                {
+                    received = _control.Receive(bye);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+                {
+                    continue; // a spurious wake-up
+                }
+                catch (SocketException)
+                {
+                    received = 0; // reset: it died
+                }
+
+                _peerClosed = received == 1 && bye[0] == SharedMemoryStreamProtocol.Bye;
+                break;
+            }
+
             await _peerGone.CancelAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)

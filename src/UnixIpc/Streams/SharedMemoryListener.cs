@@ -1,45 +1,51 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
 
 namespace UnixIpc;
 
 /// <summary>
 /// Accepts shared-memory connections (<see cref="SharedMemoryConnection"/>) under a name, like every POSIX object
-/// ("/api"). Handshakes run beside each other, so a client that connects and says nothing holds up no one. Each
-/// accepted connection knows its client's pid, uid and gid from the kernel, and the uid is also the owner of the
-/// rings the client made: never a value the client merely wrote.
+/// ("/api"). The listener makes each connection's two rings itself, in anonymous memory sealed against resizing, and
+/// hands them to the client over the setup socket: nothing is ever named in /dev/shm, and no client can make this
+/// process open, remove or fault on memory it does not control. Handshakes run beside each other and are bounded in
+/// time and number, so no client holds up the others.
 /// </summary>
 public sealed class SharedMemoryListener : IDisposable
 {
     private readonly Socket _socket;
-    private readonly Channel<SharedMemoryConnection> _accepted = Channel.CreateUnbounded<SharedMemoryConnection>();
+    private readonly SharedMemoryListenerOptions _options;
+    private readonly Channel<SharedMemoryConnection> _accepted;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly TimeSpan _handshakeTimeout;
+    private int _handshaking;
     private long _refused;
 
-    private SharedMemoryListener(string name, Socket socket, TimeSpan handshakeTimeout)
+    private SharedMemoryListener(string name, Socket socket, SharedMemoryListenerOptions options)
     {
         Name = name;
         _socket = socket;
-        _handshakeTimeout = handshakeTimeout;
+        _options = options;
+        _accepted = Channel.CreateBounded<SharedMemoryConnection>(new BoundedChannelOptions(options.MaxPendingConnections) { FullMode = BoundedChannelFullMode.Wait });
         _ = AcceptLoopAsync();
     }
 
     /// <summary>The listener's name.</summary>
     public string Name { get; }
 
-    /// <summary>Clients whose handshake failed (rings not theirs, malformed, too slow) and were turned away.</summary>
+    /// <summary>Clients turned away: a malformed or late hello, too many waiting, or the rings could not be made.</summary>
     public long RefusedClients => Interlocked.Read(ref _refused);
 
     /// <summary>Starts listening under <paramref name="name"/> (a POSIX-style name, "/api").</summary>
     /// <exception cref="UnixIpcException">EADDRINUSE: a listener of that name is running.</exception>
-    public static SharedMemoryListener Start(string name, TimeSpan? handshakeTimeout = null)
+    public static SharedMemoryListener Start(string name, SharedMemoryListenerOptions? options = null)
     {
         name = PosixName.Normalize(name, 200);
+        options ??= new SharedMemoryListenerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPendingConnections, 1, "options.MaxPendingConnections");
         try
         {
-            return new SharedMemoryListener(name, UnixSocket.Listen(SharedMemoryStreamNames.ControlAddress(name), SocketType.Seqpacket, backlog: 64), handshakeTimeout ?? TimeSpan.FromSeconds(10));
+            return new SharedMemoryListener(name, UnixSocket.Listen(SharedMemoryStreamProtocol.ControlAddress(name), SocketType.Seqpacket, backlog: options.MaxPendingConnections), options);
         }
         catch (UnixIpcException e) when (e.Error == Errno.EADDRINUSE)
         {
@@ -48,6 +54,7 @@ public sealed class SharedMemoryListener : IDisposable
     }
 
     /// <summary>The next connection whose handshake succeeded.</summary>
+    /// <exception cref="ObjectDisposedException">The listener was disposed.</exception>
     public async Task<SharedMemoryConnection> AcceptAsync(CancellationToken cancellationToken = default)
     {
         try
@@ -79,85 +86,107 @@ public sealed class SharedMemoryListener : IDisposable
 
     private async Task AcceptLoopAsync()
     {
-        try
+        int backoff = 10;
+        while (!_stopping.IsCancellationRequested)
         {
-            while (true)
+            Socket control;
+            try
             {
-                Socket control = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-                _ = HandshakeAsync(control);
+                control = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                backoff = 10;
             }
+            catch (SocketException e) when (!_stopping.IsCancellationRequested && e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable or SocketError.ConnectionAborted)
+            {
+                // Out of descriptors or memory for a moment: wait and go on, as Kestrel does (ending would stop serving).
+                await Task.Delay(backoff, CancellationToken.None).ConfigureAwait(false);
+                backoff = Math.Min(backoff * 2, 1000);
+                continue;
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                break;
+            }
+
+            if (Interlocked.Increment(ref _handshaking) > _options.MaxPendingConnections)
+            {
+                Interlocked.Decrement(ref _handshaking);
+                Refuse(control, "busy");
+                continue;
+            }
+
+            _ = Task.Run(() => HandshakeAsync(control)); // never on the accept loop: a slow client holds up no one
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-        {
-            _accepted.Writer.TryComplete();
-        }
+
+        _accepted.Writer.TryComplete();
     }
 
-    // The client sends "UP\nDOWN", the names of the two rings it made; both must carry its pid and be owned by its
-    // uid (so a client cannot make this process open or remove someone else's object). They are opened, removed from
-    // /dev/shm (mapped on both sides, nothing is left behind whatever happens next), and the answer is "ok".
     private async Task HandshakeAsync(Socket control)
     {
-        SharedMemoryChannel? up = null, down = null;
-        string[] names = [];
+        SharedMemoryChannel? inbound = null, outbound = null;
         try
         {
             PeerCredentials peer = control.GetPeerCredentials();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            deadline.CancelAfter(_handshakeTimeout);
-            var request = new byte[512];
-            int length = await control.ReceiveAsync(request, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-            names = Encoding.ASCII.GetString(request, 0, length).Split('\n');
-            if (names.Length != 2 || !SharedMemoryStreamNames.IsRingOf(names[0], peer.ProcessId, "up") || !SharedMemoryStreamNames.IsRingOf(names[1], peer.ProcessId, "down"))
+            deadline.CancelAfter(_options.HandshakeTimeout);
+            var hello = new byte[64];
+            int length = await control.ReceiveAsync(hello, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            if (SharedMemoryStreamProtocol.ParseHello(Encoding.ASCII.GetString(hello, 0, length)) is not long asked || asked < 4096 || (asked & (asked - 1)) != 0)
             {
-                names = [];
-                throw new InvalidDataException("malformed request");
+                Refuse(control, "malformed hello");
+                return;
             }
 
-            var open = new SharedMemoryChannelOpenOptions { ReadyTimeout = TimeSpan.FromSeconds(1) };
-            up = SharedMemoryChannel.OpenExisting(names[0], open);
-            down = SharedMemoryChannel.OpenExisting(names[1], open);
-            if (up.ObjectStatus().OwnerUserId != peer.UserId || down.ObjectStatus().OwnerUserId != peer.UserId || up.Delivery != ChannelDelivery.Queue || down.Delivery != ChannelDelivery.Queue)
-            {
-                throw new InvalidDataException("the rings are not the client's own queue channels");
-            }
+            long capacity = Math.Min(asked, _options.MaxCapacity);
+            var rings = new SharedMemoryChannelOptions { Capacity = capacity, WaitStrategy = _options.WaitStrategy };
+            inbound = SharedMemoryChannel.CreateAnonymous(SharedMemoryStreamProtocol.RingLabel(Name, "up"), rings);
+            outbound = SharedMemoryChannel.CreateAnonymous(SharedMemoryStreamProtocol.RingLabel(Name, "down"), rings);
+            await control.SendWithDescriptorsAsync(Encoding.ASCII.GetBytes(SharedMemoryStreamProtocol.Ok(capacity)), [inbound.ObjectHandle, outbound.ObjectHandle], deadline.Token).ConfigureAwait(false);
 
-            SharedMemoryChannel.TryUnlink(names[0]);
-            SharedMemoryChannel.TryUnlink(names[1]);
-            names = [];
-            var connection = new SharedMemoryConnection(Name, up, down, control, peer);
-            up = down = null;
-            await control.SendAsync("ok"u8.ToArray(), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            // Handed over: from here the connection owns the rings and the socket.
+            var connection = new SharedMemoryConnection(Name, inbound, outbound, control, peer);
+            inbound = outbound = null;
+            control = null!;
             if (!_accepted.Writer.TryWrite(connection))
             {
+                Interlocked.Increment(ref _refused); // nobody takes connections fast enough: closed, the client sees it
                 connection.Dispose();
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or UnixIpcException or InvalidDataException or ArgumentException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or UnixIpcException or ObjectDisposedException)
         {
-            Interlocked.Increment(ref _refused);
-            TryRefuse(control, e is InvalidDataException ? e.Message : e.GetType().Name);
-            foreach (string ring in names)
+            if (control is not null)
             {
-                SharedMemoryChannel.TryUnlink(ring); // the client's own, checked above
+                Refuse(control, e is OperationCanceledException ? "too slow" : "setup failed");
             }
-
-            up?.Dispose();
-            down?.Dispose();
-            control.Dispose();
+        }
+        finally
+        {
+            inbound?.Dispose();
+            outbound?.Dispose();
+            Interlocked.Decrement(ref _handshaking);
         }
     }
 
-    private static void TryRefuse(Socket control, string reason)
+    private void Refuse(Socket control, string reason)
     {
+        Interlocked.Increment(ref _refused);
         try
         {
             control.Blocking = false; // a refusal is a courtesy: never wait for room to send it
-            control.Send(Encoding.UTF8.GetBytes("no: " + reason));
+            if (control.Available > 0)
+            {
+                control.Receive(new byte[128]); // a hello left unread would turn our close into a reset for the client
+            }
+
+            control.Send(Encoding.ASCII.GetBytes("no: " + reason));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // gone already
+        }
+        finally
+        {
+            control.Dispose();
         }
     }
 }

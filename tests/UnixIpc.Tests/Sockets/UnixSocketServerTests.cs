@@ -95,7 +95,15 @@ public sealed class UnixSocketServerTests
         Socket[] clients = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => UnixSocket.ConnectAsync(address))).WaitAsync(Bound);
         try
         {
-            // Let one handler go at a time; each time the next waiting client takes the free place.
+            // Both places taken first (else a loaded machine could serve them one after the other), then one handler
+            // goes at a time; each time the next waiting client takes the free place.
+            var deadline = DateTime.UtcNow + Bound;
+            while ((gates.Count < 2 || server.ActiveClients < 2) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(1);
+            }
+
+            Assert.Equal(2, server.ActiveClients);
             for (int released = 0; released < 6; released++)
             {
                 TaskCompletionSource gate = await DequeueAsync(gates);

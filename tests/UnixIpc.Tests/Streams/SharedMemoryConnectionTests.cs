@@ -11,9 +11,9 @@ public sealed class SharedMemoryConnectionTests
 
     private static string Name() => TestNames.Unique("stream");
 
-    // The rings a process made that are still in /dev/shm (they should be gone once a connection is accepted).
+    // Rings are never named in /dev/shm (sealed memfds passed over the setup socket): nothing can be left there.
     private static string[] RingsOf(int processId) =>
-        [.. Directory.EnumerateFiles("/dev/shm", $"unixipc_stream_{processId}_*")];
+        [.. Directory.EnumerateFiles("/dev/shm", $"*stream*{processId}*")];
 
     [Fact]
     public async Task Random_streams_cross_both_ways_at_once_intact_and_in_order_and_close_is_end_of_stream()
@@ -75,7 +75,7 @@ public sealed class SharedMemoryConnectionTests
         var reset = await Assert.ThrowsAsync<UnixIpcException>(() => waiting.WaitAsync(Bound));
         Assert.Equal(Errno.ECONNRESET, reset.Error);
         Assert.Equal(Errno.EPIPE, Assert.Throws<UnixIpcException>(() => connection.Write("late"u8)).Error);
-        Assert.Empty(RingsOf(client.Id)); // removed at accept: a kill -9 leaves nothing in /dev/shm
+        Assert.Empty(RingsOf(client.Id)); // never named: a kill -9 leaves nothing in /dev/shm
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class SharedMemoryConnectionTests
     public async Task A_hundred_connections_at_once_each_get_their_own_bytes_back_and_leave_nothing()
     {
         string name = Name();
-        using SharedMemoryListener listener = SharedMemoryListener.Start(name);
+        using SharedMemoryListener listener = SharedMemoryListener.Start(name, new SharedMemoryListenerOptions { MaxPendingConnections = 128 });
         Task serving = Task.Run(async () =>
         {
             var echoes = new List<Task>();
@@ -148,36 +148,85 @@ public sealed class SharedMemoryConnectionTests
     }
 
     [Fact]
-    public async Task Bad_names_no_listener_a_taken_name_and_a_forged_handshake_are_refused()
+    public async Task Bad_names_no_listener_a_taken_name_and_bad_or_silent_clients_are_refused_while_others_are_served()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => SharedMemoryConnection.ConnectAsync(""));
         await Assert.ThrowsAsync<ArgumentException>(() => SharedMemoryConnection.ConnectAsync("/a/b"));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SharedMemoryConnectionOptions { Capacity = 5000 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SharedMemoryListenerOptions { MaxCapacity = 3 });
         string name = Name();
         Assert.Equal(Errno.ECONNREFUSED, (await Assert.ThrowsAsync<UnixIpcException>(() => SharedMemoryConnection.ConnectAsync(name))).Error);
 
-        using SharedMemoryListener listener = SharedMemoryListener.Start(name);
+        using SharedMemoryListener listener = SharedMemoryListener.Start(name, new SharedMemoryListenerOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
         Assert.Equal(Errno.EADDRINUSE, Assert.Throws<UnixIpcException>(() => SharedMemoryListener.Start(name)).Error);
 
-        // A client that names objects that are not its rings (here another process's name pattern and a system file)
-        // is refused, and nothing is opened or removed.
-        string victim = TestNames.Unique("victim");
-        using var other = PosixSharedMemory.CreateNew(victim, 4096);
-        using (Socket forged = await UnixSocket.ConnectAsync("@unixipc.stream" + name, SocketType.Seqpacket))
+        // A client that says nothing holds up no one: a real client is served meanwhile, and the silent one is dropped.
+        using Socket silent = await UnixSocket.ConnectAsync("@unixipc.stream" + name, SocketType.Seqpacket);
+        using (SharedMemoryConnection fine = await SharedMemoryConnection.ConnectAsync(name).WaitAsync(Bound))
+        using (SharedMemoryConnection accepted = await listener.AcceptAsync().WaitAsync(Bound))
         {
-            forged.Send(Encoding.ASCII.GetBytes(victim + "\n/unixipc_stream_1_0000000000000000_down"));
-            var reply = new byte[256];
-            int length = await forged.ReceiveAsync(reply, SocketFlags.None).WaitAsync(Bound);
-            Assert.StartsWith("no: malformed request", Encoding.UTF8.GetString(reply, 0, length), StringComparison.Ordinal);
+            Assert.Equal(Environment.ProcessId, accepted.Peer.ProcessId);
         }
 
-        Assert.True(File.Exists("/dev/shm" + victim));
-        Assert.Equal(1, listener.RefusedClients);
-        PosixSharedMemory.Unlink(victim);
+        var reply = new byte[64];
+        Assert.Equal("no: too slow", Encoding.ASCII.GetString(reply, 0, await silent.ReceiveAsync(reply, SocketFlags.None).WaitAsync(Bound)));
 
-        // The listener serves on.
-        using SharedMemoryConnection fine = await SharedMemoryConnection.ConnectAsync(name).WaitAsync(Bound);
-        using SharedMemoryConnection accepted = await listener.AcceptAsync().WaitAsync(Bound);
-        Assert.Equal(Environment.ProcessId, accepted.Peer.ProcessId);
+        foreach (string hello in new[] { "hello 5000", "hello -4096", "hello 99999999999999999999", "GET / HTTP/1.1" })
+        {
+            using Socket bad = await UnixSocket.ConnectAsync("@unixipc.stream" + name, SocketType.Seqpacket);
+            bad.Send(Encoding.ASCII.GetBytes(hello));
+            Assert.Equal("no: malformed hello", Encoding.ASCII.GetString(reply, 0, await bad.ReceiveAsync(reply, SocketFlags.None).WaitAsync(Bound)));
+        }
+
+        Assert.Equal(5, listener.RefusedClients);
+    }
+
+    [Fact]
+    public async Task The_rings_are_sealed_so_no_process_can_shrink_them_under_the_other_and_a_larger_ring_than_allowed_is_cut_down()
+    {
+        string name = Name();
+        using SharedMemoryListener listener = SharedMemoryListener.Start(name, new SharedMemoryListenerOptions { MaxCapacity = 8192 });
+        using SharedMemoryConnection client = await SharedMemoryConnection.ConnectAsync(name, new SharedMemoryConnectionOptions { Capacity = 1 << 20 }).WaitAsync(Bound);
+        using SharedMemoryConnection server = await listener.AcceptAsync().WaitAsync(Bound);
+
+        string[] rings = [.. Directory.EnumerateFileSystemEntries("/proc/self/fd").Where(fd => new FileInfo(fd).LinkTarget?.Contains("memfd:unixipc.stream" + name, StringComparison.Ordinal) == true)];
+        Assert.Equal(4, rings.Length); // two rings, mapped on each side (here one process plays both)
+        foreach (string ring in rings)
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(ring, FileMode.Open, FileAccess.ReadWrite);
+            long size = RandomAccess.GetLength(handle);
+            Assert.True(size < (1 << 20), $"the listener granted {size} bytes although its limit is 8192 per ring");
+            Assert.ThrowsAny<Exception>(() => RandomAccess.SetLength(handle, 0)); // F_SEAL_SHRINK: EPERM
+            Assert.Equal(size, RandomAccess.GetLength(handle));
+        }
+
+        client.Write("still fine"u8);
+        var buffer = new byte[16];
+        Assert.Equal("still fine", Encoding.ASCII.GetString(buffer, 0, await server.ReadAsync(buffer).AsTask().WaitAsync(Bound)));
+    }
+
+    [Fact]
+    public async Task A_fake_listener_that_sends_unsealed_memory_is_refused_before_anything_is_mapped()
+    {
+        string name = Name();
+        string file = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.ring");
+        File.WriteAllBytes(file, new byte[65536]);
+        try
+        {
+            using Socket fake = UnixSocket.Listen("@unixipc.stream" + name, SocketType.Seqpacket);
+            Task<SharedMemoryConnection> connecting = SharedMemoryConnection.ConnectAsync(name);
+            using Socket client = await fake.AcceptAsync().WaitAsync(Bound);
+            var hello = new byte[64];
+            Assert.StartsWith("hello ", Encoding.ASCII.GetString(hello, 0, client.Receive(hello)), StringComparison.Ordinal);
+            using Microsoft.Win32.SafeHandles.SafeFileHandle a = File.OpenHandle(file, FileMode.Open, FileAccess.ReadWrite), b = File.OpenHandle(file, FileMode.Open, FileAccess.ReadWrite);
+            client.SendWithDescriptors("ok 4096"u8, a, b);
+            var refused = await Assert.ThrowsAsync<InvalidDataException>(() => connecting.WaitAsync(Bound));
+            Assert.Contains("not shared memory sealed against resizing", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(2, Directory.EnumerateFileSystemEntries("/proc/self/fd").Count(fd => new FileInfo(fd).LinkTarget == file)); // ours only: the received copies were closed
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }
