@@ -9,9 +9,7 @@ public sealed class SharedMemoryConnectionOptions
     public long Capacity
     {
         get => _capacity;
-        init => _capacity = value is >= 4096 and <= 1L << 30 && (value & (value - 1)) == 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(Capacity), value, "A ring's capacity is a power of two from 4096 bytes to 1 GiB.");
+        init => _capacity = SharedMemoryStreamProtocol.CheckRingCapacity(value, nameof(Capacity));
     }
 
     /// <summary>How long the handshake with the listener may take (default 10 s).</summary>

@@ -130,7 +130,7 @@ public sealed class SharedMemoryListener : IDisposable
             deadline.CancelAfter(_options.HandshakeTimeout);
             var hello = new byte[64];
             int length = await control.ReceiveAsync(hello, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-            if (SharedMemoryStreamProtocol.ParseHello(Encoding.ASCII.GetString(hello, 0, length)) is not long asked || asked < 4096 || (asked & (asked - 1)) != 0)
+            if (SharedMemoryStreamProtocol.ParseHello(Encoding.ASCII.GetString(hello, 0, length)) is not long asked || !SharedMemoryStreamProtocol.IsRingCapacity(asked))
             {
                 Refuse(control, "malformed hello");
                 return;

@@ -12,9 +12,7 @@ public sealed class SharedMemoryListenerOptions
     public long MaxCapacity
     {
         get => _maxCapacity;
-        init => _maxCapacity = value is >= 4096 and <= 1L << 30 && (value & (value - 1)) == 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(MaxCapacity), value, "A ring's capacity is a power of two from 4096 bytes to 1 GiB.");
+        init => _maxCapacity = SharedMemoryStreamProtocol.CheckRingCapacity(value, nameof(MaxCapacity));
     }
 
     /// <summary>Connections set up but not yet taken by AcceptAsync, and handshakes under way, at most (default 64 each); beyond, clients are refused ("busy").</summary>

@@ -22,5 +22,11 @@ internal static class SharedMemoryStreamProtocol
 
     internal static string Ok(long capacity) => string.Create(CultureInfo.InvariantCulture, $"ok {capacity}");
 
+    internal static bool IsRingCapacity(long value) => value is >= 4096 and <= 1L << 30 && (value & (value - 1)) == 0;
+
+    internal static long CheckRingCapacity(long value, string name) => IsRingCapacity(value)
+        ? value
+        : throw new ArgumentOutOfRangeException(name, value, "A ring's capacity is a power of two from 4096 bytes to 1 GiB.");
+
     internal static string RingLabel(string name, string direction) => $"unixipc.stream{name} {direction}";
 }
