@@ -17,12 +17,14 @@ internal sealed class UnixSocketTour : TourScenario
     {
         ["uds-client"] = (a, o) => Client(a[0], a[1], o),
         ["uds-fd-sender"] = (a, o) => SendDescriptor(a[0], o),
+        ["uds-file-sender"] = (a, o) => SendFileDescriptor(a[0], a[1], o),
     };
 
     public override async Task RunAsync(TourRunner tour, CancellationToken cancellationToken)
     {
         await EchoAsync(tour, cancellationToken).ConfigureAwait(false);
         await PassDescriptorAsync(tour, cancellationToken).ConfigureAwait(false);
+        await ShareFileOffsetAsync(tour, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task EchoAsync(TourRunner tour, CancellationToken cancellationToken)
@@ -75,6 +77,61 @@ internal sealed class UnixSocketTour : TourScenario
         tour.Line("tour", Environment.ProcessId, $"received a descriptor from pid {connection.GetPeerCredentials().ProcessId} and read \"{text}\" from it, then end of stream");
         await relay.ConfigureAwait(false);
         tour.Check(text == PassedText, "the descriptor crossed to a process that never had the pipe, and worked there");
+    }
+
+    // A passed descriptor is the same open file description: the offset the sender's reads left is where the
+    // receiver's descriptor stands (/proc/self/fdinfo shows it).
+    private static async Task ShareFileOffsetAsync(TourRunner tour, CancellationToken cancellationToken)
+    {
+        string address = $"@unixipc_tour_{Environment.ProcessId}_file";
+        string file = Path.Combine(Path.GetTempPath(), $"unixipc_tour_{Environment.ProcessId}_offset.txt");
+        tour.Heading("Unix socket: a file descriptor passed after 4 bytes were read through it keeps its offset (one open file, two processes)");
+        await File.WriteAllTextAsync(file, "0123456789", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using Socket listener = UnixSocket.Listen(address);
+            using ChildProcess sender = ChildProcess.Start(TourRunner.StepOptions("uds-file-sender", address, file));
+            Task<ChildExitStatus> relay = tour.RelayAsync("sender", sender, cancellationToken);
+            using Socket connection = await listener.AcceptAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            (_, SafeFileHandle[] received) = await connection.ReceiveWithDescriptorsAsync(new byte[8], 1, cancellationToken).ConfigureAwait(false);
+            using SafeFileHandle handle = received.Single();
+            long offset = FileOffset(handle);
+            var rest = new byte[16];
+            int read = RandomAccess.Read(handle, rest, offset);
+            string text = Encoding.ASCII.GetString(rest, 0, read);
+            tour.Line("tour", Environment.ProcessId, $"received a descriptor of {Path.GetFileName(file)} from pid {connection.GetPeerCredentials().ProcessId}: it stands at offset {offset} (/proc/self/fdinfo), and reading from there gives \"{text}\"");
+            await relay.ConfigureAwait(false);
+            tour.Check(offset == 4 && text == "456789", "the offset the sender's reads left is the receiver's: one open file description shared by two processes");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static long FileOffset(SafeFileHandle handle)
+    {
+        string line = File.ReadLines($"/proc/self/fdinfo/{handle.DangerousGetHandle()}").First(l => l.StartsWith("pos:", StringComparison.Ordinal));
+        return long.Parse(line.AsSpan(4).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // Opens FILE, lets dd read exactly 4 bytes through that descriptor (moving its offset), then passes it on.
+    private static void SendFileDescriptor(string address, string file, TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        using SafeFileHandle handle = File.OpenHandle(file);
+        var dd = new ChildProcessOptions("dd", "bs=1", "count=4", "status=none") { StandardInput = ChildDescriptor.From(handle), StandardOutput = ChildDescriptor.Null };
+        using (ChildProcess reader = ChildProcess.Start(dd))
+        {
+            if (!reader.WaitForExitAsync().GetAwaiter().GetResult().Success)
+            {
+                throw new InvalidOperationException("dd failed");
+            }
+        }
+
+        using Socket socket = UnixSocket.ConnectAsync(address).GetAwaiter().GetResult();
+        socket.SendWithDescriptors("F"u8, handle);
+        Say(output, clock, "opened the file, let dd read 4 bytes through the descriptor, passed the descriptor over the socket");
     }
 
     private const string PassedText = "written before the read end was passed";

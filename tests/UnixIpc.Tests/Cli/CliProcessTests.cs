@@ -126,6 +126,7 @@ public sealed class CliProcessTests
         Assert.Equal(3, lines.Count(l => l.Contains("(SO_PEERCRED) sent", StringComparison.Ordinal)));
         Assert.Single(lines, l => l.Contains("ok: each client's pid, as the server saw it", StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("ok: the descriptor crossed to a process that never had the pipe", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("it stands at offset 4 (/proc/self/fdinfo), and reading from there gives \"456789\"", StringComparison.Ordinal));
 
         // gRPC: the caller's pid as the server saw it over the Unix socket and shared memory is the client's own.
         string caller = PidOf(Assert.Single(lines, l => l.Contains("over Unix socket: \"hello over Unix socket\"", StringComparison.Ordinal)));
