@@ -8,8 +8,8 @@ namespace UnixIpc.Cli;
 
 /// <summary>
 /// Unix domain sockets: an echo server with three concurrent client processes (each reply checked, each client's
-/// pid and uid as the server saw them), and a descriptor handed from one process to an unrelated one. (The shared file
-/// offset of a passed descriptor is shown by the tests against a C process: .NET's FileStream keeps its own offset.)
+/// pid and uid as the server saw them), a pipe's read end handed from one process to an unrelated one, and a file
+/// descriptor whose offset (moved by the sender's dd) is where the receiver finds it.
 /// </summary>
 internal sealed class UnixSocketTour : TourScenario
 {
