@@ -124,15 +124,17 @@ public static class UnixSocket
         }
     }
 
-    // A non-blocking connect: a Unix connect completes at once, or fails with EAGAIN when the backlog is full (null).
+    // A connect that does not wait: a Unix connect completes at once, or waits for room in a full backlog, for at most
+    // SO_SNDTIMEO (1 ms here) before EAGAIN (null). The descriptor itself stays blocking throughout: a socket put in
+    // non-blocking mode once is emulated as blocking by .NET for good, and every later receive pays for it (measured).
     // .NET refuses a second connect on a socket whose first failed, hence a new socket per attempt.
     private static Socket? TryConnectNow(UnixDomainSocketEndPoint endPoint, SocketType type, string address)
     {
-        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified) { Blocking = false };
+        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified) { SendTimeout = 1 };
         try
         {
             socket.Connect(endPoint);
-            socket.Blocking = true; // as a caller expects, and as later blocking calls go straight to the kernel
+            socket.SendTimeout = 0; // sends wait for room for as long as it takes, as a caller expects
             return socket;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
