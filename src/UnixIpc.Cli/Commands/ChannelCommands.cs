@@ -27,12 +27,7 @@ internal static class ChannelCommands
         mode.AcceptOnlyFromAmong("queue", "broadcast");
         var overrun = new Option<bool>("--overrun") { Description = "Broadcast only: producers never wait for subscribers; a subscriber a full ring behind skips ahead and is told how many messages it lost." };
         var command = new Command("create", "Create a channel and print its name.") { name, capacity, mode, overrun };
-        var modeBits = new Option<UnixFileMode>("--mode") // permissions, as in every other create verb
-        {
-            Description = "Permissions in octal, e.g. 0600.",
-            DefaultValueFactory = _ => UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            CustomParser = r => CliParsers.TryParseMode(r.Tokens.Count == 1 ? r.Tokens[0].Value : string.Empty, out UnixFileMode m) ? m : AddError(r),
-        };
+        Option<OctalMode> modeBits = CliParsers.ModeOption(); // permissions, as in every other create verb
         command.Add(modeBits);
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
         {
@@ -45,7 +40,7 @@ internal static class ChannelCommands
             var options = new SharedMemoryChannelOptions
             {
                 Capacity = parse.GetValue(capacity),
-                Mode = parse.GetValue(modeBits),
+                Mode = parse.GetValue(modeBits).Value,
                 Delivery = broadcast ? ChannelDelivery.Broadcast : ChannelDelivery.Queue,
                 SlowSubscribers = parse.GetValue(overrun) ? SlowSubscriberPolicy.Overrun : SlowSubscriberPolicy.BackPressure,
             };
@@ -268,11 +263,5 @@ internal static class ChannelCommands
             return CliExitCode.Success;
         }));
         return command;
-    }
-
-    private static UnixFileMode AddError(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        result.AddError("not a mode: give octal digits, e.g. 0600.");
-        return default;
     }
 }

@@ -20,12 +20,12 @@ internal static class FifoCommands
     private static Command Create(CliConsole console)
     {
         Argument<string> path = PathArgument();
-        Option<UnixFileMode> mode = CliParsers.ModeOption("Permissions in octal (default 0600), applied exactly (the umask does not bite).");
+        Option<OctalMode> mode = CliParsers.ModeOption("Permissions in octal (default 0600), applied exactly (the umask does not bite).");
         var command = new Command("create", "Create a FIFO (mkfifo) and print its path.") { path, mode };
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
         {
             string at = parse.GetRequiredValue(path);
-            Fifo.Create(at, parse.GetResult(mode) is { Implicit: false } ? parse.GetValue(mode) : Fifo.DefaultMode);
+            Fifo.Create(at, parse.GetResult(mode) is { Implicit: false } ? parse.GetValue(mode).Value : Fifo.DefaultMode);
             try
             {
                 console.Out.WriteLine(at);

@@ -27,7 +27,7 @@ internal static class MqCommands
         Argument<string> name = NameArgument();
         Option<long> maxMessages = CliParsers.NumberOption("--max-messages", "Capacity in messages (default /proc/sys/fs/mqueue/msg_default).", defaultValue: 0);
         Option<long> messageSize = CliParsers.NumberOption("--message-size", "Largest message in bytes (default /proc/sys/fs/mqueue/msgsize_default).", defaultValue: 0);
-        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        Option<OctalMode> mode = CliParsers.ModeOption();
         var excl = new Option<bool>("--excl") { Description = "Fail with EEXIST if the queue exists (O_EXCL)." };
         var command = new Command("create", "Create the queue (or open it if it exists) and print its name.") { name, maxMessages, messageSize, mode, excl };
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
@@ -39,7 +39,7 @@ internal static class MqCommands
                 return CliApp.Report(console, Noun, "create", Errno.EINVAL); // what mq_open answers for such attributes
             }
 
-            var options = new PosixMessageQueueOptions { Mode = parse.GetValue(mode) };
+            var options = new PosixMessageQueueOptions { Mode = parse.GetValue(mode).Value };
             if (max > 0)
             {
                 options.MaxMessages = (int)max;

@@ -23,7 +23,7 @@ internal static class MsgCommands
         var key = new KeySelector();
         var create = new Option<bool>("--create") { Description = "Create the queue if there is none (IPC_CREAT)." };
         var excl = new Option<bool>("--excl") { Description = "With --create: fail with EEXIST if it exists (IPC_EXCL)." };
-        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        Option<OctalMode> mode = CliParsers.ModeOption();
         var command = new Command("get", "Find or create a queue and print its id.") { create, excl, mode };
         key.AddTo(command);
         command.SetAction(CliApp.Handler(console, Noun, "get", parse =>
@@ -38,8 +38,8 @@ internal static class MsgCommands
             SystemVMessageQueue queue = !creating
                 ? SystemVMessageQueue.OpenExisting(k)
                 : parse.GetValue(excl) || k.IsPrivate
-                    ? SystemVMessageQueue.CreateNew(k, parse.GetValue(mode))
-                    : SystemVMessageQueue.CreateOrOpen(k, parse.GetValue(mode));
+                    ? SystemVMessageQueue.CreateNew(k, parse.GetValue(mode).Value)
+                    : SystemVMessageQueue.CreateOrOpen(k, parse.GetValue(mode).Value);
             console.Out.WriteLine(queue.Id.ToString(CultureInfo.InvariantCulture));
             return CliExitCode.Success;
         }));

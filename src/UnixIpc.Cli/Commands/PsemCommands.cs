@@ -23,7 +23,7 @@ internal static class PsemCommands
     {
         Argument<string> name = NameArgument();
         Option<long> value = CliParsers.NumberOption("--value", "Initial value (default 0).", defaultValue: 0);
-        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        Option<OctalMode> mode = CliParsers.ModeOption();
         var excl = new Option<bool>("--excl") { Description = "Fail with EEXIST if it exists (O_EXCL)." };
         var command = new Command("create", "Create the semaphore (or open it, keeping its value) and print its name.") { name, value, mode, excl };
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
@@ -34,7 +34,7 @@ internal static class PsemCommands
                 return CliApp.Report(console, Noun, "create", Errno.EINVAL); // sem_open's answer above SEM_VALUE_MAX
             }
 
-            var options = new PosixSemaphoreOptions { Mode = parse.GetValue(mode) };
+            var options = new PosixSemaphoreOptions { Mode = parse.GetValue(mode).Value };
             using PosixSemaphore semaphore = parse.GetValue(excl)
                 ? PosixSemaphore.CreateNew(parse.GetRequiredValue(name), (int)initial, options)
                 : PosixSemaphore.CreateOrOpen(parse.GetRequiredValue(name), (int)initial, options);

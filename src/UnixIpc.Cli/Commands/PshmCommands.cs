@@ -26,12 +26,12 @@ internal static class PshmCommands
     {
         Argument<string> name = NameArgument();
         Option<long> size = CliParsers.NumberOption("--size", "Size in bytes.", required: true);
-        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        Option<OctalMode> mode = CliParsers.ModeOption();
         var excl = new Option<bool>("--excl") { Description = "Fail with EEXIST if the object exists (O_EXCL)." };
         var command = new Command("create", "Create the object (or open it and grow it to --size) and print its name.") { name, size, mode, excl };
         command.SetAction(CliApp.Handler(console, Noun, "create", parse =>
         {
-            var options = new PosixSharedMemoryOptions { Mode = parse.GetValue(mode) };
+            var options = new PosixSharedMemoryOptions { Mode = parse.GetValue(mode).Value };
             string at = parse.GetRequiredValue(name);
             (PosixSharedMemory shm, bool created) = CreatedObject.CreateOrOpen(parse.GetValue(excl),
                 () => PosixSharedMemory.CreateNew(at, parse.GetValue(size), options), () => PosixSharedMemory.CreateOrOpen(at, parse.GetValue(size), options));

@@ -24,7 +24,7 @@ internal static class SemCommands
         Option<long> count = CliParsers.NumberOption("--count", "Semaphores in the set (needed to create; when opening, the minimum).", defaultValue: 0);
         var create = new Option<bool>("--create") { Description = "Create the set if there is none (IPC_CREAT; values start at 0)." };
         var excl = new Option<bool>("--excl") { Description = "With --create: fail with EEXIST if it exists (IPC_EXCL)." };
-        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        Option<OctalMode> mode = CliParsers.ModeOption();
         var command = new Command("get", "Find or create a set and print its id.") { count, create, excl, mode };
         key.AddTo(command);
         command.SetAction(CliApp.Handler(console, Noun, "get", parse =>
@@ -45,8 +45,8 @@ internal static class SemCommands
             SystemVSemaphoreSet set = !creating
                 ? SystemVSemaphoreSet.OpenExisting(k, (int)n)
                 : parse.GetValue(excl) || k.IsPrivate
-                    ? SystemVSemaphoreSet.CreateNew(k, (int)n, parse.GetValue(mode))
-                    : SystemVSemaphoreSet.CreateOrOpen(k, (int)n, parse.GetValue(mode));
+                    ? SystemVSemaphoreSet.CreateNew(k, (int)n, parse.GetValue(mode).Value)
+                    : SystemVSemaphoreSet.CreateOrOpen(k, (int)n, parse.GetValue(mode).Value);
             console.Out.WriteLine(set.Id.ToString(CultureInfo.InvariantCulture));
             return CliExitCode.Success;
         }));

@@ -28,7 +28,7 @@ internal static class ShmCommands
         Option<long> size = CliParsers.NumberOption("--size", "Size in bytes (needed to create; when opening, the minimum size).", defaultValue: 0);
         var create = new Option<bool>("--create") { Description = "Create the segment if there is none (IPC_CREAT)." };
         var excl = new Option<bool>("--excl") { Description = "With --create: fail with EEXIST if it exists (IPC_EXCL)." };
-        Option<UnixFileMode> mode = CliParsers.ModeOption();
+        Option<OctalMode> mode = CliParsers.ModeOption();
         var command = new Command("get", "Find or create a segment and print its id.") { size, create, excl, mode };
         key.AddTo(command);
         command.SetAction(CliApp.Handler(console, Noun, "get", parse =>
@@ -49,8 +49,8 @@ internal static class ShmCommands
             SystemVSharedMemory segment = !creating
                 ? SystemVSharedMemory.OpenExisting(k, bytes)
                 : parse.GetValue(excl) || k.IsPrivate
-                    ? SystemVSharedMemory.CreateNew(k, bytes, parse.GetValue(mode))
-                    : SystemVSharedMemory.CreateOrOpen(k, bytes, parse.GetValue(mode));
+                    ? SystemVSharedMemory.CreateNew(k, bytes, parse.GetValue(mode).Value)
+                    : SystemVSharedMemory.CreateOrOpen(k, bytes, parse.GetValue(mode).Value);
             console.Out.WriteLine(segment.Id.ToString(CultureInfo.InvariantCulture));
             return CliExitCode.Success;
         }));

@@ -30,17 +30,17 @@ internal static class CliParsers
         CustomParser = result => (int)CheckedRange(ParseNumberResult(result), 0, int.MaxValue, result),
     };
 
-    public static Option<UnixFileMode> ModeOption(string description = "Permissions in octal, e.g. 0600.") => new("--mode")
+    public static Option<OctalMode> ModeOption(string description = "Permissions in octal, e.g. 0600.") => new("--mode")
     {
         Description = description,
         HelpName = "MODE",
-        DefaultValueFactory = _ => UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        DefaultValueFactory = _ => new OctalMode(UnixFileMode.UserRead | UnixFileMode.UserWrite),
         CustomParser = result =>
         {
             string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
             if (TryParseMode(text, out UnixFileMode mode))
             {
-                return mode;
+                return new OctalMode(mode);
             }
 
             result.AddError($"'{text}' is not a mode: give octal digits, e.g. 0600 or 644.");
@@ -117,4 +117,10 @@ internal static class CliParsers
 
         return value;
     }
+}
+
+/// <summary>A permission mode as the CLI shows it: octal (help prints "[default: 0600]", not the enum's flag names).</summary>
+internal readonly record struct OctalMode(UnixFileMode Value)
+{
+    public override string ToString() => CliParsers.FormatMode(Value);
 }

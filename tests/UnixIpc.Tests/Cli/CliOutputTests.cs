@@ -74,6 +74,20 @@ public sealed class CliOutputTests
     }
 
     [Fact]
+    public async Task Every_create_verb_shows_its_mode_in_octal_in_help()
+    {
+        foreach (string noun in new[] { "pshm", "shm", "mq", "msg", "psem", "sem", "channel", "fifo" })
+        {
+            string verb = noun is "shm" or "msg" or "sem" ? "get" : "create";
+            CliRunner.Result help = await CliRunner.RunAsync(noun, verb, "--help");
+            string line = help.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("--mode", StringComparison.Ordinal));
+            Assert.Contains("--mode <MODE>", line, StringComparison.Ordinal);
+            Assert.Contains("[default: 0600]", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("UserRead", line, StringComparison.Ordinal); // not the enum's flag names
+        }
+    }
+
+    [Fact]
     public async Task A_channel_created_for_a_standard_output_that_fails_is_removed_again()
     {
         string name = TestNames.Unique("clicreate");
