@@ -165,7 +165,12 @@ public sealed class SharedMemoryChannelTests : IDisposable
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, WaitStrategy = strategy });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         using SharedMemoryChannelReader reader = channel.CreateReader();
+        // A strategy that sleeps is seen asleep (the participant's wait count) before the wake-up is sent, so the
+        // wake-up path runs every time; a busy-spinning waiter never sleeps, and is only seen not to have returned.
+        bool sleeps = strategy != ChannelWaitStrategy.BusySpin;
+        long waits = channel.Stat().Waits;
         Task<int> reading = Task.Run(() => reader.Read(new byte[64]));
+        Assert.True(SpinWait.SpinUntil(() => sleeps ? channel.Stat().Waits > waits : !reading.IsCompleted, TimeSpan.FromSeconds(30)), "the reader never slept");
         writer.Write("wake"u8);
         Assert.Equal(4, await reading.WaitAsync(TimeSpan.FromSeconds(30)));
 
@@ -173,7 +178,9 @@ public sealed class SharedMemoryChannelTests : IDisposable
         {
         }
 
+        waits = channel.Stat().Waits;
         Task writing = Task.Run(() => writer.Write(new byte[1000]));
+        Assert.True(SpinWait.SpinUntil(() => sleeps ? channel.Stat().Waits > waits : !writing.IsCompleted, TimeSpan.FromSeconds(30)), "the writer never slept");
         Assert.True(reader.TryRead(new byte[1000], out _));
         await writing.WaitAsync(TimeSpan.FromSeconds(30));
     }

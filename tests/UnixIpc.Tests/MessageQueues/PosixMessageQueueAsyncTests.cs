@@ -101,7 +101,7 @@ public sealed class PosixMessageQueueAsyncTests : IDisposable
     {
         using PosixMessageQueue queue = NewQueue();
         using var cancel = new CancellationTokenSource();
-        Task<PosixMessageInfo> blocked = Task.Run(() => queue.Receive(new byte[64], cancel.Token));
+        Task<PosixMessageInfo> blocked = await ThreadProbe.StartBlockedAsync(() => queue.Receive(new byte[64], cancel.Token)); // in mq_timedreceive
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(TimeSpan.FromSeconds(30)));
     }
