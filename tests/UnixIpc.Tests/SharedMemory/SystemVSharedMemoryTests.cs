@@ -285,7 +285,10 @@ public sealed class SystemVSharedMemoryTests
             segment.SetPermissions(UnixFileMode.UserRead | UnixFileMode.OtherRead, ownerUserId: (int)TestNative.GetEuid());
             SystemVSharedMemoryStatus s = segment.Stat();
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.OtherRead, s.Mode);
-            Assert.True(s.ChangeTime >= created);
+            // ctime has one-second resolution: that IPC_SET moved it cannot be seen without waiting a second; what can
+            // fail is its decoding (a wrong offset or unit gives a time nowhere near now).
+            Assert.InRange(s.ChangeTime, created, DateTimeOffset.UtcNow.AddSeconds(2));
+            Assert.InRange(created, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(2));
             Assert.Throws<ArgumentOutOfRangeException>(() => segment.SetPermissions(UnixFileMode.SetUser));
         }
         finally
