@@ -64,12 +64,21 @@ public sealed class FileLock : IDisposable
     public static FileLock Open(string path, FileLockKind kind = FileLockKind.OpenFileDescription, bool readOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        int flags = (readOnly ? Interop.O_RDONLY : Interop.O_RDWR | Interop.O_CREAT) | Interop.O_CLOEXEC | Interop.O_NOCTTY;
+        // O_NONBLOCK: a FIFO where a lock file was expected must not block the open; it is refused just after.
+        int flags = (readOnly ? Interop.O_RDONLY : Interop.O_RDWR | Interop.O_CREAT) | Interop.O_CLOEXEC | Interop.O_NOCTTY | Interop.O_NONBLOCK;
         while (true)
         {
             SafeFdHandle fd = Interop.Open(path, flags, 0x1B6);
             if (!fd.IsInvalid)
             {
+                int type = Interop.FStatx(fd, path).stx_mode & Interop.S_IFMT;
+                if (type is not (Interop.S_IFREG or 0x4000))
+                {
+                    fd.Dispose(); // a FIFO, device or socket: never a lock file (a directory is, for flock)
+                    throw new InvalidDataException($"{path} is not a regular file or directory (a FIFO, device or socket): a lock file must be one. Use another path.");
+                }
+
+                Interop.SetNonBlocking(fd, false, path);
                 return new FileLock(fd, ownsFile: true, kind, path);
             }
 

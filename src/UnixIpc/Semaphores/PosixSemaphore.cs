@@ -224,6 +224,11 @@ public sealed partial class PosixSemaphore : IDisposable
 
     private static bool TryOpenCore(string name, int flags, UnixFileMode mode, int value, [NotNullWhen(true)] out SafePosixSemaphoreHandle? handle, out Errno error)
     {
+        if ((flags & Interop.O_EXCL) == 0)
+        {
+            ValidateExisting(name);
+        }
+
         while (true)
         {
             nint semaphore = Interop.SemOpen(name, flags, (uint)mode, (uint)value);
@@ -240,6 +245,27 @@ public sealed partial class PosixSemaphore : IDisposable
                 handle = null;
                 return false;
             }
+        }
+    }
+
+    private const int SemaphoreBytes = 32; // sizeof(sem_t) on x86-64 and arm64
+
+    // glibc's sem_open maps /dev/shm/sem.NAME and touches it: an empty or short file (anyone may write /dev/shm) would
+    // kill the process with SIGBUS, a FIFO would block. So whatever is there is looked at first, without waiting: a
+    // regular file of at least a sem_t, else refused. (A file replaced between this check and sem_open is not caught.)
+    private static unsafe void ValidateExisting(string name)
+    {
+        string path = "/dev/shm/sem." + name[1..];
+        using SafeFdHandle fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC, 0);
+        if (fd.IsInvalid)
+        {
+            return; // nothing there (or not ours to read): sem_open says what
+        }
+
+        Interop.statx st = Interop.FStatx(fd, name);
+        if ((st.stx_mode & Interop.S_IFMT) != Interop.S_IFREG || st.stx_size < SemaphoreBytes)
+        {
+            throw new InvalidDataException($"{path} is not a named semaphore ({((st.stx_mode & Interop.S_IFMT) != Interop.S_IFREG ? "not a regular file" : $"{st.stx_size} bytes, a semaphore has {SemaphoreBytes}")}): not opened. Remove it (psem unlink {name}) if it is left over.");
         }
     }
 }

@@ -5,7 +5,7 @@ namespace UnixIpc.Tests;
 /// it is read or mapped, without blocking (a FIFO opened for reading would wait for a writer), and `ls` shows it for
 /// what it is (#10).
 /// </summary>
-public sealed class ForeignShmEntryTests
+public sealed class ForeignObjectTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
@@ -41,6 +41,42 @@ public sealed class ForeignShmEntryTests
         {
             File.Delete("/dev/shm" + fifoName);
             Directory.Delete("/dev/shm" + dirName);
+        }
+    }
+
+    [Fact]
+    public async Task An_empty_short_or_FIFO_semaphore_file_and_a_FIFO_lock_file_are_refused_without_a_crash_or_a_hang()
+    {
+        // glibc's sem_open maps the file and touches it: an empty one used to kill the process with SIGBUS.
+        string empty = TestNames.Unique("semempty"), shortName = TestNames.Unique("semshort"), fifo = TestNames.Unique("semfifo");
+        File.WriteAllBytes("/dev/shm/sem." + empty[1..], []);
+        File.WriteAllBytes("/dev/shm/sem." + shortName[1..], new byte[8]);
+        TestNative.MkFifo("/dev/shm/sem." + fifo[1..], 0x1A4);
+        string lockFifo = Path.Combine(Path.GetTempPath(), $"{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}.lock");
+        TestNative.MkFifo(lockFifo, 0x1A4);
+        try
+        {
+            foreach (string name in new[] { empty, shortName, fifo })
+            {
+                var refused = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => PosixSemaphore.OpenExisting(name)).WaitAsync(Bound));
+                Assert.Contains("is not a named semaphore", refused.Message, StringComparison.Ordinal);
+                await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => PosixSemaphore.CreateOrOpen(name, 1)).WaitAsync(Bound));
+            }
+
+            CliRunner.Result value = await CliRunner.RunAsync("psem", "value", empty).WaitAsync(Bound);
+            Assert.Equal(1, value.ExitCode); // one line, not a signal
+
+            var notALockFile = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => FileLock.Open(lockFifo)).WaitAsync(Bound)); // opening a FIFO blocked for ever
+            Assert.Contains("is not a regular file or directory", notALockFile.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (string name in new[] { empty, shortName, fifo })
+            {
+                File.Delete("/dev/shm/sem." + name[1..]);
+            }
+
+            File.Delete(lockFifo);
         }
     }
 }
