@@ -44,13 +44,23 @@ public static class MappedFile
         }
     }
 
+    // O_NONBLOCK so that a FIFO where a file was expected does not block the open; anything but a regular file (or a
+    // block device, which maps) is refused before it is mapped.
     private static SafeFdHandle OpenFile(string path, int flags)
     {
         while (true)
         {
-            SafeFdHandle fd = Interop.Open(path, flags, 0);
+            SafeFdHandle fd = Interop.Open(path, flags | Interop.O_NONBLOCK, 0);
             if (!fd.IsInvalid)
             {
+                int type = Interop.FStatx(fd, path).stx_mode & Interop.S_IFMT;
+                if (type is not (Interop.S_IFREG or 0x6000))
+                {
+                    fd.Dispose();
+                    throw new InvalidDataException($"{path} is not a regular file (a FIFO, directory, character device or socket): it cannot be mapped.");
+                }
+
+                Interop.SetNonBlocking(fd, false, path);
                 return fd;
             }
 

@@ -68,6 +68,8 @@ public sealed class ForeignObjectTests
 
             var notALockFile = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => FileLock.Open(lockFifo)).WaitAsync(Bound)); // opening a FIFO blocked for ever
             Assert.Contains("is not a regular file or directory", notALockFile.Message, StringComparison.Ordinal);
+            var notMappable = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => MappedFile.Map(lockFifo, MapAccess.ReadOnly)).WaitAsync(Bound));
+            Assert.Contains("cannot be mapped", notMappable.Message, StringComparison.Ordinal);
         }
         finally
         {
