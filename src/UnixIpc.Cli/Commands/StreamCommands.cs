@@ -40,7 +40,7 @@ internal static class StreamCommands
             }
             else
             {
-                console.Out.WriteLine($"listening {listener.Name}");
+                console.Out.WriteLine($"listening {CliFormat.Printable(listener.Name)}");
             }
 
             console.Out.Flush();
@@ -102,6 +102,8 @@ internal static class StreamCommands
             }
 
             byte[] bytes = data.Read(parse, console, limit: MaxMessage);
+            console.RequireStandardOutput(); // before connecting: a reply with nowhere to go would be lost
+
             using var deadline = ms >= 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
             try

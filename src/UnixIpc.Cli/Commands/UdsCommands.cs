@@ -123,7 +123,7 @@ internal static class UdsCommands
             }
 
             byte[] bytes = data.Read(parse, console, limit: 1 << 20);
-            RequireStandardOutput(console);
+            console.RequireStandardOutput();
             bool packets = parse.GetValue(seqpacket);
             byte[] reply;
             using (var deadline = new Deadline(ms, cancellationToken))
@@ -211,7 +211,7 @@ internal static class UdsCommands
         command.SetAction(CliApp.Handler(console, Noun, "recv-fd", async (parse, cancellationToken) =>
         {
             string at = parse.GetRequiredValue(address);
-            RequireStandardOutput(console);
+            console.RequireStandardOutput();
             using Socket listener = Bind(at, SocketType.Stream);
             try
             {
@@ -288,16 +288,6 @@ internal static class UdsCommands
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw IoErrors.ToErrno(e, "pread", "descriptor");
-        }
-    }
-
-    // Checked before taking anything from a peer: what it sent, with nowhere to print it, would be lost while the
-    // peer is told all went well.
-    private static void RequireStandardOutput(CliConsole console)
-    {
-        if (!console.StandardOutputUsable)
-        {
-            throw new StandardOutputException(new IOException("standard output is closed"), Errno.EBADF);
         }
     }
 

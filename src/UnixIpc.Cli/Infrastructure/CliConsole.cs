@@ -39,6 +39,18 @@ internal sealed class CliConsole
 
     private Lazy<bool> _standardOutputUsable = new(static () => true);
 
+    /// <summary>
+    /// Fails (EBADF, exit 1) when standard output cannot take bytes. Verbs that take something from a peer check this
+    /// first: what it sent, with nowhere to print it, would be lost while the peer is told all went well.
+    /// </summary>
+    public void RequireStandardOutput()
+    {
+        if (!StandardOutputUsable)
+        {
+            throw new StandardOutputException(new IOException("standard output is closed"), Errno.EBADF);
+        }
+    }
+
     /// <summary>The process's own descriptors 0, 1 and 2 (not in-memory streams): a child started by <c>run</c> can use them directly.</summary>
     public bool IsProcessConsole { get; private init; }
 

@@ -41,6 +41,22 @@ public sealed class StreamCommandTests
     }
 
     [Fact]
+    public async Task A_client_whose_stdout_is_closed_is_refused_before_it_connects()
+    {
+        string name = TestNames.Unique("clistreamout");
+        Task<CliRunner.Result> server = Task.Run(() => CliRunner.RunAsync("stream", "listen", name, "--count", "1"));
+        await WaitForListenerAsync(name);
+        string cli = $"'{ProcessRunner.DotnetHost}' '{Path.Combine(AppContext.BaseDirectory, "unixipc.dll")}'";
+        ProcessRunner.Result closed = await ProcessRunner.RunAsync("/bin/bash", ["-c", $"{cli} stream connect {name} --data lost >&-"]);
+        Assert.Equal(1, closed.ExitCode);
+        Assert.Contains("EBADF", closed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await CliRunner.RunAsync("stream", "connect", name, "--data", "served")).ExitCode);
+        CliRunner.Result served = await server.WaitAsync(Bound);
+        Assert.Contains("sent 6 bytes: served", served.Stdout, StringComparison.Ordinal); // the one client it served
+        Assert.DoesNotContain("lost", served.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_listener_is_one_line_and_exit_1_and_bad_values_are_usage_errors()
     {
         CliRunner.Result refused = await CliRunner.RunAsync("stream", "connect", TestNames.Unique("nobody"), "--data", "x");
