@@ -78,6 +78,8 @@ internal static class CliApp
             LimitsCommand.Build(console),
             TourCommand.Build(console),
             TourCommand.BuildStep(console),
+            BenchCommand.Build(console),
+            BenchCommand.BuildSide(console),
         };
         return root;
     }

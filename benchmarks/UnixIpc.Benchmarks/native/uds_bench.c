@@ -5,21 +5,12 @@
  *   latency N          -> "p50 p99 p999" nanoseconds per 8-byte round trip (after 1000 unmeasured)
  *   throughput N SIZE  -> messages per second, N sends of SIZE bytes (after N/4 unmeasured), one reader */
 #define _GNU_SOURCE
-#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "two_process.h"
 
-/* The index-th CPU of those this process may run on (the last one if there are fewer). */
-static void pin(int index) {
-    cpu_set_t allowed, one;
-    if (sched_getaffinity(0, sizeof allowed, &allowed)) die("sched_getaffinity");
-    int chosen = -1;
-    for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++) if (CPU_ISSET(cpu, &allowed)) { chosen = cpu; if (seen++ == index) break; }
-    CPU_ZERO(&one); CPU_SET(chosen, &one);
-    if (sched_setaffinity(0, sizeof one, &one)) die("sched_setaffinity");
-}
+#include "cpu_pin.h" /* from src/UnixIpc.Bench/native, copied beside this file */
 
 int main(int argc, char **argv) {
     if (argc < 4) { fprintf(stderr, "usage: uds_bench stream|seqpacket latency N | throughput N SIZE\n"); return 2; }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace UnixIpc.Benchmarks;
+namespace UnixIpc.Benchmarking;
 
 /// <summary>
 /// Pins the calling thread to one CPU of those it may run on, until disposed (then it gets its old set back): each

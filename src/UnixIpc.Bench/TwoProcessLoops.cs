@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace UnixIpc.Benchmarks;
+namespace UnixIpc.Benchmarking;
 
 /// <summary>
 /// The loops of the two-process kernel benchmarks (pipes, sockets), whatever carries the bytes, so that every row
@@ -14,7 +14,18 @@ internal static class TwoProcessLoops
     /// <summary>8-byte round trips: nanoseconds at p50 and p99 of <paramref name="count"/> after <see cref="WarmTrips"/>.</summary>
     public static (double P50, double P99) RoundTrips(int count, Action<ReadOnlySpan<byte>> send, Action<Span<byte>> receiveExactly)
     {
-        var message = new byte[8];
+        long[] samples = RoundTripSamples(count, 8, send, receiveExactly);
+        Array.Sort(samples);
+        return (samples[count / 2], samples[count * 99 / 100]);
+    }
+
+    /// <summary>
+    /// The nanoseconds of each of <paramref name="count"/> round trips of <paramref name="size"/> bytes, after
+    /// <see cref="WarmTrips"/> unmeasured ones (the first waits for the peer to start), in the order measured.
+    /// </summary>
+    public static long[] RoundTripSamples(int count, int size, Action<ReadOnlySpan<byte>> send, Action<Span<byte>> receiveExactly)
+    {
+        var message = new byte[size];
         for (int i = 0; i < WarmTrips; i++)
         {
             send(message);
@@ -30,9 +41,13 @@ internal static class TwoProcessLoops
             samples[i] = Stopwatch.GetTimestamp() - start;
         }
 
-        Array.Sort(samples);
         double toNs = 1e9 / Stopwatch.Frequency;
-        return (samples[count / 2] * toNs, samples[count * 99 / 100] * toNs);
+        for (int i = 0; i < count; i++)
+        {
+            samples[i] = (long)(samples[i] * toNs);
+        }
+
+        return samples;
     }
 
     /// <summary>
@@ -60,10 +75,10 @@ internal static class TwoProcessLoops
         return count / Stopwatch.GetElapsedTime(begin).TotalSeconds;
     }
 
-    /// <summary>The peer of <see cref="RoundTrips"/>: answers each 8 bytes with them.</summary>
-    public static void Echo(int count, Action<Span<byte>> receiveExactly, Action<ReadOnlySpan<byte>> send)
+    /// <summary>The peer of <see cref="RoundTrips"/> and <see cref="RoundTripSamples"/>: answers each <paramref name="size"/> bytes with them.</summary>
+    public static void Echo(int count, Action<Span<byte>> receiveExactly, Action<ReadOnlySpan<byte>> send, int size = 8)
     {
-        var message = new byte[8];
+        var message = new byte[size];
         for (int i = 0; i < count + WarmTrips; i++)
         {
             receiveExactly(message);

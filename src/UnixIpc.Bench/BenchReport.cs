@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace UnixIpc.Benchmarking;
+
+/// <summary>One measurement: each round trip's nanoseconds (sorted), or messages per second.</summary>
+internal sealed record BenchResult(long[]? Samples, double Rate)
+{
+    public static BenchResult FromSamples(long[] samples, int expected)
+    {
+        if (samples.Length != expected)
+        {
+            throw new InvalidDataException($"the measuring side gave {samples.Length} round trips of {expected}");
+        }
+
+        Array.Sort(samples);
+        return new BenchResult(samples, 0);
+    }
+
+    public static BenchResult FromRate(double rate) => new(null, rate);
+
+    public double Percentile(double fraction) => Samples![Math.Min(Samples.Length - 1, (int)(Samples.Length * fraction))];
+}
+
+/// <summary>
+/// The figures of a run: for each mechanism and figure, each implementation's rounds; a latency row's percentiles
+/// come from the histogram of all its rounds' round trips, its ratios are medians of per-round ratios (two figures
+/// measured moments apart: this machine's speed drifts between rounds). Targets (issue #16): UnixIpc within 1.15×
+/// of C's round-trip p50, and at least 0.85× of C's throughput.
+/// </summary>
+internal sealed class BenchReport(BenchSettings settings, bool hasC, string? note)
+{
+    public const double LatencyTarget = 1.15, ThroughputTarget = 0.85;
+    private static readonly double[] Fractions = [0.5, 0.9, 0.99, 0.999];
+    private readonly List<(BenchMechanism Mechanism, BenchMeasure Measure)> rows = [];
+    private readonly Dictionary<(string, BenchMeasure, string), List<BenchResult>> results = [];
+
+    public string? Note => note;
+
+    public void Add(BenchMechanism mechanism, BenchMeasure measure, string implementation, BenchResult result)
+    {
+        if (!rows.Contains((mechanism, measure)))
+        {
+            rows.Add((mechanism, measure));
+        }
+
+        (results.TryGetValue((mechanism.Name, measure, implementation), out List<BenchResult>? list) ? list : results[(mechanism.Name, measure, implementation)] = []).Add(result);
+    }
+
+    /// <summary>Median over rounds of UnixIpc ÷ <paramref name="baseline"/> at <paramref name="fraction"/> (throughput: of the rates); null without the baseline.</summary>
+    public double? Ratio(BenchMechanism mechanism, BenchMeasure measure, string baseline, double fraction = 0.5)
+    {
+        if (!results.TryGetValue((mechanism.Name, measure, baseline), out List<BenchResult>? theirs))
+        {
+            return null;
+        }
+
+        List<BenchResult> ours = results[(mechanism.Name, measure, "unixipc")];
+        return Math.Round(Median(ours.Zip(theirs, (o, b) => measure.IsLatency ? o.Percentile(fraction) / b.Percentile(fraction) : o.Rate / b.Rate)), 3);
+    }
+
+    /// <summary>Whether the row meets its target against C; null without C.</summary>
+    public bool? MeetsTarget(BenchMechanism mechanism, BenchMeasure measure)
+        => Ratio(mechanism, measure, "c") is double r ? (measure.IsLatency ? r <= LatencyTarget : r >= ThroughputTarget) : null;
+
+    public void WriteTable(TextWriter output)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc bench: {settings.Rounds} round(s), {settings.RoundTrips} round trips and {settings.Messages} messages a round; {Environment.ProcessorCount} CPUs, each side pinned to its own; .NET {Environment.Version}, kernel {Kernel()}"));
+        if (note is not null)
+        {
+            output.WriteLine("note: " + note);
+        }
+
+        string[] header = ["mechanism", "figure", "UnixIpc p50/p99", "C p50/p99", "÷C p50", "÷C p99", ".NET own", ".NET p50/p99", "÷.NET p50", "target"];
+        var lines = new List<string[]> { header };
+        foreach ((BenchMechanism m, BenchMeasure measure) in rows)
+        {
+            string Figure(string implementation) => results.TryGetValue((m.Name, measure, implementation), out List<BenchResult>? r) ? Format(measure, r) : "n/a";
+            string RatioText(string baseline, double fraction) => Ratio(m, measure, baseline, fraction) is double v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+            lines.Add(
+            [
+                m.Title,
+                measure.Label,
+                Figure("unixipc"),
+                Figure("c"),
+                RatioText("c", 0.5),
+                measure.IsLatency ? RatioText("c", 0.99) : "",
+                m.DotNetBaseline ?? "",
+                m.DotNetBaseline is null ? "" : Figure("dotnet"),
+                m.DotNetBaseline is null ? "" : RatioText("dotnet", 0.5),
+                MeetsTarget(m, measure) switch { true => "met", false => "missed", null => "n/a" },
+            ]);
+        }
+
+        int[] widths = [.. Enumerable.Range(0, header.Length).Select(i => lines.Max(l => l[i].Length))];
+        foreach (string[] line in lines)
+        {
+            output.WriteLine(string.Join("  ", line.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET: UnixIpc over the baseline, median of per-round ratios (latency: lower is better; msgs/s: higher). Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
+    }
+
+    public void WriteJson(Utf8JsonWriter json)
+    {
+        json.WriteString("date", DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        json.WriteStartObject("environment");
+        json.WriteNumber("processors", Environment.ProcessorCount);
+        json.WriteString("runtime", Environment.Version.ToString());
+        json.WriteString("kernel", Kernel());
+        json.WriteEndObject();
+        json.WriteNumber("rounds", settings.Rounds);
+        json.WriteNumber("roundTripsPerRound", settings.RoundTrips);
+        json.WriteNumber("messagesPerRound", settings.Messages);
+        json.WriteBoolean("c", hasC);
+        if (note is null)
+        {
+            json.WriteNull("note");
+        }
+        else
+        {
+            json.WriteString("note", note);
+        }
+
+        json.WriteStartObject("targets");
+        json.WriteNumber("latencyOverC", LatencyTarget);
+        json.WriteNumber("throughputOverC", ThroughputTarget);
+        json.WriteEndObject();
+        json.WriteStartArray("rows");
+        foreach ((BenchMechanism m, BenchMeasure measure) in rows)
+        {
+            json.WriteStartObject();
+            json.WriteString("mechanism", m.Name);
+            json.WriteString("figure", measure.IsLatency ? "rtt" : "throughput");
+            json.WriteNumber("size", measure.Size);
+            json.WriteString("unit", measure.IsLatency ? "ns" : "msgs/s");
+            foreach (string implementation in new[] { "unixipc", "c", "dotnet" })
+            {
+                if (!results.TryGetValue((m.Name, measure, implementation), out List<BenchResult>? r))
+                {
+                    json.WriteNull(implementation);
+                    continue;
+                }
+
+                json.WriteStartObject(implementation);
+                if (implementation == "dotnet")
+                {
+                    json.WriteString("type", m.DotNetBaseline);
+                }
+
+                if (measure.IsLatency)
+                {
+                    var all = BenchResult.FromSamples([.. r.SelectMany(x => x.Samples!)], r.Sum(x => x.Samples!.Length));
+                    json.WriteNumber("roundTrips", all.Samples!.Length);
+                    json.WriteNumber("p50", all.Percentile(0.5));
+                    json.WriteNumber("p90", all.Percentile(0.9));
+                    json.WriteNumber("p99", all.Percentile(0.99));
+                    json.WriteNumber("p999", all.Percentile(0.999));
+                    json.WriteNumber("max", all.Samples[^1]);
+                }
+                else
+                {
+                    json.WriteNumber("msgsPerSecond", Math.Round(Median(r.Select(x => x.Rate)), 1));
+                }
+
+                json.WriteEndObject();
+            }
+
+            foreach ((string name, string baseline) in new[] { ("overC", "c"), ("overDotnet", "dotnet") })
+            {
+                if (Ratio(m, measure, baseline) is not double p50)
+                {
+                    json.WriteNull(name);
+                    continue;
+                }
+
+                json.WriteStartObject(name);
+                if (measure.IsLatency)
+                {
+                    json.WriteNumber("p50", p50);
+                    json.WriteNumber("p99", Ratio(m, measure, baseline, 0.99)!.Value);
+                }
+                else
+                {
+                    json.WriteNumber("msgsPerSecond", p50);
+                }
+
+                json.WriteEndObject();
+            }
+
+            if (MeetsTarget(m, measure) is bool met)
+            {
+                json.WriteBoolean("targetMet", met);
+            }
+            else
+            {
+                json.WriteNull("targetMet");
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    // p50/p99 of the histogram of every round (latency), or the median rate.
+    private static string Format(BenchMeasure measure, List<BenchResult> rounds)
+    {
+        if (!measure.IsLatency)
+        {
+            double rate = Median(rounds.Select(r => r.Rate));
+            return rate >= 1e6 ? string.Create(CultureInfo.InvariantCulture, $"{rate / 1e6:0.00} M") : string.Create(CultureInfo.InvariantCulture, $"{rate / 1e3:0.0} k");
+        }
+
+        var all = BenchResult.FromSamples([.. rounds.SelectMany(r => r.Samples!)], rounds.Sum(r => r.Samples!.Length));
+        return $"{Micro(all.Percentile(0.5))}/{Micro(all.Percentile(0.99))} µs";
+    }
+
+    private static string Micro(double ns) => (ns / 1000).ToString(ns < 10_000 ? "0.0" : "0", CultureInfo.InvariantCulture);
+
+    private static string Kernel() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

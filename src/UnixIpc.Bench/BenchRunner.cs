@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace UnixIpc.Benchmarking;
+
+/// <summary>How much a run measures, and how it starts a .NET side (the CLI's hidden verb, given the side's arguments).</summary>
+internal sealed record BenchSettings(
+    IReadOnlyList<BenchMechanism> Mechanisms,
+    int Rounds,
+    int RoundTrips,
+    int Messages,
+    Func<IReadOnlyList<string>, ChildProcessOptions> DotNetSide)
+{
+    /// <summary>Per round: 20 000 round trips (5 rounds: a histogram of 100 000), 100 000 messages of 64 B.</summary>
+    public static BenchSettings Full(IReadOnlyList<BenchMechanism> mechanisms, int rounds, Func<IReadOnlyList<string>, ChildProcessOptions> side)
+        => new(mechanisms, rounds, 20_000, 100_000, side);
+
+    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages.</summary>
+    public static BenchSettings Quick(IReadOnlyList<BenchMechanism> mechanisms, Func<IReadOnlyList<string>, ChildProcessOptions> side)
+        => new(mechanisms, 1, 2000, 10_000, side);
+}
+
+/// <summary>
+/// Runs <c>unixipc bench</c>: for each round, each mechanism, each figure, the C pair, then UnixIpc, then .NET's own
+/// type (A, B, C, A, B, C…), every measurement two fresh processes the harness starts on objects it made and removes.
+/// </summary>
+internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
+{
+    /// <summary>The longest one measurement may take before its two processes are killed.</summary>
+    public static readonly TimeSpan MeasurementTimeout = TimeSpan.FromMinutes(2);
+
+    private int serial;
+
+    public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
+    {
+        string scratch = Directory.CreateTempSubdirectory($"unixipc_bench_{Environment.ProcessId}_").FullName;
+        try
+        {
+            (string? c, string? note) = await BuildCAsync(scratch, cancellationToken).ConfigureAwait(false);
+            var report = new BenchReport(settings, c is not null, note);
+            for (int round = 1; round <= settings.Rounds; round++)
+            {
+                foreach (BenchMechanism mechanism in settings.Mechanisms)
+                {
+                    await progress.WriteLineAsync($"bench: round {round}/{settings.Rounds}: {mechanism.Name}").ConfigureAwait(false);
+                    foreach (BenchMeasure measure in mechanism.Measures)
+                    {
+                        int count = measure.IsLatency ? settings.RoundTrips : settings.Messages;
+                        if (c is not null)
+                        {
+                            report.Add(mechanism, measure, "c", await MeasureAsync(mechanism, measure, "c", c, count, scratch, cancellationToken).ConfigureAwait(false));
+                        }
+
+                        report.Add(mechanism, measure, "unixipc", await MeasureAsync(mechanism, measure, "unixipc", null, count, scratch, cancellationToken).ConfigureAwait(false));
+                        if (mechanism.DotNetBaseline is not null)
+                        {
+                            report.Add(mechanism, measure, "dotnet", await MeasureAsync(mechanism, measure, "dotnet", null, count, scratch, cancellationToken).ConfigureAwait(false));
+                        }
+                    }
+                }
+            }
+
+            return report;
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>Builds native/bench_side.c (embedded, with cpu_pin.h) with gcc: the binary, or null and why not.</summary>
+    private static async Task<(string? Binary, string? Note)> BuildCAsync(string scratch, CancellationToken cancellationToken)
+    {
+        string source = Path.Combine(scratch, "bench_side.c"), binary = Path.Combine(scratch, "bench_side");
+        foreach (string name in new[] { "bench_side.c", "cpu_pin.h" })
+        {
+            using Stream resource = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)!;
+            using FileStream file = File.Create(Path.Combine(scratch, name));
+            await resource.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        ChildProcessOutput gcc;
+        try
+        {
+            gcc = await ChildProcess.RunAsync(new ChildProcessOptions("gcc", "-O2", "-o", binary, source, "-lrt", "-pthread"), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnixIpcException e) when (e.Error == Errno.ENOENT)
+        {
+            return (null, "gcc not found: the C columns are n/a (install gcc for the C baselines)");
+        }
+
+        return gcc.Status.Success
+            ? (binary, null)
+            : (null, "gcc could not build the C baselines, so the C columns are n/a: " + System.Text.Encoding.UTF8.GetString(gcc.StandardError).ReplaceLineEndings(" ").Trim());
+    }
+
+    /// <summary>One measurement: the peer, then the measuring side; its samples (latency) or its rate (throughput).</summary>
+    private async Task<BenchResult> MeasureAsync(BenchMechanism mechanism, BenchMeasure measure, string implementation, string? cBinary, int count, string scratch, CancellationToken cancellationToken)
+    {
+        using BenchObjects objects = mechanism.Prepare(implementation, scratch, ++serial);
+        string[] common = [mechanism.Name, "", measure.Mode, Text(measure.Size), Text(count)];
+        ChildProcessOptions Side(string role, IEnumerable<string> arguments, Dictionary<int, ChildDescriptor> descriptors)
+        {
+            common[1] = role;
+            string[] all = [.. common, .. arguments];
+            ChildProcessOptions options = cBinary is not null ? new ChildProcessOptions(cBinary, all) : settings.DotNetSide([implementation, .. all]);
+            foreach ((int number, ChildDescriptor descriptor) in descriptors)
+            {
+                options.Descriptors[number] = descriptor;
+            }
+
+            if (objects.BlockSignals)
+            {
+                options.BlockedSignals.Add(SignalEnd.There);
+                options.BlockedSignals.Add(SignalEnd.Back);
+            }
+
+            options.StandardInput = ChildDescriptor.Null;
+            options.StandardError = ChildDescriptor.Pipe;
+            return options;
+        }
+
+        ChildProcessOptions peerOptions = Side("peer", objects.MeasureGetsPeerId ? [] : objects.Arguments, objects.Peer);
+        peerOptions.StandardOutput = ChildDescriptor.Null;
+        using ChildProcess peer = ChildProcess.Start(peerOptions);
+        ChildProcessOptions measureOptions = Side("measure", objects.MeasureGetsPeerId ? [Text(peer.ProcessId)] : objects.Arguments, objects.Measure);
+        measureOptions.StandardOutput = ChildDescriptor.Pipe;
+        ChildProcess measurer;
+        try
+        {
+            measurer = ChildProcess.Start(measureOptions);
+        }
+        catch
+        {
+            peer.Kill();
+            throw;
+        }
+
+        using (measurer)
+        {
+            objects.CloseDescriptors();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(MeasurementTimeout);
+            using CancellationTokenRegistration kill = timeout.Token.Register(() =>
+            {
+                measurer.Kill();
+                peer.Kill();
+            });
+            Task<byte[]> peerErrors = ReadAllAsync(peer.StandardError!);
+            Task<byte[]> measureErrors = ReadAllAsync(measurer.StandardError!);
+            byte[] output = await ReadAllAsync(measurer.StandardOutput!).ConfigureAwait(false);
+            ChildExitStatus measured = await measurer.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            ChildExitStatus answered = await peer.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (timeout.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{implementation} {mechanism.Name} {measure.Label}: no result in {MeasurementTimeout.TotalSeconds} s");
+            }
+
+            if (!measured.Success || !answered.Success)
+            {
+                string errors = System.Text.Encoding.UTF8.GetString([.. await measureErrors.ConfigureAwait(false), .. await peerErrors.ConfigureAwait(false)]);
+                throw new InvalidOperationException($"{implementation} {mechanism.Name} {measure.Label}: measuring side {measured}, peer {answered}: {errors.ReplaceLineEndings(" ").Trim()}");
+            }
+
+            return measure.IsLatency
+                ? BenchResult.FromSamples(MemoryMarshal.Cast<byte, long>(output).ToArray(), count)
+                : BenchResult.FromRate(double.Parse(System.Text.Encoding.ASCII.GetString(output).Trim(), CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

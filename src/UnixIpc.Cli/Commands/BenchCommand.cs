@@ -1,0 +1,75 @@
+using System.CommandLine;
+using UnixIpc.Benchmarking;
+
+namespace UnixIpc.Cli;
+
+/// <summary>
+/// <c>unixipc bench</c> (issue #16): every mechanism between two processes, through UnixIpc against C and against
+/// .NET's own types, in one run. The engine is UnixIpc.Bench; the .NET sides are this CLI again (<c>bench-side</c>).
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Build(CliConsole console)
+    {
+        var only = new Option<string?>("--only") { Description = "Comma-separated mechanisms to measure: " + string.Join(",", BenchMechanism.All.Select(m => m.Name)) + " (default: all).", HelpName = "A,B" };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run in seconds: one round, few round trips (figures are rough)." };
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (default 5: 100 000 round trips in each latency histogram).", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: {rounds, c, note, rows:[{mechanism, figure, size, unit, unixipc, c, dotnet, overC, overDotnet, targetMet}]}." };
+        var command = new Command("bench", "Measure every mechanism between two processes (round-trip latency, throughput) through UnixIpc, against C (gcc) and .NET's own types.") { only, quick, rounds, json };
+        command.SetAction(CliApp.Handler(console, "bench", "run", async (parse, cancellationToken) =>
+        {
+            string[] names = (parse.GetValue(only) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            IReadOnlyList<BenchMechanism> mechanisms = BenchMechanism.Select(names);
+            int count = parse.GetValue(rounds);
+            if (count < 1)
+            {
+                throw new UsageException("--rounds must be at least 1");
+            }
+
+            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, SideOptions) : BenchSettings.Full(mechanisms, count, SideOptions);
+            BenchReport report = await new BenchRunner(settings, console.Error).RunAsync(cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteObject(console, report.WriteJson);
+            }
+            else
+            {
+                report.WriteTable(console.Out);
+            }
+
+            return CliExitCode.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>The hidden command each .NET side of a measurement runs as.</summary>
+    public static Command BuildSide(CliConsole console)
+    {
+        var rest = new Argument<string[]>("ARGS") { Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("bench-side", "One side of a bench measurement (internal).") { rest };
+        command.Hidden = true;
+        command.SetAction(CliApp.Handler(console, "bench-side", "run", parse =>
+        {
+            console.Out.Flush();
+            return BenchSide.Run(parse.GetValue(rest) ?? [], console.StandardOutput);
+        }));
+        return command;
+    }
+
+    // This CLI again (as SelfLauncher starts it), with tiered compilation off: a side lives for a second or less,
+    // which tier-0 code would fill.
+    private static ChildProcessOptions SideOptions(IReadOnlyList<string> arguments)
+    {
+        System.Diagnostics.ProcessStartInfo start = SelfLauncher.StartInfo(["bench-side", .. arguments]);
+        var options = new ChildProcessOptions(start.FileName, start.ArgumentList);
+        var environment = new Dictionary<string, string>();
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            environment[(string)variable.Key] = (string?)variable.Value ?? "";
+        }
+
+        environment["DOTNET_TieredCompilation"] = "0";
+        options.Environment = environment;
+        return options;
+    }
+}

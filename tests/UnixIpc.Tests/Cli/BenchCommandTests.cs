@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace UnixIpc.Tests;
+
+/// <summary><c>unixipc bench</c> (issue #16): a real quick measurement as JSON, and a bad --only.</summary>
+[Collection(CrossProcessCollection.Name)]
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_quick_only_pipe_json_measures_every_pipe_row_and_leaves_nothing_behind()
+    {
+        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "pipe", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using JsonDocument document = JsonDocument.Parse(run.Stdout);
+        JsonElement root = document.RootElement;
+        Assert.Equal(1, root.GetProperty("rounds").GetInt32());
+        JsonElement[] rows = [.. root.GetProperty("rows").EnumerateArray()];
+        Assert.Equal(["rtt 8", "rtt 1024", "throughput 64"], rows.Select(r => $"{r.GetProperty("figure").GetString()} {r.GetProperty("size").GetInt32()}"));
+        bool hasC = root.GetProperty("c").GetBoolean();
+        foreach (JsonElement row in rows)
+        {
+            Assert.Equal("pipe", row.GetProperty("mechanism").GetString());
+            foreach (string implementation in hasC ? new[] { "unixipc", "c", "dotnet" } : ["unixipc", "dotnet"])
+            {
+                JsonElement figures = row.GetProperty(implementation);
+                if (row.GetProperty("figure").GetString() == "rtt")
+                {
+                    Assert.Equal(2000, figures.GetProperty("roundTrips").GetInt32());
+                    Assert.True(figures.GetProperty("p50").GetDouble() > 0, run.Stdout);
+                    Assert.True(figures.GetProperty("max").GetDouble() >= figures.GetProperty("p999").GetDouble(), run.Stdout);
+                }
+                else
+                {
+                    Assert.True(figures.GetProperty("msgsPerSecond").GetDouble() > 0, run.Stdout);
+                }
+            }
+
+            Assert.True(row.GetProperty("overDotnet").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+            if (hasC)
+            {
+                Assert.True(row.GetProperty("overC").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+            }
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
+    }
+
+    [Fact]
+    public async Task Bench_with_an_unknown_only_name_is_a_usage_error_naming_the_valid_ones()
+    {
+        CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe,nosuch");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("nosuch", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout);
+    }
+}
