@@ -13,6 +13,9 @@ internal static partial class Native
     [LibraryImport("libc.so.6", EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int SetRLimit(int resource, in RLimit limit);
 
+    [LibraryImport("libc.so.6", EntryPoint = "pthread_sigmask")]
+    public static unsafe partial int PthreadSigmask(int how, byte* set, byte* old);
+
     [LibraryImport("libc.so.6", EntryPoint = "umask")]
     public static partial uint Umask(uint mask);
 

@@ -41,4 +41,32 @@ internal static class SignalScenarios
 
         return 0;
     }
+
+    // Takes the interrupter's signal while another thread blocks every signal (as glibc's posix_spawn does in the
+    // spawning thread for a moment): prints "INTERRUPTER n", or the exception ends the process.
+    public static unsafe int InterrupterBesideABlockEverythingThread()
+    {
+        using var blocked = new ManualResetEventSlim();
+        using var done = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            byte* all = stackalloc byte[128];
+            new Span<byte>(all, 128).Fill(0xFF);
+            if (Native.PthreadSigmask(0, all, null) != 0) // SIG_BLOCK everything in this thread
+            {
+                throw new InvalidOperationException("pthread_sigmask failed");
+            }
+
+            blocked.Set();
+            done.Wait();
+        }) { IsBackground = true };
+        thread.Start();
+        blocked.Wait();
+        Console.WriteLine("READY");
+        int signal = SignalInterrupter.SignalNumber;
+        done.Set();
+        thread.Join();
+        Console.WriteLine($"INTERRUPTER {signal}");
+        return 0;
+    }
 }

@@ -32,7 +32,28 @@ internal static class SignalInterrupter
     /// <summary>Starts an interruptible blocking section on the current thread.</summary>
     public static Scope Begin(TimeSpan timeout, CancellationToken cancellationToken) => new(timeout, cancellationToken);
 
-    private static unsafe int Install()
+    // A thread blocks every signal for a moment while it spawns a process (glibc's posix_spawn) or forks: a scan that
+    // lands in that window sees every candidate "blocked" and would fail for good (the Lazy keeps the exception). So
+    // a scan that finds nothing is repeated a few times, 2 ms apart, before giving up.
+    private static int Install()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (TryInstall() is int signal)
+            {
+                return signal;
+            }
+
+            if (attempt == 50)
+            {
+                throw new InvalidOperationException("No free real-time signal is left to interrupt blocked System V calls.");
+            }
+
+            Thread.Sleep(2);
+        }
+    }
+
+    private static unsafe int? TryInstall()
     {
         nint handler = Interop.GetPidAddress();
         int min = Interop.CurrentSigRtMin();
@@ -66,7 +87,7 @@ internal static class SignalInterrupter
             }
         }
 
-        throw new InvalidOperationException("No free real-time signal is left to interrupt blocked System V calls.");
+        return null;
     }
 
     private static void Enlist(Scope scope)

@@ -120,9 +120,15 @@ internal static class SignalHub
     // SigBlk of every thread in /proc/self/task: bit N-1 set means signal N is blocked there.
     public static bool BlockedInEveryThread(int signal) => CountBlocking(signal, out int threads) is int blocking && threads > 0 && blocking == threads;
 
-    public static bool BlockedInAnyThread(int signal) => CountBlocking(signal, out _) > 0;
+    public static bool BlockedInAnyThread(int signal) => CountBlocking(signal, out _, ignoreBlockEverything: true) > 0;
 
-    private static int CountBlocking(int signal, out int threads)
+    // A thread that blocks *every* signal is in a passing moment (glibc's posix_spawn and fork block everything in the
+    // calling thread until the child runs): with ignoreBlockEverything it is not counted, so a scan that lands in that
+    // moment does not take every signal for blocked.
+    // SIGKILL and SIGSTOP cannot be blocked; glibc keeps its own SIGCANCEL (32) and SIGSETXID (33) out of a user mask.
+    private const ulong BlockEverythingExceptions = (1UL << 8) | (1UL << 18) | (1UL << 31) | (1UL << 32);
+
+    private static int CountBlocking(int signal, out int threads, bool ignoreBlockEverything = false)
     {
         threads = 0;
         int blocking = 0;
@@ -141,7 +147,8 @@ internal static class SignalHub
                 }
 
                 threads++;
-                if (line is not null && ulong.TryParse(line["SigBlk:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong mask) && (mask & (1UL << (signal - 1))) != 0)
+                if (line is not null && ulong.TryParse(line["SigBlk:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong mask) && (mask & (1UL << (signal - 1))) != 0
+                    && !(ignoreBlockEverything && (mask | BlockEverythingExceptions) == ulong.MaxValue))
                 {
                     blocking++;
                 }
