@@ -13,20 +13,28 @@ internal static class BenchCommand
     {
         var only = new Option<string?>("--only") { Description = "Comma-separated mechanisms to measure: " + string.Join(",", BenchMechanism.All.Select(m => m.Name)) + " (default: all).", HelpName = "A,B" };
         var quick = new Option<bool>("--quick") { Description = "A smoke run in seconds: one round, few round trips (figures are rough)." };
-        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (default 5: 100 000 round trips in each latency histogram).", DefaultValueFactory = _ => 5 };
+        Option<long> rounds = CliParsers.NumberOption("--rounds", "Interleaved rounds (default 5: 100 000 round trips in each latency histogram; 1 to 1000).", defaultValue: 5);
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {rounds, c, note, rows:[{mechanism, figure, size, unit, unixipc, c, dotnet, overC, overDotnet, targetMet}]}." };
         var command = new Command("bench", "Measure every mechanism between two processes (round-trip latency, throughput) through UnixIpc, against C (gcc) and .NET's own types.") { only, quick, rounds, json };
         command.SetAction(CliApp.Handler(console, "bench", "run", async (parse, cancellationToken) =>
         {
-            string[] names = (parse.GetValue(only) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            IReadOnlyList<BenchMechanism> mechanisms = BenchMechanism.Select(names);
-            int count = parse.GetValue(rounds);
-            if (count < 1)
+            string? chosen = parse.GetValue(only);
+            string[] names = (chosen ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (chosen is not null && names.Length == 0)
             {
-                throw new UsageException("--rounds must be at least 1");
+                throw new UsageException("--only needs at least one mechanism: " + string.Join(", ", BenchMechanism.All.Select(m => m.Name)) + ".");
             }
 
-            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, SideOptions) : BenchSettings.Full(mechanisms, count, SideOptions);
+            IReadOnlyList<BenchMechanism> mechanisms = BenchMechanism.Select(names);
+            long count = parse.GetValue(rounds);
+            if (count is < 1 or > 1000)
+            {
+                throw new UsageException("--rounds must be 1 to 1000.");
+            }
+
+            console.RequireStandardOutput(); // before minutes of measuring, not after
+
+            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, SideOptions) : BenchSettings.Full(mechanisms, (int)count, SideOptions);
             BenchReport report = await new BenchRunner(settings, console.Error).RunAsync(cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {

@@ -54,4 +54,24 @@ public sealed class BenchCommandTests
         Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
+
+    [Fact]
+    public async Task Bench_refuses_empty_only_and_out_of_range_or_overflowing_rounds_before_measuring()
+    {
+        foreach (string[] args in new[]
+        {
+            new[] { "bench", "--only", "" },
+            new[] { "bench", "--only", " , " },
+            new[] { "bench", "--rounds", "0" },
+            new[] { "bench", "--rounds", "-3" },
+            new[] { "bench", "--rounds", "5000" },
+            new[] { "bench", "--rounds", "0xFFFFFFFFFFFFFFFFF" },
+        })
+        {
+            CliRunner.Result run = await CliRunner.RunAsync(args);
+            Assert.True(run.ExitCode == 2, $"{string.Join(' ', args)}: {run}");
+            Assert.DoesNotContain("bench: round", run.Stderr, StringComparison.Ordinal); // nothing was measured
+            Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        }
+    }
 }
