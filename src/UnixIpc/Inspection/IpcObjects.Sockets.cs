@@ -27,10 +27,13 @@ public static partial class IpcObjects
             string note = "";
             if (row.Name[0] != '@')
             {
+                // A relative name is relative to the binding process's directory, not ours: looked up through its
+                // /proc/PID/cwd when we know the process (its current directory: best effort).
+                string file = row.Name[0] == '/' || pid <= 0 ? row.Name : $"/proc/{pid}/cwd/{row.Name}";
                 try
                 {
-                    mode = File.GetUnixFileMode(row.Name) & (UnixFileMode)0x1FF;
-                    uid = Owner(row.Name);
+                    mode = File.GetUnixFileMode(file) & (UnixFileMode)0x1FF;
+                    uid = Owner(file);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -190,13 +190,16 @@ public static class UnixSocket
 
     // Whether a socket bound to this path is in the kernel's table (/proc/net/unix, as it was bound: absolute or
     // relative; a name may hold spaces and newlines): a live socket is listed, a stale file's socket is gone.
-    // Unreadable: counts as bound (refuse rather than delete).
+    // A relative name was bound relative to *its* process's directory, which we cannot know: any relative name that
+    // could be this path (it ends our full path) counts as bound — refusing a stale file by mistake costs a retry,
+    // deleting a live socket's file cuts its server off. Unreadable: counts as bound too.
     private static bool IsBound(string address)
     {
         string full = Path.GetFullPath(address);
         try
         {
-            return UnixSocketTable.Read().Any(r => r.Name.Length > 0 && r.Name[0] != '@' && (r.Name == address || r.Name == full || Path.GetFullPath(r.Name) == full));
+            return UnixSocketTable.Read().Any(r => r.Name.Length > 0 && r.Name[0] != '@'
+                && (r.Name == address || r.Name == full || (r.Name[0] != '/' && (full.EndsWith("/" + r.Name.TrimStart('.', '/'), StringComparison.Ordinal) || Path.GetFullPath(r.Name) == full))));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -148,6 +148,41 @@ public sealed class UnixSocketAddressTests : IDisposable
     }
 
     [Fact]
+    public async Task A_live_socket_bound_by_relative_path_in_another_directory_is_never_taken_for_stale()
+    {
+        // The kernel lists it as "s.sock", relative to the other process's directory: it must not be resolved against
+        // ours and judged gone (which deleted the live server's file).
+        string dir = Directory.CreateTempSubdirectory(TestNames.Prefix).FullName;
+        string path = Path.Combine(dir, "s.sock");
+        var options = new ChildProcessOptions(ProcessRunner.DotnetHost, Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), "uds", "listen", "s.sock")
+        {
+            WorkingDirectory = dir,
+            StandardOutput = ChildDescriptor.Null,
+            StandardError = ChildDescriptor.Null,
+        };
+        using ChildProcess server = ChildProcess.Start(options);
+        try
+        {
+            await WaitForSocketAsync(path);
+            Assert.True(File.Exists(path), "the server never bound");
+            var taken = Assert.Throws<UnixIpcException>(() => UnixSocket.Listen(path));
+            Assert.Equal(Errno.EADDRINUSE, taken.Error);
+            Assert.True(File.Exists(path)); // the live server's file is still there
+
+            // ls finds its file through the server's own directory: mode 0600, not "file gone".
+            IpcObjectInfo listed = Assert.Single(IpcObjects.List(), o => o.Kind == IpcObjectKind.UnixSocket && o.Name == "s.sock" && o.Detail.Contains($"pid {server.ProcessId} ", StringComparison.Ordinal));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, listed.Mode);
+            Assert.DoesNotContain("file gone", listed.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync().WaitAsync(Bound);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_connect_to_a_full_backlog_waits_for_room_and_can_be_cancelled()
     {
         string address = $"@{TestNames.Prefix}{Environment.ProcessId}_{Guid.NewGuid():N}";
