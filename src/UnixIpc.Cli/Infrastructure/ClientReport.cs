@@ -21,7 +21,8 @@ internal static class ClientReport
         }
         else
         {
-            console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}");
+            string what = received.Length == 0 ? "sent nothing" : $"sent {received.Length} bytes: {CliFormat.Printable(Encoding.UTF8.GetString(received))}";
+            console.Out.WriteLine($"peer pid={peer.ProcessId} uid={peer.UserId} gid={peer.GroupId} {what}");
         }
 
         console.Out.Flush();

@@ -57,6 +57,17 @@ public sealed class StreamCommandTests
     }
 
     [Fact]
+    public async Task An_empty_message_is_reported_as_sent_nothing()
+    {
+        string name = TestNames.Unique("clistreamempty");
+        Task<CliRunner.Result> server = Task.Run(() => CliRunner.RunAsync("stream", "listen", name));
+        await WaitForListenerAsync(name);
+        Assert.Equal(0, (await CliRunner.RunAsync(["stream", "connect", name], [])).ExitCode);
+        CliRunner.Result served = await server.WaitAsync(Bound);
+        Assert.EndsWith(" sent nothing\n", served.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_listener_is_one_line_and_exit_1_and_bad_values_are_usage_errors()
     {
         CliRunner.Result refused = await CliRunner.RunAsync("stream", "connect", TestNames.Unique("nobody"), "--data", "x");
