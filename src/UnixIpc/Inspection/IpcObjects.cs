@@ -79,7 +79,7 @@ public static partial class IpcObjects
         if (Interop.StatxPathNoFollow(path, &st) == 0 && (st.stx_mode & Interop.S_IFMT) != Interop.S_IFREG)
         {
             // Someone else's FIFO, directory or link in /dev/shm: listed for what it is, never opened.
-            string what = (st.stx_mode & Interop.S_IFMT) switch { 0x1000 => "a FIFO", 0x4000 => "a directory", 0xA000 => "a symbolic link", 0xC000 => "a socket", _ => "not a regular file" };
+            string what = Interop.DescribeFileType(st.stx_mode & Interop.S_IFMT);
             return new IpcObjectInfo(IpcObjectKind.PosixSharedMemory, "/" + info.Name, -1, (int)st.stx_uid, mode, -1, $"not a shared memory object: {what}");
         }
 

@@ -13,6 +13,25 @@ internal static partial class Interop
     [CConstant("S_IFREG")]
     internal const int S_IFREG = 0x8000;
 
+    internal const int S_IFDIR = 0x4000;
+    internal const int S_IFCHR = 0x2000;
+    internal const int S_IFBLK = 0x6000;
+    internal const int S_IFLNK = 0xA000;
+    internal const int S_IFSOCK = 0xC000;
+
+    /// <summary>What a file type (mode &amp; S_IFMT) is, for messages that refuse it: "a FIFO", "a directory"…</summary>
+    internal static string DescribeFileType(int type) => type switch
+    {
+        S_IFREG => "a regular file",
+        S_IFIFO => "a FIFO",
+        S_IFDIR => "a directory",
+        S_IFCHR => "a character device",
+        S_IFBLK => "a block device",
+        S_IFLNK => "a symbolic link",
+        S_IFSOCK => "a socket",
+        _ => "an unknown kind of file",
+    };
+
     /// <summary>struct statx_timestamp (16 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct statx_timestamp

@@ -72,10 +72,10 @@ public sealed class FileLock : IDisposable
             if (!fd.IsInvalid)
             {
                 int type = Interop.FStatx(fd, path).stx_mode & Interop.S_IFMT;
-                if (type is not (Interop.S_IFREG or 0x4000))
+                if (type is not (Interop.S_IFREG or Interop.S_IFDIR))
                 {
                     fd.Dispose(); // a FIFO, device or socket: never a lock file (a directory is, for flock)
-                    throw new InvalidDataException($"{path} is not a regular file or directory (a FIFO, device or socket): a lock file must be one. Use another path.");
+                    throw new InvalidDataException($"{path} is not a regular file or directory ({Interop.DescribeFileType(type)}): a lock file must be one. Use another path.");
                 }
 
                 Interop.SetNonBlocking(fd, false, path);

@@ -54,10 +54,10 @@ public static class MappedFile
             if (!fd.IsInvalid)
             {
                 int type = Interop.FStatx(fd, path).stx_mode & Interop.S_IFMT;
-                if (type is not (Interop.S_IFREG or 0x6000))
+                if (type is not (Interop.S_IFREG or Interop.S_IFBLK))
                 {
                     fd.Dispose();
-                    throw new InvalidDataException($"{path} is not a regular file (a FIFO, directory, character device or socket): it cannot be mapped.");
+                    throw new InvalidDataException($"{path} is not a regular file ({Interop.DescribeFileType(type)}): it cannot be mapped.");
                 }
 
                 Interop.SetNonBlocking(fd, false, path);

@@ -69,7 +69,7 @@ public static class Fifo
         int type = st.stx_mode & Interop.S_IFMT;
         if (type != Interop.S_IFIFO)
         {
-            throw new InvalidDataException($"{path} is {Describe(type)}, not a FIFO: not removing it.");
+            throw new InvalidDataException($"{path} is {Interop.DescribeFileType(type)}, not a FIFO: not removing it.");
         }
 
         while (Interop.Unlink(path) == -1)
@@ -272,18 +272,7 @@ public static class Fifo
     }
 
     private static InvalidDataException NotAFifo(string path, int type)
-        => new($"{path} is {Describe(type)}, not a FIFO: refusing to open it as one. Create a FIFO with Fifo.Create (unixipc fifo create, mkfifo) at a free path.");
-
-    private static string Describe(int type) => type switch
-    {
-        Interop.S_IFREG => "a regular file",
-        0x4000 => "a directory",
-        0x2000 => "a character device",
-        0x6000 => "a block device",
-        0xC000 => "a socket",
-        0xA000 => "a symbolic link",
-        _ => "not a FIFO",
-    };
+        => new($"{path} is {Interop.DescribeFileType(type)}, not a FIFO: refusing to open it as one. Create a FIFO with Fifo.Create (unixipc fifo create, mkfifo) at a free path.");
 
     private static void CheckPath(string path)
     {

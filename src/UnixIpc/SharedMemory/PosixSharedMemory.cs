@@ -308,7 +308,7 @@ public sealed partial class PosixSharedMemory : IDisposable
                 if (type != Interop.S_IFREG)
                 {
                     handle.Dispose();
-                    throw new InvalidDataException($"/dev/shm{name} is not a shared memory object ({(type == 0x1000 ? "a FIFO" : type == 0x4000 ? "a directory" : "not a regular file")}): not opened.");
+                    throw new InvalidDataException($"/dev/shm{name} is not a shared memory object ({Interop.DescribeFileType(type)}): not opened.");
                 }
 
                 Interop.SetNonBlocking(handle, false, name);

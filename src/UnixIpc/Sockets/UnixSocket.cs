@@ -74,7 +74,7 @@ public static class UnixSocket
             return false;
         }
 
-        if ((st.stx_mode & Interop.S_IFMT) != S_IFSOCK)
+        if ((st.stx_mode & Interop.S_IFMT) != Interop.S_IFSOCK)
         {
             throw new InvalidDataException($"{address} exists and is not a socket (a symbolic link is not one either): not replacing it. Choose another path.");
         }
@@ -180,13 +180,11 @@ public static class UnixSocket
     {
         ArgumentException.ThrowIfNullOrEmpty(address);
         Interop.statx st;
-        if (address[0] != '@' && Interop.StatxPathNoFollow(address, &st) == 0 && (st.stx_mode & Interop.S_IFMT) == S_IFSOCK)
+        if (address[0] != '@' && Interop.StatxPathNoFollow(address, &st) == 0 && (st.stx_mode & Interop.S_IFMT) == Interop.S_IFSOCK)
         {
             File.Delete(address);
         }
     }
-
-    private const int S_IFSOCK = 0xC000;
 
     // Whether a socket bound to this path is in the kernel's table (/proc/net/unix, as it was bound: absolute or
     // relative; a name may hold spaces and newlines): a live socket is listed, a stale file's socket is gone.

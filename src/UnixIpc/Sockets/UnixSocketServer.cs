@@ -217,7 +217,7 @@ public sealed class UnixSocketServer : IAsyncDisposable
     private unsafe void RemoveOwnSocketFile()
     {
         Interop.statx st;
-        if (_inode != 0 && Interop.StatxPathNoFollow(Address, &st) == 0 && st.stx_ino == _inode && (st.stx_mode & Interop.S_IFMT) == 0xC000)
+        if (_inode != 0 && Interop.StatxPathNoFollow(Address, &st) == 0 && st.stx_ino == _inode && (st.stx_mode & Interop.S_IFMT) == Interop.S_IFSOCK)
         {
             File.Delete(Address);
         }
