@@ -8,6 +8,13 @@ if (args.Contains("--smoke"))
     return UnixIpc.Benchmarks.Smoke.Run();
 }
 
+// In-process hot paths of every mechanism against bare libc, with the memory diagnoser (Micro/):
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- micro [pattern] [BenchmarkDotNet options]
+if (args.Length > 0 && args[0] == "micro")
+{
+    return UnixIpc.Benchmarks.Micro.MicroBenchmarks.Run(args[1..]);
+}
+
 // Two-process latency/throughput of the channel against C rings, .NET named pipes and Unix sockets:
 //   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- ipc [--rounds 10] [--out file.json]
 if (args.Length > 0 && args[0] == "ipc")
@@ -73,5 +80,5 @@ if (args.Length > 0 && args[0] == "peer")
     return UnixIpc.Benchmarks.IpcPeer.Run(args[1..]);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(UnixIpc.Benchmarks.MappedRegionBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(UnixIpc.Benchmarks.Micro.MicroBenchmarks).Assembly).Run(args);
 return 0;

@@ -224,39 +224,59 @@ public static partial class UnixSocketExtensions
     }
 
     // The descriptors (SCM_RIGHTS, every message of them, in order) and the sender's credentials (SCM_CREDENTIALS).
+    // Two passes over the control data: the first counts the descriptors, so the only objects made are the array,
+    // of exactly that length (none for a message without any), and one handle per descriptor.
     private static unsafe SafeFileHandle[] TakeControl(byte* control, int length, out PeerCredentials? sender)
     {
-        List<SafeFileHandle>? handles = null; // most messages carry none: no allocation for them
         sender = null;
-        int offset = 0;
-        while (offset + sizeof(Interop.cmsghdr) <= length)
+        int count = 0;
+        for (int offset = 0; NextMessage(control, length, ref offset, out Interop.cmsghdr* header, out int total);)
         {
-            var header = (Interop.cmsghdr*)(control + offset);
-            int total = (int)header->cmsg_len;
-            if (total < sizeof(Interop.cmsghdr) || offset + total > length)
-            {
-                break;
-            }
-
             if (header->cmsg_level == Interop.SOL_SOCKET && header->cmsg_type == Interop.SCM_RIGHTS)
             {
-                int count = (total - sizeof(Interop.cmsghdr)) / sizeof(int);
-                int* fds = (int*)(control + offset + sizeof(Interop.cmsghdr));
-                for (int i = 0; i < count; i++)
-                {
-                    (handles ??= []).Add(new SafeFileHandle(fds[i], ownsHandle: true));
-                }
+                count += (total - sizeof(Interop.cmsghdr)) / sizeof(int);
             }
             else if (header->cmsg_level == Interop.SOL_SOCKET && header->cmsg_type == Interop.SCM_CREDENTIALS && total >= Interop.CmsgLen(sizeof(Interop.ucred)))
             {
-                var ucred = *(Interop.ucred*)(control + offset + sizeof(Interop.cmsghdr));
+                var ucred = *(Interop.ucred*)(header + 1);
                 sender = new PeerCredentials(ucred.pid, (int)ucred.uid, (int)ucred.gid);
             }
-
-            offset += (total + 7) & ~7;
         }
 
-        return handles is null ? [] : [.. handles];
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var handles = new SafeFileHandle[count];
+        int taken = 0;
+        for (int offset = 0; NextMessage(control, length, ref offset, out Interop.cmsghdr* header, out int total);)
+        {
+            if (header->cmsg_level == Interop.SOL_SOCKET && header->cmsg_type == Interop.SCM_RIGHTS)
+            {
+                int* fds = (int*)(header + 1);
+                for (int i = 0; i < (total - sizeof(Interop.cmsghdr)) / sizeof(int); i++)
+                {
+                    handles[taken++] = new SafeFileHandle(fds[i], ownsHandle: true);
+                }
+            }
+        }
+
+        return handles;
+    }
+
+    // The control message at offset, and the offset of the next (CMSG_NXTHDR); false at the end or on a malformed length.
+    private static unsafe bool NextMessage(byte* control, int length, ref int offset, out Interop.cmsghdr* header, out int total)
+    {
+        header = (Interop.cmsghdr*)(control + offset);
+        total = offset + sizeof(Interop.cmsghdr) <= length ? (int)header->cmsg_len : 0;
+        if (total < sizeof(Interop.cmsghdr) || offset + total > length)
+        {
+            return false;
+        }
+
+        offset += (total + 7) & ~7;
+        return true;
     }
 
     private static void Poll(Socket socket, short events) => Interop.PollOne(socket.SafeHandle, events, -1, null);

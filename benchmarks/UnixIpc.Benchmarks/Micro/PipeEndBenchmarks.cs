@@ -1,14 +1,13 @@
-using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 
-namespace UnixIpc.Benchmarks;
+namespace UnixIpc.Benchmarks.Micro;
 
 /// <summary>
 /// The per-call cost of <see cref="PipeEndStream"/> against bare libc calls on the same pipe: a 64-byte write and
 /// its read, in one thread (no wake-ups), so the difference is the managed layer alone.
 /// </summary>
 [MemoryDiagnoser]
-public partial class PipeEndBenchmarks
+public class PipeEndBenchmarks
 {
     private readonly byte[] _buffer = new byte[64];
     private Pipe _pipe = null!;
@@ -27,25 +26,15 @@ public partial class PipeEndBenchmarks
     public void Cleanup() => _pipe.Dispose();
 
     [Benchmark(Baseline = true)]
-    public unsafe void LibcWriteThenRead()
-    {
-        fixed (byte* bytes = _buffer)
-        {
-            _ = Write(_writeFd, bytes, 64);
-            _ = Read(_readFd, bytes, 64);
-        }
-    }
+    public void LibcWriteThenRead() => Libc.WriteThenRead(_writeFd, _readFd, _buffer);
 
     [Benchmark]
-    public void PipeEndWriteThenRead()
+    public void WriteThenRead()
     {
         _pipe.Writer.Write(_buffer);
         _ = _pipe.Reader.Read(_buffer);
     }
 
-    [LibraryImport("libc.so.6", EntryPoint = "write")]
-    private static unsafe partial nint Write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc.so.6", EntryPoint = "read")]
-    private static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+    [Benchmark]
+    public bool TryWriteThenTryRead() => _pipe.Writer.TryWrite(_buffer, out _) & _pipe.Reader.TryRead(_buffer, out _);
 }
