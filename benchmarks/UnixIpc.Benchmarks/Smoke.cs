@@ -56,8 +56,15 @@ internal static class Smoke
         {
             foreach (MethodInfo method in type.GetMethods().Where(method => method.IsDefined(typeof(BenchmarkAttribute))))
             {
-                // A compiled call that drops the result: no boxing, so the bytes counted are the benchmark's own.
-                Action call = Expression.Lambda<Action>(Expression.Call(Expression.Constant(instance), method)).Compile();
+                // A compiled call that drops the result (awaited first if it is a task): no boxing, so the bytes
+                // counted are the benchmark's own.
+                Expression body = Expression.Call(Expression.Constant(instance), method);
+                if (method.ReturnType.GetMethod("GetAwaiter") is MethodInfo getAwaiter)
+                {
+                    body = Expression.Call(Expression.Call(body, getAwaiter), getAwaiter.ReturnType.GetMethod("GetResult")!);
+                }
+
+                Action call = Expression.Lambda<Action>(body).Compile();
                 for (int i = 0; i < Calls; i++)
                 {
                     call();
@@ -66,6 +73,11 @@ internal static class Smoke
                 // A body that reports success (true, or a count of at least 0) must succeed: a benchmark of a call
                 // that fails measures nothing.
                 object? result = method.Invoke(instance, null);
+                if (result is ValueTask<int> pending)
+                {
+                    result = pending.AsTask().GetAwaiter().GetResult();
+                }
+
                 if (result is false or int and < 0)
                 {
                     throw new InvalidOperationException($"{label} {method.Name} returned {result}: the call it measures did not succeed.");

@@ -5,10 +5,10 @@ namespace UnixIpc.Benchmarks.Micro;
 /// <summary>
 /// Taking a write lock without waiting and giving it back (TryLock, Unlock) with each kind of lock, against the
 /// same calls from bare libc on the same descriptor: fcntl F_SETLK (Process), F_OFD_SETLK (OpenFileDescription),
-/// flock LOCK_EX|LOCK_NB (WholeFile).
+/// flock LOCK_EX|LOCK_NB (WholeFile); and LockAsync, which completes at once on a free lock.
 /// </summary>
 [MemoryDiagnoser]
-public unsafe class FileLockBenchmarks
+public class FileLockBenchmarks
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"unixipc_micro_lock_{Environment.ProcessId}");
     private FileStream _file = null!;
@@ -34,7 +34,7 @@ public unsafe class FileLockBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public void LibcLockThenUnlock()
+    public unsafe void LibcLockThenUnlock()
     {
         if (Kind == FileLockKind.WholeFile)
         {
@@ -56,5 +56,12 @@ public unsafe class FileLockBenchmarks
         bool locked = _lock.TryLock(FileLockType.Write);
         _lock.Unlock();
         return locked;
+    }
+
+    [Benchmark]
+    public async ValueTask LockAsyncThenUnlock()
+    {
+        await _lock.LockAsync(FileLockType.Write); // free: completes at once, no waiter thread
+        _lock.Unlock();
     }
 }

@@ -4,7 +4,8 @@ namespace UnixIpc.Benchmarks.Micro;
 
 /// <summary>
 /// The per-call cost of <see cref="PipeEndStream"/> against bare libc calls on the same pipe: a 64-byte write and
-/// its read, in one thread (no wake-ups), so the difference is the managed layer alone.
+/// its read, in one thread (no wake-ups), so the difference is the managed layer alone: Write and Read, TryWrite and
+/// TryRead, WriteAsync and ReadAsync (which complete at once).
 /// </summary>
 [MemoryDiagnoser]
 public class PipeEndBenchmarks
@@ -37,4 +38,11 @@ public class PipeEndBenchmarks
 
     [Benchmark]
     public bool TryWriteThenTryRead() => _pipe.Writer.TryWrite(_buffer, out _) & _pipe.Reader.TryRead(_buffer, out _);
+
+    [Benchmark]
+    public async ValueTask<int> WriteAsyncThenReadAsync()
+    {
+        await _pipe.Writer.WriteAsync(_buffer);
+        return await _pipe.Reader.ReadAsync(_buffer);
+    }
 }

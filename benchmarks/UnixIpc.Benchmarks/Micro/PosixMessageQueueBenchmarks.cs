@@ -4,10 +4,11 @@ namespace UnixIpc.Benchmarks.Micro;
 
 /// <summary>
 /// A 64-byte message sent and received on one POSIX message queue without waiting (TrySend, TryReceive), against
-/// mq_send and mq_receive from bare libc on a second descriptor of the same queue.
+/// mq_send and mq_receive from bare libc on a second descriptor of the same queue; and SendAsync, ReceiveAsync where
+/// they complete at once.
 /// </summary>
 [MemoryDiagnoser]
-public unsafe class PosixMessageQueueBenchmarks
+public class PosixMessageQueueBenchmarks
 {
     private readonly string _name = $"/unixipc_micro_mq_{Environment.ProcessId}";
     private readonly byte[] _message = new byte[64];
@@ -35,7 +36,7 @@ public unsafe class PosixMessageQueueBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public void LibcSendThenReceive()
+    public unsafe void LibcSendThenReceive()
     {
         uint priority;
         fixed (byte* message = _message)
@@ -48,4 +49,11 @@ public unsafe class PosixMessageQueueBenchmarks
 
     [Benchmark]
     public bool TrySendThenTryReceive() => _queue.TrySend(_message) & _queue.TryReceive(_buffer, out _);
+
+    [Benchmark]
+    public async ValueTask<int> SendAsyncThenReceiveAsync()
+    {
+        await _queue.SendAsync(_message);
+        return (await _queue.ReceiveAsync(_buffer)).Length;
+    }
 }

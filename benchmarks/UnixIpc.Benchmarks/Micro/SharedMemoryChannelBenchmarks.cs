@@ -4,8 +4,9 @@ namespace UnixIpc.Benchmarks.Micro;
 
 /// <summary>
 /// One 64-byte message written and read in one thread (no wake-ups) on a queue channel and on a broadcast one:
-/// copied in and out (TryWrite, TryRead into a caller buffer: the baseline) and in place (TryReserve and Commit,
-/// then TryRead of a lease and its Release). There is no libc form of the channel to compare with.
+/// copied in and out (TryWrite, TryRead into a caller buffer: the baseline; the async forms and the async waits,
+/// which complete at once here) and in place (TryReserve and Commit, then TryRead of a lease and its Release).
+/// There is no libc form of the channel to compare with.
 /// </summary>
 [MemoryDiagnoser]
 public class SharedMemoryChannelBenchmarks
@@ -57,5 +58,21 @@ public class SharedMemoryChannelBenchmarks
         int first = reading.Span[0];
         reading.Release();
         return first;
+    }
+
+    [Benchmark]
+    public async ValueTask<int> WriteAsyncThenReadAsync()
+    {
+        await _writer.WriteAsync(_message);
+        return await _reader.ReadAsync(_buffer);
+    }
+
+    [Benchmark]
+    public async ValueTask<bool> WaitToWriteAsyncThenWaitToReadAsync()
+    {
+        await _writer.WaitToWriteAsync(); // room: completes at once
+        _writer.TryWrite(_message);
+        await _reader.WaitToReadAsync(); // a message: completes at once
+        return _reader.TryRead(_buffer, out _);
     }
 }

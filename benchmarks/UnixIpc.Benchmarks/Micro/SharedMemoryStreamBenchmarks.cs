@@ -60,4 +60,11 @@ public class SharedMemoryStreamBenchmarks
         _server.Write(_message);
         return _client.Read(_buffer);
     }
+
+    [Benchmark]
+    public async ValueTask<int> StreamWriteAsyncThenReadAsync()
+    {
+        await _client.WriteAsync(_message);
+        return await _server.ReadAsync(_buffer);
+    }
 }

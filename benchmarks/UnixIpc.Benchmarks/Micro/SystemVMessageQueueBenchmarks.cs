@@ -5,18 +5,19 @@ namespace UnixIpc.Benchmarks.Micro;
 
 /// <summary>
 /// A 64-byte message sent and received on one private System V queue with IPC_NOWAIT (TrySend, TryReceive), against
-/// msgsnd and msgrcv from bare libc with the caller's own struct msgbuf.
+/// msgsnd and msgrcv from bare libc with the caller's own struct msgbuf; and SendAsync, ReceiveAsync where they
+/// complete at once.
 /// </summary>
 [MemoryDiagnoser]
-public unsafe class SystemVMessageQueueBenchmarks
+public class SystemVMessageQueueBenchmarks
 {
     private readonly byte[] _message = new byte[64];
     private readonly byte[] _buffer = new byte[64];
     private SystemVMessageQueue _queue = null!;
-    private byte* _libcMessage; // struct msgbuf: long mtype, then the text
+    private unsafe byte* _libcMessage; // struct msgbuf: long mtype, then the text
 
     [GlobalSetup]
-    public void Setup()
+    public unsafe void Setup()
     {
         _queue = SystemVMessageQueue.CreateNew(IpcKey.Private);
         _libcMessage = (byte*)NativeMemory.AllocZeroed(sizeof(long) + 64);
@@ -24,14 +25,14 @@ public unsafe class SystemVMessageQueueBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
+    public unsafe void Cleanup()
     {
         _queue.Remove();
         NativeMemory.Free(_libcMessage);
     }
 
     [Benchmark(Baseline = true)]
-    public void LibcSendThenReceive()
+    public unsafe void LibcSendThenReceive()
     {
         _message.CopyTo(new Span<byte>(_libcMessage + sizeof(long), 64));
         _ = Libc.MsgSnd(_queue.Id, _libcMessage, 64, Libc.IPC_NOWAIT);
@@ -41,4 +42,11 @@ public unsafe class SystemVMessageQueueBenchmarks
 
     [Benchmark]
     public bool TrySendThenTryReceive() => _queue.TrySend(1, _message) & _queue.TryReceive(_buffer, out _);
+
+    [Benchmark]
+    public async ValueTask<int> SendAsyncThenReceiveAsync()
+    {
+        await _queue.SendAsync(1, _message);
+        return (await _queue.ReceiveAsync(_buffer)).Length;
+    }
 }

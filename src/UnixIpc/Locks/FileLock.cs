@@ -142,12 +142,17 @@ public sealed class FileLock : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(WaiterThreads.Run(() =>
+        return LockOnWaiterThread(type, start, length, cancellationToken);
+    }
+
+    // Apart from the caller so that its closure is allocated only when a wait is needed: captured parameters make
+    // the compiler allocate the closure on entry to the method that declares them, on the immediate path too.
+    private ValueTask LockOnWaiterThread(FileLockType type, long start, long length, CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() =>
         {
             Lock(type, start, length, cancellationToken);
             return true;
         }));
-    }
 
     /// <summary>Releases the range (or, for whole-file locks, the lock). Releasing what is not held is not an error.</summary>
     public void Unlock(long start = 0, long length = 0) => SetCore(Interop.F_UNLCK, start, length, wait: false, scope: null);

@@ -73,8 +73,13 @@ public sealed partial class SystemVMessageQueue
             return ValueTask.FromResult(message);
         }
 
-        return new ValueTask<SystemVMessageInfo>(WaiterThreads.Run(() => Receive(buffer.Span, selector, truncate, cancellationToken)));
+        return ReceiveOnWaiterThread(buffer, selector, truncate, cancellationToken);
     }
+
+    // Apart from the caller so that its closure is allocated only when a wait is needed: captured parameters make
+    // the compiler allocate the closure on entry to the method that declares them, on the immediate path too.
+    private ValueTask<SystemVMessageInfo> ReceiveOnWaiterThread(Memory<byte> buffer, MessageSelector selector, bool truncate, CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() => Receive(buffer.Span, selector, truncate, cancellationToken)));
 
     /// <summary>
     /// Completes with <see langword="true"/> when a message <paramref name="selector"/> picks is waiting, or with
@@ -99,7 +104,13 @@ public sealed partial class SystemVMessageQueue
             return ValueTask.FromResult(now);
         }
 
-        return new ValueTask<bool>(WaiterThreads.Run(() =>
+        return WaitToReceiveOnWaiterThread(selector, cancellationToken);
+    }
+
+    // Apart from the caller so that its closure is allocated only when a wait is needed: captured parameters make
+    // the compiler allocate the closure on entry to the method that declares them, on the immediate path too.
+    private ValueTask<bool> WaitToReceiveOnWaiterThread(MessageSelector selector, CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() =>
         {
             if (!cancellationToken.CanBeCanceled)
             {
@@ -109,8 +120,6 @@ public sealed partial class SystemVMessageQueue
             using SignalInterrupter.Scope scope = SignalInterrupter.Begin(Timeout.InfiniteTimeSpan, cancellationToken);
             return ProbeCore(selector, 0, scope) ?? false;
         }));
-    }
-
 
     /// <param name="selector">Which messages (default: all, in order).</param>
     /// <param name="maxSize">The largest message expected; longer ones fail with E2BIG (default: /proc/sys/kernel/msgmax).</param>

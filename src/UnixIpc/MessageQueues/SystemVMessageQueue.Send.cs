@@ -53,12 +53,17 @@ public sealed partial class SystemVMessageQueue
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(WaiterThreads.Run(() =>
+        return SendOnWaiterThread(type, message, cancellationToken);
+    }
+
+    // Apart from the caller so that its closure is allocated only when a wait is needed: captured parameters make
+    // the compiler allocate the closure on entry to the method that declares them, on the immediate path too.
+    private ValueTask SendOnWaiterThread(long type, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() =>
         {
             Send(type, message.Span, cancellationToken);
             return true;
         }));
-    }
 
     // One msgsnd, EINTR retried unless the scope says the wait is over (then false, or throws if cancelled).
     private unsafe bool SendCore(long type, ReadOnlySpan<byte> message, int flags, SignalInterrupter.Scope? scope)

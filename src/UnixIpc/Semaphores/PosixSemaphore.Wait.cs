@@ -92,12 +92,17 @@ public sealed partial class PosixSemaphore
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(WaiterThreads.Run(() =>
+        return WaitOnWaiterThread(cancellationToken);
+    }
+
+    // Apart from the caller so that its closure is allocated only when a wait is needed: captured parameters make
+    // the compiler allocate the closure on entry to the method that declares them, on the immediate path too.
+    private ValueTask WaitOnWaiterThread(CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() =>
         {
             Wait(cancellationToken);
             return true;
         }));
-    }
 
     /// <summary>Adds <paramref name="releaseCount"/> (sem_post each), waking that many waiters.</summary>
     /// <exception cref="UnixIpcException">EOVERFLOW at SEM_VALUE_MAX (int.MaxValue); the posts before it stand.</exception>

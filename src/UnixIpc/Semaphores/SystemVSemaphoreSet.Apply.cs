@@ -61,12 +61,17 @@ public sealed partial class SystemVSemaphoreSet
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(WaiterThreads.Run(() =>
+        return ApplyOnWaiterThread(operations, cancellationToken);
+    }
+
+    // Apart from the caller so that its closure is allocated only when a wait is needed: captured parameters make
+    // the compiler allocate the closure on entry to the method that declares them, on the immediate path too.
+    private ValueTask ApplyOnWaiterThread(SemaphoreOperation[] operations, CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() =>
         {
             Apply(operations, cancellationToken);
             return true;
         }));
-    }
 
     // semop or semtimedop. EAGAIN → false (a NoWait operation would block, or the time-out ran out).
     // EINTR is retried, with the remaining time for semtimedop, unless the scope ended the wait.

@@ -206,4 +206,24 @@ public sealed class FileLockTests : IDisposable
         Assert.True(other.TryLock(FileLockType.Write, 0, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new FileLock(stream, (FileLockKind)9));
     }
+
+    [Fact]
+    public void LockAsync_on_a_free_lock_completes_at_once_and_allocates_nothing()
+    {
+        foreach (FileLockKind kind in Enum.GetValues<FileLockKind>())
+        {
+            using FileLock fileLock = FileLock.Open(_path, kind);
+            const int Calls = 1000;
+            long allocated = Allocations.Over(Calls, () =>
+            {
+                ValueTask locking = fileLock.LockAsync(FileLockType.Write);
+                Assert.True(locking.IsCompletedSuccessfully);
+                locking.GetAwaiter().GetResult();
+                fileLock.Unlock();
+            });
+
+            // Less than a byte per call: any object allocated each time would be 24 bytes or more.
+            Assert.True(allocated < Calls, $"{kind}: {allocated} bytes allocated over {Calls} calls");
+        }
+    }
 }

@@ -529,4 +529,25 @@ public sealed class SystemVMessageQueueTests
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(30)));
     }
+
+    [Fact]
+    public void SendAsync_ReceiveAsync_and_WaitToReceiveAsync_that_complete_at_once_allocate_nothing()
+    {
+        using var scope = new SystemVQueueScope();
+        byte[] message = new byte[32], buffer = new byte[64];
+        const int Calls = 1000;
+        long allocated = Allocations.Over(Calls, () =>
+        {
+            ValueTask sent = scope.Queue.SendAsync(5, message);
+            Assert.True(sent.IsCompletedSuccessfully);
+            sent.GetAwaiter().GetResult();
+            ValueTask<bool> waiting = scope.Queue.WaitToReceiveAsync();
+            Assert.True(waiting.IsCompletedSuccessfully && waiting.Result);
+            ValueTask<SystemVMessageInfo> received = scope.Queue.ReceiveAsync(buffer);
+            Assert.True(received.IsCompletedSuccessfully && received.Result.Type == 5);
+        });
+
+        // Less than a byte per call: any object allocated each time would be 24 bytes or more.
+        Assert.True(allocated < Calls, $"{allocated} bytes allocated over {Calls} calls");
+    }
 }

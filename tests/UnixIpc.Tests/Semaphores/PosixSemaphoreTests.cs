@@ -266,4 +266,22 @@ public sealed class PosixSemaphoreTests : IDisposable
         await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, semaphore.Value);
     }
+
+    [Fact]
+    public void WaitAsync_above_zero_completes_at_once_and_allocates_nothing()
+    {
+        using PosixSemaphore semaphore = NewSemaphore();
+        const int Calls = 1000;
+        long allocated = Allocations.Over(Calls, () =>
+        {
+            semaphore.Release();
+            ValueTask waiting = semaphore.WaitAsync();
+            Assert.True(waiting.IsCompletedSuccessfully);
+            waiting.GetAwaiter().GetResult();
+        });
+
+        // Less than a byte per call: any object allocated each time would be 24 bytes or more.
+        Assert.True(allocated < Calls, $"{allocated} bytes allocated over {Calls} calls");
+        Assert.Equal(0, semaphore.Value);
+    }
 }

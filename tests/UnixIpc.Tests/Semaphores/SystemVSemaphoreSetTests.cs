@@ -263,4 +263,23 @@ public sealed class SystemVSemaphoreSetTests
         Assert.Equal(new[] { 0, 0 }, set.GetValues());
         Assert.Equal(0, set.GetWaitingForIncrease(0));
     }
+
+    [Fact]
+    public void ApplyAsync_that_applies_at_once_allocates_nothing()
+    {
+        using var scope = new SetScope(1);
+        SemaphoreOperation[] release = [SemaphoreOperation.Release(0)], acquire = [SemaphoreOperation.Acquire(0)];
+        const int Calls = 1000;
+        long allocated = Allocations.Over(Calls, () =>
+        {
+            ValueTask released = scope.Set.ApplyAsync(release), acquired = scope.Set.ApplyAsync(acquire);
+            Assert.True(released.IsCompletedSuccessfully && acquired.IsCompletedSuccessfully);
+            released.GetAwaiter().GetResult();
+            acquired.GetAwaiter().GetResult();
+        });
+
+        // Less than a byte per call: any object allocated each time would be 24 bytes or more.
+        Assert.True(allocated < Calls, $"{allocated} bytes allocated over {Calls} calls");
+        Assert.Equal(new[] { 0 }, scope.Set.GetValues());
+    }
 }
