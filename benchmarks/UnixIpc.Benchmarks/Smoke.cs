@@ -18,16 +18,26 @@ internal static class Smoke
         IEnumerable<Type> classes = typeof(MicroBenchmarks).Assembly.GetTypes()
             .Where(type => type.Namespace == typeof(MicroBenchmarks).Namespace && type.GetMethods().Any(method => method.IsDefined(typeof(BenchmarkAttribute))))
             .OrderBy(type => type.Name);
+        int failures = 0;
         foreach (Type type in classes)
         {
             foreach (object instance in Instances(type))
             {
-                RunOne(type, instance);
+                // Caught here, not left unhandled, so each class's cleanup runs (an unhandled exception skips finally).
+                try
+                {
+                    RunOne(type, instance);
+                }
+                catch (Exception e)
+                {
+                    failures++;
+                    Console.Error.WriteLine($"{type.Name}: {(e as TargetInvocationException)?.InnerException?.Message ?? e.Message}");
+                }
             }
         }
 
-        Console.WriteLine("benchmarks smoke: ok");
-        return 0;
+        Console.WriteLine(failures == 0 ? "benchmarks smoke: ok" : $"benchmarks smoke: {failures} failed");
+        return failures == 0 ? 0 : 1;
     }
 
     // One instance per value of the class's [Params] property (at most one such property here), or one plain.
