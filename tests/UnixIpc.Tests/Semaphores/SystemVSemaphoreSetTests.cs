@@ -96,7 +96,7 @@ public sealed class SystemVSemaphoreSetTests
         using var scope = new SetScope(1);
         var clock = Stopwatch.StartNew();
         Assert.False(scope.Set.TryApply([SemaphoreOperation.Acquire(0)], TimeSpan.FromMilliseconds(200)));
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(190), $"gave up after {clock.Elapsed}");
+        TimeoutAssert.GaveUpOnTime(clock.Elapsed, TimeSpan.FromMilliseconds(200));
         unsafe
         {
             var op = new Interop.sembuf { sem_num = 0, sem_op = -1 };
