@@ -307,7 +307,7 @@ public sealed class PosixMessageQueueTests : IDisposable
 
     [Fact]
     [Trait("conformance", "MQ-16")]
-    public void Timed_receive_and_send_give_up_no_earlier_than_the_timeout()
+    public void Timed_receive_and_send_give_up_on_time()
     {
         using PosixMessageQueue queue = NewQueue(1, 8);
         var buffer = new byte[8];

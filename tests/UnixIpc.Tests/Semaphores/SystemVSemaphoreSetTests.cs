@@ -91,7 +91,7 @@ public sealed class SystemVSemaphoreSetTests
 
     [Fact]
     [Trait("conformance", "SVSEM-05")]
-    public void A_timed_apply_gives_up_no_earlier_than_the_timeout_and_the_kernel_says_EAGAIN()
+    public void A_timed_apply_gives_up_on_time_and_the_kernel_says_EAGAIN()
     {
         using var scope = new SetScope(1);
         var clock = Stopwatch.StartNew();
