@@ -241,6 +241,8 @@ public sealed class PosixSemaphoreTests : IDisposable
     {
         using PosixSemaphore semaphore = NewSemaphore();
         Task waiting = semaphore.WaitAsync().AsTask();
+        ulong word = (ulong)semaphore.Handle.DangerousGetHandle();
+        await ThreadCensus.WaitForBlockedAsync("futex", address => address >= word && address < word + 32, 1); // asleep in sem_wait first
         Assert.False(waiting.IsCompleted);
         Assert.Equal(0, semaphore.Value);
         semaphore.Release();
