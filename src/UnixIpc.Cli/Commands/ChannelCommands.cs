@@ -182,72 +182,31 @@ internal static class ChannelCommands
         {
             using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(parse.GetRequiredValue(name));
             SharedMemoryChannelStatus s = channel.Stat();
-            if (parse.GetValue(json))
-            {
-                JsonOutput.WriteObject(console, w =>
-                {
-                    w.WriteString("name", s.Name);
-                    w.WriteString("mode", s.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue");
-                    w.WriteString("slow_subscribers", s.Delivery == ChannelDelivery.Queue ? "none" : s.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "overrun" : "back-pressure");
-                    w.WriteNumber("capacity", s.Capacity);
-                    w.WriteNumber("max_message_size", s.MaxMessageSize);
-                    w.WriteNumber("used_bytes", s.UsedBytes);
-                    w.WriteNumber("tail", s.Positions.Tail);
-                    w.WriteNumber("read", s.Positions.Read);
-                    w.WriteNumber("release", s.Positions.Release);
-                    w.WriteNumber("messages_written", s.MessagesWritten);
-                    w.WriteNumber("bytes_written", s.BytesWritten);
-                    w.WriteNumber("messages_read", s.MessagesRead);
-                    w.WriteNumber("bytes_read", s.BytesRead);
-                    w.WriteNumber("waits", s.Waits);
-                    w.WriteNumber("wakeups", s.Wakeups);
-                    w.WriteNumber("abandoned", s.Abandoned);
-                    w.WriteNumber("redelivered", s.Redelivered);
-                    w.WriteNumber("lost", s.MessagesLost);
-                    w.WriteNumber("overruns", s.Overruns);
-                    w.WriteStartArray("participants");
-                    foreach (ChannelParticipant p in s.Participants)
-                    {
-                        w.WriteStartObject();
-                        w.WriteNumber("slot", p.Slot);
-                        w.WriteString("role", p.Role);
-                        w.WriteNumber("pid", p.ProcessId);
-                        w.WriteBoolean("alive", p.IsAlive);
-                        w.WriteNumber("messages", p.Messages);
-                        w.WriteNumber("bytes", p.Bytes);
-                        w.WriteNumber("waits", p.Waits);
-                        w.WriteNumber("wakeups", p.Wakeups);
-                        w.WriteNumber("abandoned", p.Abandoned);
-                        w.WriteNumber("redelivered", p.Redelivered);
-                        w.WriteNumber("lost", p.Lost);
-                        w.WriteNumber("overruns", p.Overruns);
-                        w.WriteEndObject();
-                    }
-
-                    w.WriteEndArray();
-                });
-            }
-            else
-            {
-                TextWriter o = console.Out;
-                o.WriteLine($"name              {CliFormat.Printable(s.Name)}");
-                o.WriteLine($"mode              {(s.Delivery == ChannelDelivery.Queue ? "queue" : s.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "broadcast, overrun (producers never wait)" : "broadcast, back-pressure")}");
-                o.WriteLine($"capacity          {s.Capacity}");
-                o.WriteLine($"max_message_size  {s.MaxMessageSize}");
-                o.WriteLine($"used_bytes        {s.UsedBytes}");
-                o.WriteLine($"positions         tail {s.Positions.Tail}, read {s.Positions.Read}, release {s.Positions.Release}");
-                o.WriteLine($"messages          {s.MessagesWritten} written ({s.BytesWritten} bytes), {s.MessagesRead} read ({s.BytesRead} bytes)");
-                o.WriteLine($"waits/wakeups     {s.Waits}/{s.Wakeups}");
-                o.WriteLine($"abandoned         {s.Abandoned} (dead producers' records skipped)");
-                o.WriteLine($"redelivered       {s.Redelivered} (dead consumers' messages handed on)");
-                o.WriteLine($"lost              {s.MessagesLost} in {s.Overruns} overruns (messages subscribers missed)");
-                o.WriteLine("slot  role       pid      alive  messages  bytes  waits  wakeups  abandoned  redelivered  lost");
-                foreach (ChannelParticipant p in s.Participants)
-                {
-                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Slot,-5} {p.Role,-10} {p.ProcessId,-8} {(p.IsAlive ? "yes" : "no"),-6} {p.Messages,-9} {p.Bytes,-6} {p.Waits,-6} {p.Wakeups,-8} {p.Abandoned,-10} {p.Redelivered,-12} {p.Lost}"));
-                }
-            }
-
+            new StatFields()
+                .Text("name", s.Name)
+                .Text("mode", s.Delivery == ChannelDelivery.Broadcast ? "broadcast" : "queue")
+                .Text("slow_subscribers", s.Delivery == ChannelDelivery.Queue ? "none" : s.SlowSubscribers == SlowSubscriberPolicy.Overrun ? "overrun" : "back-pressure")
+                .Number("capacity", s.Capacity)
+                .Number("max_message_size", s.MaxMessageSize)
+                .Number("used_bytes", s.UsedBytes)
+                .Number("tail", s.Positions.Tail)
+                .Number("read", s.Positions.Read)
+                .Number("release", s.Positions.Release)
+                .Number("messages_written", s.MessagesWritten)
+                .Number("bytes_written", s.BytesWritten)
+                .Number("messages_read", s.MessagesRead)
+                .Number("bytes_read", s.BytesRead)
+                .Number("waits", s.Waits)
+                .Number("wakeups", s.Wakeups)
+                .Number("abandoned", s.Abandoned)
+                .Number("redelivered", s.Redelivered)
+                .Number("lost", s.MessagesLost)
+                .Number("overruns", s.Overruns)
+                .Table(
+                    "participants",
+                    ["slot", "role", "pid", "alive", "messages", "bytes", "waits", "wakeups", "abandoned", "redelivered", "lost", "overruns"],
+                    [.. s.Participants.Select(p => new object[] { (long)p.Slot, p.Role, (long)p.ProcessId, p.IsAlive, p.Messages, p.Bytes, p.Waits, p.Wakeups, p.Abandoned, p.Redelivered, p.Lost, p.Overruns })])
+                .Print(console, parse.GetValue(json));
             return CliExitCode.Success;
         }));
         return command;

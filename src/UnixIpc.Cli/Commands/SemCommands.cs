@@ -168,7 +168,7 @@ internal static class SemCommands
             SystemVSemaphoreSet set = SystemVSemaphoreSet.FromId(parse.GetValue(id));
             SystemVSemaphoreSetStatus s = set.Stat();
             int[] values = set.GetValues();
-            long[][] each = [.. Enumerable.Range(0, s.Count).Select(i => new long[] { i, values[i], set.GetWaitingForIncrease(i), set.GetWaitingForZero(i), set.GetLastProcessId(i) })];
+            object[][] each = [.. Enumerable.Range(0, s.Count).Select(i => new object[] { (long)i, (long)values[i], (long)set.GetWaitingForIncrease(i), (long)set.GetWaitingForZero(i), (long)set.GetLastProcessId(i) })];
             new StatFields().Text("key", s.Key.ToString()).Number("id", s.Id).Number("nsems", s.Count).Mode("mode", s.Mode)
                 .Number("uid", s.OwnerUserId).Number("gid", s.OwnerGroupId).Number("cuid", s.CreatorUserId).Number("cgid", s.CreatorGroupId)
                 .Time("otime", s.LastOperationTime).Time("ctime", s.ChangeTime)

@@ -24,26 +24,36 @@ internal sealed class StatFields
 
     public StatFields Time(string name, DateTimeOffset? time) => Add(name, CliFormat.Time(time), w => w.WriteNullableTime(name, time));
 
-    /// <summary>A table after the fields: rows as text, an array of objects in JSON (the same columns).</summary>
-    public StatFields Table(string name, string[] columns, long[][] rows)
+    /// <summary>
+    /// A table after the fields: rows as aligned text, an array of objects in JSON (the same columns). A cell is a
+    /// <see cref="long"/> (a number), a <see cref="bool"/> (yes/no in text) or a <see cref="string"/>.
+    /// </summary>
+    public StatFields Table(string name, string[] columns, IReadOnlyList<object[]> rows)
     {
+        string[][] cells = [.. rows.Select(row => row.Select(CellText).ToArray())];
+        int[] widths = [.. columns.Select((c, i) => cells.Select(r => r[i].Length).Append(c.Length).Max())];
         _textTable = o =>
         {
-            o.WriteLine(string.Join("  ", columns));
-            foreach (long[] row in rows)
+            o.WriteLine(string.Join("  ", columns.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+            foreach (string[] row in cells)
             {
-                o.WriteLine(string.Join("  ", row.Select((v, i) => v.ToString(CultureInfo.InvariantCulture).PadRight(columns[i].Length))).TrimEnd());
+                o.WriteLine(string.Join("  ", row.Select((v, i) => v.PadRight(widths[i]))).TrimEnd());
             }
         };
         _jsonTable = w =>
         {
             w.WriteStartArray(name);
-            foreach (long[] row in rows)
+            foreach (object[] row in rows)
             {
                 w.WriteStartObject();
                 for (int i = 0; i < columns.Length; i++)
                 {
-                    w.WriteNumber(columns[i], row[i]);
+                    switch (row[i])
+                    {
+                        case bool b: w.WriteBoolean(columns[i], b); break;
+                        case string text: w.WriteString(columns[i], text); break;
+                        default: w.WriteNumber(columns[i], Convert.ToInt64(row[i], CultureInfo.InvariantCulture)); break;
+                    }
                 }
 
                 w.WriteEndObject();
@@ -53,6 +63,13 @@ internal sealed class StatFields
         };
         return this;
     }
+
+    private static string CellText(object cell) => cell switch
+    {
+        bool b => b ? "yes" : "no",
+        string text => CliFormat.Printable(text),
+        _ => Convert.ToString(cell, CultureInfo.InvariantCulture) ?? "",
+    };
 
     public void Print(CliConsole console, bool json)
     {

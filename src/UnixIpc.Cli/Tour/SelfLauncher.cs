@@ -31,6 +31,9 @@ internal static class SelfLauncher
             info.ArgumentList.Add(argument);
         }
 
+        // A step that has to be killed (SIGKILL after its grace period) cannot remove the runtime's diagnostics files
+        // (dotnet-diagnostic-PID-…-socket, clr-debug-pipe-PID-…) from TMPDIR; internal steps need no debugger attached.
+        info.Environment["DOTNET_EnableDiagnostics"] = "0";
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.UseShellExecute = false;

@@ -99,11 +99,7 @@ internal sealed class TourRunner
         {
             foreach (Process process in processes)
             {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
+                Stop(process);
                 process.Dispose();
             }
         }
@@ -135,7 +131,7 @@ internal sealed class TourRunner
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
+            Stop(process);
             throw;
         }
 
@@ -147,7 +143,11 @@ internal sealed class TourRunner
     internal static ChildProcessOptions StepOptions(params string[] arguments)
     {
         ProcessStartInfo info = SelfLauncher.StartInfo(["tour-step", .. arguments]);
-        return new ChildProcessOptions(info.FileName, info.ArgumentList) { StandardOutput = ChildDescriptor.Pipe };
+        return new ChildProcessOptions(info.FileName, info.ArgumentList)
+        {
+            StandardOutput = ChildDescriptor.Pipe,
+            Environment = info.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!),
+        };
     }
 
     /// <summary>Relays a <see cref="ChildProcess"/> step's lines (MICROS TEXT) until it exits; kills it if the step time-out passes.</summary>
@@ -174,8 +174,51 @@ internal sealed class TourRunner
         }
         catch
         {
-            child.Kill(); // timed out, interrupted or failed: no step is left running
+            await StopAsync(child).ConfigureAwait(false); // timed out, interrupted or failed: no step is left running
             throw;
+        }
+    }
+
+    // A step still running when the tour stops it early (interrupt, time-out, failure) gets SIGTERM first and exits
+    // through its own clean-up (exit 130); SIGKILL follows only if it is still there after the grace period.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
+
+    internal static void Stop(Process process)
+    {
+        try
+        {
+            if (process.HasExited)
+            {
+                return;
+            }
+
+            UnixSignal.Terminate.Send(process.Id);
+        }
+        catch (Exception e) when (e is UnixIpcException or InvalidOperationException)
+        {
+            return; // it ended meanwhile
+        }
+
+        if (!process.WaitForExit(StopGrace))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    internal static async Task StopAsync(ChildProcess child)
+    {
+        if (!child.TrySignal(UnixSignal.Terminate.Number))
+        {
+            return; // already exited (it is reaped through its pidfd, never signalled by a reused pid)
+        }
+
+        try
+        {
+            await child.WaitForExitAsync().WaitAsync(StopGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            child.Kill();
         }
     }
 

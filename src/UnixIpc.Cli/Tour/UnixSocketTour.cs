@@ -57,7 +57,7 @@ internal sealed class UnixSocketTour : TourScenario
         {
             foreach (ChildProcess client in clients)
             {
-                client.Kill();
+                await TourRunner.StopAsync(client).ConfigureAwait(false);
                 client.Dispose();
             }
         }

@@ -13,6 +13,8 @@ namespace UnixIpc;
 /// <see cref="ConnectAsync"/> and <see cref="SharedMemoryListener.AcceptAsync"/>. One reader and one writer may
 /// work at the same time; <see cref="Stream.Dispose()"/> may come from any thread, and waits for both to leave.
 /// </summary>
+/// <remarks>A little over our ~500-line mark: the Stream overrides, the duplex-pipe view and the shutdown/dispose
+/// hand-shake share one set of fields and one state machine; split into partial files they would hide it.</remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710", Justification = "A connection first (its peer, its listener); that it is read and written as a Stream is how, not what.")]
 public sealed class SharedMemoryConnection : Stream
 {

@@ -79,7 +79,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         // Drained: nothing is handed out again, and the orphans hint no longer says there is something to read.
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.False(survivor.WaitToRead(TimeSpan.FromMilliseconds(150)));
-        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(start) >= TimeSpan.FromMilliseconds(150), "WaitToRead returned early on a drained channel");
+        TimeoutAssert.GaveUpOnTime(System.Diagnostics.Stopwatch.GetElapsedTime(start), TimeSpan.FromMilliseconds(150), "WaitToRead on a drained channel");
         Assert.Equal(0, Volatile.Read(ref channel.I32(ChannelLayout.OrphansOffset)));
         Assert.Equal(0, channel.Stat().UsedBytes);              // and the space is free again
     }
@@ -167,7 +167,7 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
 
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.False(reader.WaitToRead(TimeSpan.FromMilliseconds(150)));
-        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(start) >= TimeSpan.FromMilliseconds(150), "WaitToRead returned early: it took the hint for data");
+        TimeoutAssert.GaveUpOnTime(System.Diagnostics.Stopwatch.GetElapsedTime(start), TimeSpan.FromMilliseconds(150), "WaitToRead (taking the hint for data?)");
         Assert.Equal(0, Volatile.Read(ref channel.I32(ChannelLayout.OrphansOffset)));
     }
 

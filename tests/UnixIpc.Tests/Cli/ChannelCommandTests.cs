@@ -86,6 +86,36 @@ public sealed class ChannelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Stat_text_and_json_list_the_same_fields_and_participants()
+    {
+        Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096")).ExitCode);
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(_name);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Assert.True(writer.TryWrite("abc"u8));
+
+        // One printer serves both forms: every JSON field is a text line with the same value, and the participant
+        // row (a string, a yes/no and numbers) reads the same in both.
+        string text = (await CliRunner.RunAsync("channel", "stat", _name)).Stdout;
+        using JsonDocument json = JsonDocument.Parse((await CliRunner.RunAsync("channel", "stat", _name, "--json")).Stdout);
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (JsonProperty field in json.RootElement.EnumerateObject().Where(f => f.Value.ValueKind != JsonValueKind.Array))
+        {
+            string value = field.Value.ValueKind == JsonValueKind.String ? field.Value.GetString()! : field.Value.GetRawText();
+            Assert.Contains(lines, l => l.Split(' ', 2)[0] == field.Name && l[field.Name.Length..].Trim() == value);
+        }
+
+        JsonElement participant = Assert.Single(json.RootElement.GetProperty("participants").EnumerateArray());
+        Assert.Equal("producer", participant.GetProperty("role").GetString());
+        Assert.Equal(Environment.ProcessId, participant.GetProperty("pid").GetInt32());
+        Assert.True(participant.GetProperty("alive").GetBoolean());
+        Assert.Equal(1, participant.GetProperty("messages").GetInt64());
+        string[] header = lines[^2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string[] row = lines[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([.. participant.EnumerateObject().Select(p => p.Name)], header);
+        Assert.Equal([.. participant.EnumerateObject().Select(p => p.Value.ValueKind switch { JsonValueKind.True => "yes", JsonValueKind.False => "no", JsonValueKind.String => p.Value.GetString()!, _ => p.Value.GetRawText() })], row);
+    }
+
+    [Fact]
     public async Task Send_on_a_full_channel_gives_up_when_told_to()
     {
         Assert.Equal(0, (await CliRunner.RunAsync("channel", "create", _name, "--capacity", "4096")).ExitCode);

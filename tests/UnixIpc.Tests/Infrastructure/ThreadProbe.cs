@@ -149,7 +149,7 @@ internal static class ThreadProbe
         throw new TimeoutException($"process {pid} never blocked in {call}");
     }
 
-    private static int SyscallNumber(string call) => (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture, call) switch
+    internal static int SyscallNumber(string call) => (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture, call) switch
     {
         (System.Runtime.InteropServices.Architecture.X64, "msgsnd") => 69,
         (System.Runtime.InteropServices.Architecture.X64, "msgrcv") => 70,
@@ -158,6 +158,7 @@ internal static class ThreadProbe
         (System.Runtime.InteropServices.Architecture.X64, "futex") => 202,
         (System.Runtime.InteropServices.Architecture.X64, "fcntl") => 72,
         (System.Runtime.InteropServices.Architecture.X64, "flock") => 73,
+        (System.Runtime.InteropServices.Architecture.X64, "mq_timedreceive") => 243,
         (System.Runtime.InteropServices.Architecture.Arm64, "msgsnd") => 189,
         (System.Runtime.InteropServices.Architecture.Arm64, "msgrcv") => 188,
         (System.Runtime.InteropServices.Architecture.Arm64, "semop") => 193,
@@ -165,6 +166,7 @@ internal static class ThreadProbe
         (System.Runtime.InteropServices.Architecture.Arm64, "futex") => 98,
         (System.Runtime.InteropServices.Architecture.Arm64, "fcntl") => 25,
         (System.Runtime.InteropServices.Architecture.Arm64, "flock") => 32,
+        (System.Runtime.InteropServices.Architecture.Arm64, "mq_timedreceive") => 183,
         _ => throw new PlatformNotSupportedException($"no syscall number for {call} on this architecture"),
     };
 }

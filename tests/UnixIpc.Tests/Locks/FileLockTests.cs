@@ -170,7 +170,9 @@ public sealed class FileLockTests : IDisposable
         using FileLock waiter = FileLock.Open(_path);
         Assert.True(holder.TryLock(FileLockType.Write, 0, 10));
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.False(waiter.TryLock(FileLockType.Write, 0, 10, TimeSpan.FromMilliseconds(100)));
+        TimeoutAssert.GaveUpOnTime(clock.Elapsed, TimeSpan.FromMilliseconds(100));
 
         Task<bool> blocked = await ThreadProbe.StartBlockedAsync(() => { waiter.Lock(FileLockType.Write, 0, 10); return true; });
         ProcessRunner.Result child = await ProcessRunner.RunAsync("/bin/true", []); // SIGCHLD

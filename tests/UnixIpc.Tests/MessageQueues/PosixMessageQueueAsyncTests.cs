@@ -75,6 +75,13 @@ public sealed class PosixMessageQueueAsyncTests : IDisposable
         Assert.True(threadsWaiting - threadsBefore < 50, $"{threadsWaiting - threadsBefore} threads were added for 1000 waits");
         Assert.All(pending, t => Assert.False(t.IsCompleted));
 
+        // The count above rules out a thread per wait; these rule out waits parked on the thread pool (which grows too
+        // slowly for a thread count taken at once to see it): the pool holds no queue of work items for them, and no
+        // thread of this process sits in mq_timedreceive on the queue.
+        Assert.True(ThreadPool.PendingWorkItemCount < 100, $"{ThreadPool.PendingWorkItemCount} work items wait in the thread pool behind 1000 receives");
+        int fd = (int)queue.Handle.DangerousGetHandle();
+        Assert.Empty(ThreadCensus.BlockedIn("mq_timedreceive", d => d == (ulong)fd));
+
         for (int i = 0; i < pending.Length; i++)
         {
             await queue.SendAsync(new[] { (byte)(i % 256) });
