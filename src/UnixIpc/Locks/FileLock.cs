@@ -60,7 +60,7 @@ public sealed class FileLock : IDisposable
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="kind">The lock family.</param>
-    /// <param name="readOnly">Open read-only: only read locks are then possible (a write lock needs write access).</param>
+    /// <param name="readOnly">Open read-only: then only read locks are possible with record locks (a write lock needs write access); flock takes either.</param>
     public static FileLock Open(string path, FileLockKind kind = FileLockKind.OpenFileDescription, bool readOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
