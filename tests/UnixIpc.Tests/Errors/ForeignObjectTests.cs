@@ -24,6 +24,8 @@ public sealed class ForeignObjectTests
                 () => PosixSharedMemory.OpenExisting(fifoName),
                 () => PosixSharedMemory.CreateOrOpen(fifoName, 4096),
                 () => PosixSharedMemory.OpenExisting(dirName, readOnly: true),
+                () => PosixSharedMemory.OpenExisting(dirName), // a writable open was EINVAL (glibc's word for EISDIR)
+                () => PosixSharedMemory.CreateOrOpen(dirName, 4096),
             })
             {
                 var error = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(open).WaitAsync(Bound));
