@@ -32,7 +32,7 @@ public readonly record struct IpcKey
     /// <param name="projectId">1 to 255 (ftok uses only the low 8 bits, and 0 is not allowed).</param>
     public static IpcKey FromPath(string path, int projectId)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequiredText.ThrowIfEmpty(path, "the path ftok derives the key from");
         if (projectId is < 1 or > 255)
         {
             throw new ArgumentOutOfRangeException(nameof(projectId), projectId, "ftok uses only the low 8 bits of the project id: give 1 to 255.");

@@ -86,4 +86,16 @@ public sealed class CliInputTests
         CliRunner.Result result = await CliRunner.RunAsync(args);
         Assert.Equal((2, expected), (result.ExitCode, result.Stderr));
     }
+
+    [Theory]
+    [InlineData("unixipc: lock get: The lock file's path is empty: give one.\n", "lock", "get", "")]
+    [InlineData("unixipc: shm get: The path ftok derives the key from is empty: give one.\n", "shm", "get", "--ftok", "", "1")]
+    [InlineData("unixipc: fifo read: The FIFO's path is empty: give one.\n", "fifo", "read", "")]
+    [InlineData("unixipc: uds connect: The socket address is empty: give one.\n", "uds", "connect", "", "--data", "x")]
+    public async Task An_empty_path_or_address_is_refused_in_words_that_say_which(string expected, params string[] args)
+    {
+        // It was the runtime's "The value cannot be an empty string."
+        CliRunner.Result result = await CliRunner.RunAsync(args);
+        Assert.Equal((2, expected), (result.ExitCode, result.Stderr));
+    }
 }
