@@ -24,12 +24,11 @@ internal static class CliApp
         ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
+            // One line, as for every other failure: the first error, and how many more there were (an unknown option
+            // and a missing argument are two errors of one mistyped command line).
             string where = CommandPath(parse.CommandResult.Command);
-            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
-            {
-                await console.Error.WriteLineAsync($"unixipc: {where}{OneLine(error.Message)}").ConfigureAwait(false);
-            }
-
+            string more = parse.Errors.Count > 1 ? $" ({parse.Errors.Count - 1} more)" : string.Empty;
+            TryWriteError(console, $"unixipc: {where}{OneLine(FirstError(parse).Message)}{more}");
             return CliExitCode.Usage;
         }
 
@@ -98,7 +97,7 @@ internal static class CliApp
             catch (UnixIpcException e)
             {
                 // Exactly one line for scripts; a person at a terminal also gets the hint.
-                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Error} ({UnixIpcException.Describe(e.Error)})").ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"unixipc: {Where(noun, verb)}: {e.Error} ({UnixIpcException.Describe(e.Error)})").ConfigureAwait(false);
                 if (console.ErrorIsTerminal && e.Hint is not null)
                 {
                     await console.Error.WriteLineAsync($"hint: {e.Hint}").ConfigureAwait(false);
@@ -110,12 +109,12 @@ internal static class CliApp
             catch (System.Net.Sockets.SocketException e)
             {
                 UnixIpcException mapped = UnixSocket.ToUnixIpcException(e, verb, noun);
-                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {mapped.Error} ({UnixIpcException.Describe(mapped.Error)})").ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"unixipc: {Where(noun, verb)}: {mapped.Error} ({UnixIpcException.Describe(mapped.Error)})").ConfigureAwait(false);
                 return mapped.Error is Errno.EAGAIN ? CliExitCode.WouldBlock : CliExitCode.Failed;
             }
             catch (Exception e) when (e is ArgumentException or FormatException or UsageException or NotSupportedException)
             {
-                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {Plain(e)}").ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"unixipc: {Where(noun, verb)}: {Plain(e)}").ConfigureAwait(false);
                 return CliExitCode.Usage;
             }
             catch (StandardOutputException e)
@@ -123,7 +122,7 @@ internal static class CliApp
                 // The reader went away (| head -c1): done, as far as anyone can see. Anything else: one line.
                 if (e.Error != Errno.EPIPE)
                 {
-                    TryWriteError(console, $"unixipc: {noun} {verb}: cannot write to standard output: {e.Error} ({UnixIpcException.Describe(e.Error)})");
+                    TryWriteError(console, $"unixipc: {Where(noun, verb)}: cannot write to standard output: {e.Error} ({UnixIpcException.Describe(e.Error)})");
                 }
 
                 return e.Error == Errno.EPIPE ? CliExitCode.Success : CliExitCode.Failed;
@@ -131,12 +130,12 @@ internal static class CliApp
             catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
             {
                 // A foreign or damaged object under the name, or no room (every participant slot taken): one line.
-                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"unixipc: {Where(noun, verb)}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
                 return CliExitCode.Failed;
             }
             catch (OperationCanceledException)
             {
-                await console.Error.WriteLineAsync($"unixipc: {noun} {verb}: interrupted").ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"unixipc: {Where(noun, verb)}: interrupted").ConfigureAwait(false);
                 return 130;
             }
         };
@@ -185,9 +184,29 @@ internal static class CliApp
     /// </summary>
     public static int Report(CliConsole console, string noun, string verb, Errno error)
     {
-        console.Error.WriteLine($"unixipc: {noun} {verb}: {error} ({UnixIpcException.Describe(error)})");
+        console.Error.WriteLine($"unixipc: {Where(noun, verb)}: {error} ({UnixIpcException.Describe(error)})");
         return error is Errno.EAGAIN or Errno.ETIMEDOUT or Errno.ENOMSG || (error == Errno.ENXIO && noun == "fifo") ? CliExitCode.WouldBlock : CliExitCode.Failed;
     }
+
+    // The error to show when there are several: the word that was not understood (a typo) says more than what is
+    // missing because of it ("Required command was not provided" for "unixipc bogus").
+    private static System.CommandLine.Parsing.ParseError FirstError(ParseResult parse)
+    {
+        if (parse.UnmatchedTokens.Count > 0)
+        {
+            string quoted = $"'{parse.UnmatchedTokens[0]}'";
+            System.CommandLine.Parsing.ParseError? unmatched = parse.Errors.FirstOrDefault(e => e.Message.Contains(quoted, StringComparison.Ordinal));
+            if (unmatched is not null)
+            {
+                return unmatched;
+            }
+        }
+
+        return parse.Errors[0];
+    }
+
+    // "ls" and "limits" are verbs of their own: their lines read "unixipc: ls: …", not "unixipc: ls list: …".
+    private static string Where(string noun, string verb) => verb.Length == 0 ? noun : $"{noun} {verb}";
 
     private static string CommandPath(Command command)
     {

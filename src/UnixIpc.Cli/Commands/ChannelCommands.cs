@@ -56,7 +56,7 @@ internal static class ChannelCommands
     {
         Argument<string> name = NameArgument();
         Option<long> count = CliParsers.NumberOption("--count", "Send the data this many times (default 1).", defaultValue: 1);
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for room for each message (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds for room for each message (exit 3, ETIMEDOUT).");
         var nonBlocking = new Option<bool>("--nonblock") { Description = "Do not wait for room: exit 3 (EAGAIN) when the channel is full." };
         var data = new DataInput();
         var command = new Command("send", "Send a message (--data, --hex or stdin), waiting for room.") { name, count, timeout, nonBlocking };
@@ -112,7 +112,7 @@ internal static class ChannelCommands
     {
         Argument<string> name = NameArgument();
         Option<long> count = CliParsers.NumberOption("--count", "How many messages (default 1).", defaultValue: 1);
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for each (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds for each (exit 3, ETIMEDOUT).");
         var json = new Option<bool>("--json") { Description = "One JSON object per message: index, size, lost (overrun channels: messages missed just before it), text (if UTF-8), base64." };
         var command = new Command("recv", "Receive messages to stdout (raw, one after another).") { name, count, timeout, json };
         command.SetAction(CliApp.Handler(console, Noun, "recv", (parse, cancellationToken) =>

@@ -44,7 +44,7 @@ internal static class FifoCommands
     private static Command Write(CliConsole console)
     {
         Argument<string> path = PathArgument();
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for a reader, and for room (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds for a reader, and for room (exit 3, ETIMEDOUT).");
         var nonBlocking = new Option<bool>("--nonblock") { Description = "Do not wait: exit 3 with ENXIO when no process reads the FIFO, or EAGAIN when it is full." };
         var data = new DataInput();
         var command = new Command("write", "Write data (--data, --hex or stdin) into a FIFO, waiting for a reader as the kernel does.") { path, timeout, nonBlocking };
@@ -131,7 +131,7 @@ internal static class FifoCommands
     private static Command Read(CliConsole console)
     {
         Argument<string> path = PathArgument();
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for a writer, and then for each piece of data (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds for a writer, and then for each piece of data (exit 3, ETIMEDOUT).");
         var nonBlocking = new Option<bool>("--nonblock") { Description = "Do not wait: print what is there; exit 3 (EAGAIN) if a writer is open but has not written." };
         var command = new Command("read", "Copy a FIFO to stdout until end of stream (every writer closed), waiting for a writer as the kernel does.") { path, timeout, nonBlocking };
         command.SetAction(CliApp.Handler(console, Noun, "read", async (parse, cancellationToken) =>

@@ -10,7 +10,7 @@ internal static class LimitsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"limits\":[{mechanism,name,value,used,source,description}, …]}." };
         var command = new Command("limits", "Show the kernel's IPC limits, how much of each is in use, and where each is raised.") { json };
-        command.SetAction(CliApp.Handler(console, "limits", "read", parse =>
+        command.SetAction(CliApp.Handler(console, "limits", "", parse =>
         {
             IReadOnlyList<IpcLimit> limits = IpcLimits.Read();
             if (parse.GetValue(json))

@@ -10,7 +10,7 @@ internal static class ListCommand
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"message_queues_listed\":…, \"objects\":[…]}." };
         var command = new Command("ls", "List IPC objects: System V (ipcs), POSIX shared memory, semaphores, message queues, channels, named Unix sockets.") { json };
-        command.SetAction(CliApp.Handler(console, "ls", "list", parse =>
+        command.SetAction(CliApp.Handler(console, "ls", "", parse =>
         {
             IReadOnlyList<IpcObjectInfo> objects = IpcObjects.List();
             bool queuesListed = IpcObjects.MessageQueuesListed;

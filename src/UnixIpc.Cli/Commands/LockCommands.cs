@@ -25,11 +25,11 @@ internal static class LockCommands
     {
         var path = new Argument<string>("PATH") { Description = "The file (created if missing)." };
         Option<string> type = TypeOption("write", "read", "write", "unlock");
-        Option<long> start = CliParsers.NumberOption("--start", "First byte (default 0).", defaultValue: 0);
-        Option<long> length = CliParsers.NumberOption("--length", "Bytes (default 0: to the end of the file and beyond).", defaultValue: 0);
+        Option<long> start = CliParsers.NumberOption("--start", "First byte (default 0).", defaultValue: 0, min: 0);
+        Option<long> length = CliParsers.NumberOption("--length", "Bytes (default 0: to the end of the file and beyond).", defaultValue: 0, min: 0);
         var wait = new Option<bool>("--wait") { Description = "Wait for a conflicting lock to go (F_SETLKW)." };
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds (exit 3, ETIMEDOUT).", defaultValue: -1);
-        Option<long> hold = CliParsers.NumberOption("--hold", "Once locked, print \"locked PID\" and hold the lock this many seconds.", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds (exit 3, ETIMEDOUT).");
+        Option<long> hold = CliParsers.HoldOption("Once locked, print \"locked PID\" and hold the lock this many seconds.", defaultValue: -1);
         var ofd = new Option<bool>("--ofd") { Description = "Open-file-description lock (F_OFD_SETLK; the default)." };
         var posix = new Option<bool>("--posix") { Description = "Classic POSIX record lock, owned by the process (F_SETLK)." };
         var flock = new Option<bool>("--flock") { Description = "flock(2) whole-file lock." };
@@ -45,7 +45,7 @@ internal static class LockCommands
                 throw new UsageException("give --wait or --timeout, not both.");
             }
 
-            using FileLock fileLock = FileLock.Open(parse.GetRequiredValue(path), kind);
+            using FileLock fileLock = OpenForLocking(parse.GetRequiredValue(path), kind, lockType);
             if (lockType == "unlock")
             {
                 fileLock.Unlock(first, count);
@@ -87,8 +87,8 @@ internal static class LockCommands
     {
         var path = new Argument<string>("PATH") { Description = "The file." };
         Option<string> type = TypeOption("write", "read", "write");
-        Option<long> start = CliParsers.NumberOption("--start", "First byte (default 0).", defaultValue: 0);
-        Option<long> length = CliParsers.NumberOption("--length", "Bytes (default 0: to the end and beyond).", defaultValue: 0);
+        Option<long> start = CliParsers.NumberOption("--start", "First byte (default 0).", defaultValue: 0, min: 0);
+        Option<long> length = CliParsers.NumberOption("--length", "Bytes (default 0: to the end and beyond).", defaultValue: 0, min: 0);
         var ofd = new Option<bool>("--ofd") { Description = "Ask as an open file description (F_OFD_GETLK)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("get", "Who holds a lock that conflicts with the one described (F_GETLK; pid -1 for OFD holders).") { path, type, start, length, ofd, json };
@@ -120,6 +120,26 @@ internal static class LockCommands
             return CliExitCode.Success;
         }));
         return command;
+    }
+
+    // Least privilege: only an fcntl write lock needs a descriptor open for writing. A read lock, an unlock and any
+    // flock work on a read-only one, so a user who may only read the file can take them. The file is created (which
+    // needs a writable open) only when it is missing.
+    private static FileLock OpenForLocking(string path, FileLockKind kind, string lockType)
+    {
+        if (lockType == "write" && kind != FileLockKind.WholeFile)
+        {
+            return FileLock.Open(path, kind);
+        }
+
+        try
+        {
+            return FileLock.Open(path, kind, readOnly: true);
+        }
+        catch (UnixIpcException e) when (e.Error == Errno.ENOENT)
+        {
+            return FileLock.Open(path, kind);
+        }
     }
 
     private static FileLockKind Kind(ParseResult parse, Option<bool> ofd, Option<bool> posix, Option<bool> flock)

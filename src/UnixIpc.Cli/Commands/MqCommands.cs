@@ -18,15 +18,15 @@ internal static class MqCommands
 
     private static Argument<string> NameArgument() => new("NAME") { Description = "Queue name, e.g. /orders (the slash is optional)." };
 
-    private static Option<long> TimeoutOption() => CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds (then exit 3, ETIMEDOUT).", defaultValue: -1);
+    private static Option<long> TimeoutOption() => CliParsers.TimeoutOption("Wait at most this many milliseconds (then exit 3, ETIMEDOUT).");
 
     private static Option<bool> NonBlockOption() => new("--nonblock") { Description = "Do not wait (exit 3, EAGAIN, when it would)." };
 
     private static Command Create(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> maxMessages = CliParsers.NumberOption("--max-messages", "Capacity in messages (default /proc/sys/fs/mqueue/msg_default).", defaultValue: 0);
-        Option<long> messageSize = CliParsers.NumberOption("--message-size", "Largest message in bytes (default /proc/sys/fs/mqueue/msgsize_default).", defaultValue: 0);
+        Option<long> maxMessages = CliParsers.NumberOption("--max-messages", "Capacity in messages (default /proc/sys/fs/mqueue/msg_default).", defaultValue: 0, min: 0, max: int.MaxValue);
+        Option<long> messageSize = CliParsers.NumberOption("--message-size", "Largest message in bytes (default /proc/sys/fs/mqueue/msgsize_default).", defaultValue: 0, min: 0, max: int.MaxValue);
         Option<OctalMode> mode = CliParsers.ModeOption();
         var excl = new Option<bool>("--excl") { Description = "Fail with EEXIST if the queue exists (O_EXCL)." };
         var command = new Command("create", "Create the queue (or open it if it exists) and print its name.") { name, maxMessages, messageSize, mode, excl };
@@ -66,7 +66,7 @@ internal static class MqCommands
     private static Command Send(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> priority = CliParsers.NumberOption("--priority", "0 (default) to 32767; higher is received first.", defaultValue: 0);
+        Option<long> priority = CliParsers.NumberOption("--priority", "0 (default) to 32767; higher is received first.", defaultValue: 0, min: 0);
         Option<long> timeout = TimeoutOption();
         Option<bool> nonblock = NonBlockOption();
         var data = new DataInput();
@@ -106,7 +106,7 @@ internal static class MqCommands
     private static Command Receive(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> count = CliParsers.NumberOption("--count", "How many messages to receive (default 1).", defaultValue: 1);
+        Option<long> count = CliParsers.NumberOption("--count", "How many messages to receive (default 1).", defaultValue: 1, min: 1);
         Option<long> timeout = TimeoutOption();
         Option<bool> nonblock = NonBlockOption();
         var json = new Option<bool>("--json") { Description = "One JSON object per message: priority, size, text (if UTF-8), base64." };

@@ -35,12 +35,12 @@ internal static class MsgCommands
                 throw new UsageException("--excl only makes sense with --create.");
             }
 
-            SystemVMessageQueue queue = !creating
-                ? SystemVMessageQueue.OpenExisting(k)
-                : parse.GetValue(excl) || k.IsPrivate
-                    ? SystemVMessageQueue.CreateNew(k, parse.GetValue(mode).Value)
-                    : SystemVMessageQueue.CreateOrOpen(k, parse.GetValue(mode).Value);
-            console.Out.WriteLine(queue.Id.ToString(CultureInfo.InvariantCulture));
+            (SystemVMessageQueue queue, bool created) = !creating
+                ? (SystemVMessageQueue.OpenExisting(k), false)
+                : CreatedObject.CreateOrOpen(parse.GetValue(excl) || k.IsPrivate,
+                    () => SystemVMessageQueue.CreateNew(k, parse.GetValue(mode).Value),
+                    () => SystemVMessageQueue.CreateOrOpen(k, parse.GetValue(mode).Value));
+            CreatedObject.Announce(console, queue.Id.ToString(CultureInfo.InvariantCulture), created, () => SystemVMessageQueue.TryRemove(queue.Id));
             return CliExitCode.Success;
         }));
         return command;
@@ -51,7 +51,7 @@ internal static class MsgCommands
         Argument<int> id = CliParsers.IdArgument();
         Option<long> type = CliParsers.NumberOption("--type", "The message type, 1 or more.", required: true);
         var nowait = new Option<bool>("--nowait") { Description = "Do not wait for room (IPC_NOWAIT; exit 3, EAGAIN)." };
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for room (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds for room (exit 3, ETIMEDOUT).");
         var data = new DataInput();
         var command = new Command("send", "Send one typed message (--data, --hex or stdin).") { id, type, nowait, timeout };
         data.AddTo(command);
@@ -84,14 +84,14 @@ internal static class MsgCommands
     private static Command Receive(CliConsole console)
     {
         Argument<int> id = CliParsers.IdArgument();
-        Option<long> type = CliParsers.NumberOption("--type", "0: the first message (default); T > 0: the first of type T; T < 0: the lowest type <= |T|.", defaultValue: 0);
+        Option<long> type = CliParsers.NumberOption("--type", "0: the first message (default); T > 0: the first of type T; T < 0: the lowest type <= |T|.", defaultValue: 0, min: -long.MaxValue);
         var except = new Option<bool>("--except") { Description = "With --type T > 0: the first message NOT of type T (MSG_EXCEPT)." };
         var noerror = new Option<bool>("--noerror") { Description = "Truncate a message longer than --max-size instead of failing with E2BIG (MSG_NOERROR)." };
-        Option<long> copy = CliParsers.NumberOption("--copy", "Copy the message at this 0-based index without removing it (MSG_COPY; implies --nowait).", defaultValue: -1);
+        Option<long> copy = CliParsers.NumberOption("--copy", "Copy the message at this 0-based index without removing it (MSG_COPY; implies --nowait).", defaultValue: -1, min: 0);
         var nowait = new Option<bool>("--nowait") { Description = "Do not wait (IPC_NOWAIT; exit 3, ENOMSG)." };
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds (exit 3, ETIMEDOUT).", defaultValue: -1);
-        Option<long> maxSize = CliParsers.NumberOption("--max-size", "Buffer size in bytes (default /proc/sys/kernel/msgmax).", defaultValue: 0);
-        Option<long> count = CliParsers.NumberOption("--count", "How many messages to receive (default 1).", defaultValue: 1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds (exit 3, ETIMEDOUT).");
+        Option<long> maxSize = CliParsers.NumberOption("--max-size", "Buffer size in bytes (default /proc/sys/kernel/msgmax).", defaultValue: 0, min: 0, max: int.MaxValue);
+        Option<long> count = CliParsers.NumberOption("--count", "How many messages to receive (default 1).", defaultValue: 1, min: 1);
         var json = new Option<bool>("--json") { Description = "One JSON object per message: type, size, text (if UTF-8), base64." };
         var command = new Command("recv", "Receive typed messages to stdout (raw, one after another).") { id, type, except, noerror, copy, nowait, timeout, maxSize, count, json };
         command.SetAction(CliApp.Handler(console, Noun, "recv", (parse, cancellationToken) =>
@@ -190,7 +190,7 @@ internal static class MsgCommands
     private static Command Set(CliConsole console)
     {
         Argument<int> id = CliParsers.IdArgument();
-        Option<long> maxBytes = CliParsers.NumberOption("--max-bytes", "The queue's byte limit (msg_qbytes).", defaultValue: -1);
+        Option<long> maxBytes = CliParsers.NumberOption("--max-bytes", "The queue's byte limit (msg_qbytes).", defaultValue: -1, min: 0);
         var mode = new Option<UnixFileMode?>("--mode")
         {
             Description = "Permissions in octal, e.g. 0600.",

@@ -35,10 +35,14 @@ internal static class PsemCommands
             }
 
             var options = new PosixSemaphoreOptions { Mode = parse.GetValue(mode).Value };
-            using PosixSemaphore semaphore = parse.GetValue(excl)
-                ? PosixSemaphore.CreateNew(parse.GetRequiredValue(name), (int)initial, options)
-                : PosixSemaphore.CreateOrOpen(parse.GetRequiredValue(name), (int)initial, options);
-            console.Out.WriteLine(semaphore.Name);
+            (PosixSemaphore semaphore, bool created) = CreatedObject.CreateOrOpen(parse.GetValue(excl),
+                () => PosixSemaphore.CreateNew(parse.GetRequiredValue(name), (int)initial, options),
+                () => PosixSemaphore.CreateOrOpen(parse.GetRequiredValue(name), (int)initial, options));
+            using (semaphore)
+            {
+                CreatedObject.Announce(console, semaphore.Name!, created, () => PosixSemaphore.TryUnlink(semaphore.Name!));
+            }
+
             return CliExitCode.Success;
         }));
         return command;
@@ -47,7 +51,7 @@ internal static class PsemCommands
     private static Command Wait(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds (exit 3, ETIMEDOUT).");
         var nonblock = new Option<bool>("--nonblock") { Description = "Do not wait (sem_trywait; exit 3, EAGAIN)." };
         var command = new Command("wait", "Take one (sem_wait), waiting while the value is 0.") { name, timeout, nonblock };
         command.SetAction(CliApp.Handler(console, Noun, "wait", (parse, cancellationToken) =>
@@ -86,11 +90,10 @@ internal static class PsemCommands
     private static Command Value(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        var command = new Command("value", "Print the value (sem_getvalue).") { name };
+        var command = new Command("value", "Print the value (as sem_getvalue; needs read permission only).") { name };
         command.SetAction(CliApp.Handler(console, Noun, "value", parse =>
         {
-            using PosixSemaphore semaphore = PosixSemaphore.OpenExisting(parse.GetRequiredValue(name));
-            console.Out.WriteLine(semaphore.Value.ToString(CultureInfo.InvariantCulture));
+            console.Out.WriteLine(PosixSemaphore.ReadValue(parse.GetRequiredValue(name)).ToString(CultureInfo.InvariantCulture));
             return CliExitCode.Success;
         }));
         return command;

@@ -25,7 +25,7 @@ internal static class PshmCommands
     private static Command Create(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> size = CliParsers.NumberOption("--size", "Size in bytes.", required: true);
+        Option<long> size = CliParsers.NumberOption("--size", "Size in bytes.", required: true, min: 0);
         Option<OctalMode> mode = CliParsers.ModeOption();
         var excl = new Option<bool>("--excl") { Description = "Fail with EEXIST if the object exists (O_EXCL)." };
         var command = new Command("create", "Create the object (or open it and grow it to --size) and print its name.") { name, size, mode, excl };
@@ -48,7 +48,7 @@ internal static class PshmCommands
     private static Command Write(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to write at.", defaultValue: 0);
+        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to write at.", defaultValue: 0, min: 0);
         var data = new DataInput();
         var command = new Command("write", "Write data (--data, --hex or stdin) into the object at --offset.") { name, offset };
         data.AddTo(command);
@@ -72,8 +72,8 @@ internal static class PshmCommands
     private static Command Read(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to read from.", defaultValue: 0);
-        Option<long> length = CliParsers.NumberOption("--length", "Bytes to read (default: to the end).", defaultValue: -1);
+        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to read from.", defaultValue: 0, min: 0);
+        Option<long> length = CliParsers.NumberOption("--length", "Bytes to read (default: to the end).", defaultValue: -1, min: 0);
         var cstring = new Option<bool>("--cstring") { Description = "Stop at the first NUL byte and end with a newline." };
         var command = new Command("read", "Write the object's bytes to stdout (raw).") { name, offset, length, cstring };
         command.SetAction(CliApp.Handler(console, Noun, "read", parse =>

@@ -21,7 +21,7 @@ internal static class SemCommands
     private static Command Get(CliConsole console)
     {
         var key = new KeySelector();
-        Option<long> count = CliParsers.NumberOption("--count", "Semaphores in the set (needed to create; when opening, the minimum).", defaultValue: 0);
+        Option<long> count = CliParsers.NumberOption("--count", "Semaphores in the set (needed to create; when opening, the minimum).", defaultValue: 0, min: 0, max: int.MaxValue);
         var create = new Option<bool>("--create") { Description = "Create the set if there is none (IPC_CREAT; values start at 0)." };
         var excl = new Option<bool>("--excl") { Description = "With --create: fail with EEXIST if it exists (IPC_EXCL)." };
         Option<OctalMode> mode = CliParsers.ModeOption();
@@ -42,12 +42,12 @@ internal static class SemCommands
                 throw new UsageException("creating a set needs --count of at least 1.");
             }
 
-            SystemVSemaphoreSet set = !creating
-                ? SystemVSemaphoreSet.OpenExisting(k, (int)n)
-                : parse.GetValue(excl) || k.IsPrivate
-                    ? SystemVSemaphoreSet.CreateNew(k, (int)n, parse.GetValue(mode).Value)
-                    : SystemVSemaphoreSet.CreateOrOpen(k, (int)n, parse.GetValue(mode).Value);
-            console.Out.WriteLine(set.Id.ToString(CultureInfo.InvariantCulture));
+            (SystemVSemaphoreSet set, bool created) = !creating
+                ? (SystemVSemaphoreSet.OpenExisting(k, (int)n), false)
+                : CreatedObject.CreateOrOpen(parse.GetValue(excl) || k.IsPrivate,
+                    () => SystemVSemaphoreSet.CreateNew(k, (int)n, parse.GetValue(mode).Value),
+                    () => SystemVSemaphoreSet.CreateOrOpen(k, (int)n, parse.GetValue(mode).Value));
+            CreatedObject.Announce(console, set.Id.ToString(CultureInfo.InvariantCulture), created, () => SystemVSemaphoreSet.TryRemove(set.Id));
             return CliExitCode.Success;
         }));
         return command;
@@ -59,7 +59,7 @@ internal static class SemCommands
         var ops = new Argument<string>("OPS") { Description = "index:delta pairs applied atomically, e.g. \"0:-1,1:+1,2:0\" (0 waits for zero)." };
         var nowait = new Option<bool>("--nowait") { Description = "Fail instead of waiting (IPC_NOWAIT; exit 3, EAGAIN)." };
         var undo = new Option<bool>("--undo") { Description = "SEM_UNDO on every operation: reverted when this process exits." };
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds (semtimedop; exit 3, EAGAIN).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds (semtimedop; exit 3, EAGAIN).");
         var command = new Command("op", "Apply operations in one atomic semop.") { id, ops, nowait, undo, timeout };
         command.SetAction(CliApp.Handler(console, Noun, "op", (parse, cancellationToken) =>
         {
@@ -94,8 +94,8 @@ internal static class SemCommands
     private static Command Value(CliConsole console)
     {
         Argument<int> id = CliParsers.IdArgument();
-        var index = new Argument<int>("INDEX") { Description = "Which semaphore (0-based)." };
-        Option<long> set = CliParsers.NumberOption("--set", "Set the value (SETVAL) instead of printing it.", defaultValue: -1);
+        Argument<int> index = CliParsers.IndexArgument("INDEX", "Which semaphore (0-based).");
+        Option<long> set = CliParsers.NumberOption("--set", "Set the value (SETVAL) instead of printing it.", defaultValue: -1, min: 0, max: int.MaxValue);
         var command = new Command("value", "Print (GETVAL) or set (SETVAL) one semaphore's value.") { id, index, set };
         command.SetAction(CliApp.Handler(console, Noun, "value", parse =>
         {

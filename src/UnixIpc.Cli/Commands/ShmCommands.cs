@@ -25,7 +25,7 @@ internal static class ShmCommands
     private static Command Get(CliConsole console)
     {
         var key = new KeySelector();
-        Option<long> size = CliParsers.NumberOption("--size", "Size in bytes (needed to create; when opening, the minimum size).", defaultValue: 0);
+        Option<long> size = CliParsers.NumberOption("--size", "Size in bytes (needed to create; when opening, the minimum size).", defaultValue: 0, min: 0);
         var create = new Option<bool>("--create") { Description = "Create the segment if there is none (IPC_CREAT)." };
         var excl = new Option<bool>("--excl") { Description = "With --create: fail with EEXIST if it exists (IPC_EXCL)." };
         Option<OctalMode> mode = CliParsers.ModeOption();
@@ -46,12 +46,12 @@ internal static class ShmCommands
                 throw new UsageException("creating a segment needs --size (at least 1 byte).");
             }
 
-            SystemVSharedMemory segment = !creating
-                ? SystemVSharedMemory.OpenExisting(k, bytes)
-                : parse.GetValue(excl) || k.IsPrivate
-                    ? SystemVSharedMemory.CreateNew(k, bytes, parse.GetValue(mode).Value)
-                    : SystemVSharedMemory.CreateOrOpen(k, bytes, parse.GetValue(mode).Value);
-            console.Out.WriteLine(segment.Id.ToString(CultureInfo.InvariantCulture));
+            (SystemVSharedMemory segment, bool created) = !creating
+                ? (SystemVSharedMemory.OpenExisting(k, bytes), false)
+                : CreatedObject.CreateOrOpen(parse.GetValue(excl) || k.IsPrivate,
+                    () => SystemVSharedMemory.CreateNew(k, bytes, parse.GetValue(mode).Value),
+                    () => SystemVSharedMemory.CreateOrOpen(k, bytes, parse.GetValue(mode).Value));
+            CreatedObject.Announce(console, segment.Id.ToString(CultureInfo.InvariantCulture), created, () => SystemVSharedMemory.TryRemove(segment.Id));
             return CliExitCode.Success;
         }));
         return command;
@@ -60,7 +60,7 @@ internal static class ShmCommands
     private static Command Write(CliConsole console)
     {
         Argument<int> id = CliParsers.IdArgument();
-        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to write at.", defaultValue: 0);
+        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to write at.", defaultValue: 0, min: 0);
         var data = new DataInput();
         var command = new Command("write", "Attach the segment and write data (--data, --hex or stdin) at --offset.") { id, offset };
         data.AddTo(command);
@@ -80,8 +80,8 @@ internal static class ShmCommands
     private static Command Read(CliConsole console)
     {
         Argument<int> id = CliParsers.IdArgument();
-        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to read from.", defaultValue: 0);
-        Option<long> length = CliParsers.NumberOption("--length", "Bytes to read (default: to the end).", defaultValue: -1);
+        Option<long> offset = CliParsers.NumberOption("--offset", "Byte offset to read from.", defaultValue: 0, min: 0);
+        Option<long> length = CliParsers.NumberOption("--length", "Bytes to read (default: to the end).", defaultValue: -1, min: 0);
         var cstring = new Option<bool>("--cstring") { Description = "Stop at the first NUL byte and end with a newline." };
         var command = new Command("read", "Attach the segment read-only and write its bytes to stdout (raw).") { id, offset, length, cstring };
         command.SetAction(CliApp.Handler(console, Noun, "read", parse =>
@@ -122,17 +122,12 @@ internal static class ShmCommands
     private static Command Attach(CliConsole console)
     {
         Argument<int> id = CliParsers.IdArgument();
-        Option<long> hold = CliParsers.NumberOption("--hold", "Seconds to stay attached.", required: true);
+        Option<long> hold = CliParsers.HoldOption("Seconds to stay attached.", required: true);
         var readOnly = new Option<bool>("--readonly") { Description = "Attach read-only (SHM_RDONLY)." };
         var command = new Command("attach", "Attach and stay attached for --hold seconds; prints \"attached\" once it is.") { id, hold, readOnly };
         command.SetAction(CliApp.Handler(console, Noun, "attach", async (parse, cancellationToken) =>
         {
             long seconds = parse.GetValue(hold);
-            if (seconds < 0)
-            {
-                throw new UsageException("--hold must be 0 or more seconds.");
-            }
-
             SystemVSharedMemory segment = SystemVSharedMemory.FromId(parse.GetValue(id));
             using MappedRegion region = segment.Attach(parse.GetValue(readOnly));
             await console.Out.WriteLineAsync("attached").ConfigureAwait(false);

@@ -105,8 +105,8 @@ internal static class SignalCommands
     private static Command Wait(CliConsole console)
     {
         var signals = new Argument<string>("SIGNALS") { Description = "One or more signals, comma-separated: USR1,USR2,RTMIN+1." };
-        Option<long> count = CliParsers.NumberOption("--count", "Stop after this many signals.", defaultValue: 1);
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Give up after this many milliseconds in all (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> count = CliParsers.NumberOption("--count", "Stop after this many signals.", defaultValue: 1, min: 1);
+        Option<long> timeout = CliParsers.TimeoutOption("Give up after this many milliseconds in all (exit 3, ETIMEDOUT).");
         var json = new Option<bool>("--json") { Description = "One JSON object per line: {\"ready\":PID} first, then one per signal." };
         var command = new Command("wait", "Print \"ready PID\", then one line per signal received: name, sender pid, uid, code, value.") { signals, count, timeout, json };
         command.SetAction(CliApp.Handler(console, Noun, "wait", async (parse, cancellationToken) =>

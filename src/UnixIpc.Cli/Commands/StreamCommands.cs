@@ -89,7 +89,7 @@ internal static class StreamCommands
     private static Command Connect(CliConsole console)
     {
         Argument<string> name = NameArgument();
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds for the whole exchange (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds for the whole exchange (exit 3, ETIMEDOUT).");
         var data = new DataInput();
         var command = new Command("connect", "Connect, send the data (--data, --hex or stdin), shut down the sending side and print the reply until the server closes.") { name, timeout };
         data.AddTo(command);

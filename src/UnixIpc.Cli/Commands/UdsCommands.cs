@@ -110,7 +110,7 @@ internal static class UdsCommands
     {
         Argument<string> address = AddressArgument();
         var seqpacket = new Option<bool>("--seqpacket") { Description = "SOCK_SEQPACKET." };
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds in all: to connect, send and get the reply (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds in all: to connect, send and get the reply (exit 3, ETIMEDOUT).");
         var data = new DataInput();
         var command = new Command("connect", "Connect, send the data (--data, --hex or stdin) and print the reply until the server closes.") { address, seqpacket, timeout };
         data.AddTo(command);
@@ -155,7 +155,7 @@ internal static class UdsCommands
     {
         Argument<string> address = AddressArgument();
         var file = new Argument<string>("FILE") { Description = "The file whose open descriptor (read-only) is passed." };
-        Option<long> timeout = CliParsers.NumberOption("--timeout", "Wait at most this many milliseconds in all: to connect, pass and be confirmed (exit 3, ETIMEDOUT).", defaultValue: -1);
+        Option<long> timeout = CliParsers.TimeoutOption("Wait at most this many milliseconds in all: to connect, pass and be confirmed (exit 3, ETIMEDOUT).");
         var command = new Command("send-fd", "Connect, pass an open descriptor of FILE (SCM_RIGHTS) and wait for the receiver to confirm.") { address, file, timeout };
         command.SetAction(CliApp.Handler(console, Noun, "send-fd", async (parse, cancellationToken) =>
         {

@@ -7,13 +7,22 @@ namespace UnixIpc.Cli;
 /// <summary>Options and arguments with the CLI's number rules: decimal or 0x-hex numbers, octal modes.</summary>
 internal static class CliParsers
 {
-    public static Option<long> NumberOption(string name, string description, bool required = false, long? defaultValue = null)
+    /// <summary>The longest --hold: what a timer accepts, in whole seconds (about 24.8 days, as for --timeout).</summary>
+    public const long MaxHoldSeconds = int.MaxValue / 1000;
+
+    /// <summary>
+    /// A number option with its one range rule, checked at parse time, before anything is created, attached, locked or
+    /// received. The default may lie outside the range (-1 for "not given"): only a value the user typed is checked, so
+    /// "--copy -2" is refused instead of meaning "no --copy".
+    /// </summary>
+    public static Option<long> NumberOption(string name, string description, bool required = false, long? defaultValue = null,
+        long min = long.MinValue, long max = long.MaxValue)
     {
         var option = new Option<long>(name)
         {
             Description = description,
             Required = required,
-            CustomParser = ParseNumberResult,
+            CustomParser = result => result.Tokens.Count == 0 ? defaultValue ?? 0 : ParseNumberResult(result, min, max, name + ": "),
             HelpName = "N",
         };
         if (defaultValue is long value)
@@ -24,10 +33,25 @@ internal static class CliParsers
         return option;
     }
 
+    /// <summary>--timeout MS: 0 to int.MaxValue milliseconds when given; -1 (wait without limit) when not.</summary>
+    public static Option<long> TimeoutOption(string description)
+        => NumberOption("--timeout", description, defaultValue: -1, min: 0, max: int.MaxValue);
+
+    /// <summary>--hold SECONDS: 0 to <see cref="MaxHoldSeconds"/> when given; <paramref name="defaultValue"/> (-1: do not hold) when not.</summary>
+    public static Option<long> HoldOption(string description, bool required = false, long? defaultValue = null)
+        => NumberOption("--hold", description, required, defaultValue, min: 0, max: MaxHoldSeconds);
+
+    /// <summary>A 0-based index argument (a semaphore in a set), decimal or 0x hex like every other number.</summary>
+    public static Argument<int> IndexArgument(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result => (int)ParseNumberResult(result, 0, int.MaxValue, name + ": "),
+    };
+
     public static Argument<int> IdArgument() => new("ID")
     {
         Description = "The object's id, as printed by get or ipcs.",
-        CustomParser = result => (int)CheckedRange(ParseNumberResult(result), 0, int.MaxValue, result),
+        CustomParser = result => (int)ParseNumberResult(result, 0, int.MaxValue),
     };
 
     public static Option<OctalMode> ModeOption(string description = "Permissions in octal, e.g. 0600.") => new("--mode")
@@ -96,23 +120,23 @@ internal static class CliParsers
 
     public static string FormatMode(UnixFileMode mode) => "0" + Convert.ToString((int)mode, 8).PadLeft(3, '0');
 
-    private static long ParseNumberResult(ArgumentResult result)
+    private static long ParseNumberResult(ArgumentResult result, long min, long max, string what = "")
     {
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
-        if (TryParseNumber(text, out long value))
+        if (!TryParseNumber(text, out long value))
         {
-            return value;
+            result.AddError($"{what}'{text}' is not a number: give decimal digits or 0x followed by hex digits.");
+            return 0;
         }
 
-        result.AddError($"'{text}' is not a number: give decimal digits or 0x followed by hex digits.");
-        return 0;
+        return CheckedRange(value, min, max, result, what);
     }
 
-    private static long CheckedRange(long value, long min, long max, ArgumentResult result)
+    private static long CheckedRange(long value, long min, long max, ArgumentResult result, string what = "")
     {
         if (value < min || value > max)
         {
-            result.AddError($"{value} is out of range ({min} to {max}).");
+            result.AddError(max == long.MaxValue ? $"{what}{value} is out of range ({min} or more)." : $"{what}{value} is out of range ({min} to {max}).");
         }
 
         return value;

@@ -1,7 +1,7 @@
 namespace UnixIpc.Cli;
 
 /// <summary>
-/// The "create" verbs print the name of what they made. When that line cannot be written (stdout closed or full),
+/// The "create" and "get" verbs print the name or id of what they made. When that line cannot be written (stdout closed or full),
 /// the caller cannot learn the object exists: what this run created is removed again, so nothing is left half-done.
 /// Whether this run created it is known by trying CreateNew first.
 /// </summary>

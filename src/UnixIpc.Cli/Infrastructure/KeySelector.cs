@@ -54,6 +54,13 @@ internal sealed class KeySelector
             return IpcKey.FromPath(ftok[0], (int)Math.Clamp(project, int.MinValue, int.MaxValue));
         }
 
-        return IpcKey.Parse(key!);
+        IpcKey parsed = IpcKey.Parse(key!);
+        if (parsed.IsPrivate)
+        {
+            // shmget/msgget/semget read key 0 as IPC_PRIVATE: every call would make a new object and open none.
+            throw new UsageException("KEY 0 is IPC_PRIVATE, which never finds an existing object: give --private to create a new one (reachable by its id).");
+        }
+
+        return parsed;
     }
 }

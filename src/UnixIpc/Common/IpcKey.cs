@@ -32,7 +32,7 @@ public readonly record struct IpcKey
     /// <param name="projectId">1 to 255 (ftok uses only the low 8 bits, and 0 is not allowed).</param>
     public static IpcKey FromPath(string path, int projectId)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequiredText.ThrowIfEmpty(path, "the path ftok derives the key from");
         if (projectId is < 1 or > 255)
         {
             throw new ArgumentOutOfRangeException(nameof(projectId), projectId, "ftok uses only the low 8 bits of the project id: give 1 to 255.");
@@ -47,7 +47,10 @@ public readonly record struct IpcKey
         return new IpcKey(key);
     }
 
-    /// <summary>Parses a key written in decimal (may be negative) or as 0x-hex (as ipcs prints it).</summary>
+    /// <summary>
+    /// Parses a key written in decimal or as 0x-hex (as ipcs prints it). key_t is 32 bits: decimal keys from
+    /// -2147483648 to 4294967295 are accepted, so 2147483648 is the same key as 0x80000000 (and as -2147483648).
+    /// </summary>
     public static IpcKey Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -59,12 +62,12 @@ public readonly record struct IpcKey
                 return new IpcKey(unchecked((int)hex));
             }
         }
-        else if (int.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value))
+        else if (long.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) && value is >= int.MinValue and <= uint.MaxValue)
         {
-            return new IpcKey(value);
+            return new IpcKey(unchecked((int)value));
         }
 
-        throw new FormatException($"\"{text}\" is not a System V key: give a decimal number or 0x followed by up to 8 hex digits.");
+        throw new FormatException($"\"{text}\" is not a System V key: give a decimal number (-2147483648 to 4294967295) or 0x followed by up to 8 hex digits.");
     }
 
     /// <summary>The key as ipcs shows it: <c>0x</c> and eight hex digits.</summary>

@@ -37,6 +37,15 @@ internal static class SystemVIpc
         }
     }
 
+    /// <summary>CreateOrOpen with IPC_PRIVATE would create a new object on every call and never open one: refused.</summary>
+    public static void ValidateSharedKey(IpcKey key, string paramName = "key")
+    {
+        if (key.IsPrivate)
+        {
+            throw new ArgumentException("IPC_PRIVATE (key 0) never finds an existing object, so CreateOrOpen would make a new one on every call: use CreateNew(IpcKey.Private) and pass the id on.", paramName);
+        }
+    }
+
     /// <summary>
     /// Checks a SetPermissions request before anything is read: the mode has only permission bits, ids are
     /// not negative.

@@ -60,10 +60,10 @@ public sealed class FileLock : IDisposable
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="kind">The lock family.</param>
-    /// <param name="readOnly">Open read-only: only read locks are then possible (a write lock needs write access).</param>
+    /// <param name="readOnly">Open read-only: then only read locks are possible with record locks (a write lock needs write access); flock takes either.</param>
     public static FileLock Open(string path, FileLockKind kind = FileLockKind.OpenFileDescription, bool readOnly = false)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequiredText.ThrowIfEmpty(path, "the lock file's path");
         // O_NONBLOCK: a FIFO where a lock file was expected must not block the open; it is refused just after.
         int flags = (readOnly ? Interop.O_RDONLY : Interop.O_RDWR | Interop.O_CREAT) | Interop.O_CLOEXEC | Interop.O_NOCTTY | Interop.O_NONBLOCK;
         while (true)

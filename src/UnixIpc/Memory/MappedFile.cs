@@ -13,7 +13,7 @@ public static class MappedFile
     /// <exception cref="UnixIpcException">ENOENT when the file does not exist, EACCES when it cannot be opened for the access.</exception>
     public static MappedRegion Map(string path, MapAccess access = MapAccess.ReadWrite, long offset = 0, long length = -1)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequiredText.ThrowIfEmpty(path, "the path of the file to map");
         int flags = (access == MapAccess.ReadWrite ? Interop.O_RDWR : Interop.O_RDONLY) | Interop.O_CLOEXEC | Interop.O_NOCTTY;
         using SafeFdHandle fd = OpenFile(path, flags);
         long size = (long)Interop.FStatx(fd, path).stx_size;

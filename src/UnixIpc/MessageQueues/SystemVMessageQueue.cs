@@ -43,6 +43,7 @@ public sealed partial class SystemVMessageQueue
     /// <summary>Returns the queue with <paramref name="key"/>, creating it if there is none (IPC_CREAT): the same id for every caller.</summary>
     public static SystemVMessageQueue CreateOrOpen(IpcKey key, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
+        SystemVIpc.ValidateSharedKey(key);
         SystemVIpc.ValidateMode(mode);
         return new SystemVMessageQueue(Get(key, Interop.IPC_CREAT | (int)mode), key);
     }

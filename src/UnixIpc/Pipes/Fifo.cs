@@ -276,7 +276,7 @@ public static class Fifo
 
     private static void CheckPath(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequiredText.ThrowIfEmpty(path, "the FIFO's path");
         if (path.Contains('\0', StringComparison.Ordinal))
         {
             throw new ArgumentException("A path cannot contain a NUL character.", nameof(path));

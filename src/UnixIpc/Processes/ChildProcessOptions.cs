@@ -12,7 +12,7 @@ public sealed class ChildProcessOptions
     /// <param name="arguments">argv[1..], each passed as one element, verbatim.</param>
     public ChildProcessOptions(string program, params IEnumerable<string> arguments)
     {
-        ArgumentException.ThrowIfNullOrEmpty(program);
+        RequiredText.ThrowIfEmpty(program, "the program to run");
         ArgumentNullException.ThrowIfNull(arguments);
         Program = program;
         Arguments = [.. arguments];

@@ -115,6 +115,18 @@ public sealed partial class PosixSemaphore : IDisposable
         return error == Errno.ENOENT ? false : throw Interop.Fail(error, "sem_open", name, $"\"{name}\", 0");
     }
 
+    /// <summary>
+    /// The value of the named semaphore, read without opening it for use: /dev/shm/sem.NAME (where glibc keeps it) is
+    /// opened and mapped read-only, so read permission is enough; <see cref="OpenExisting"/> needs read and write
+    /// (sem_open maps it writable).
+    /// </summary>
+    /// <exception cref="UnixIpcException">ENOENT when there is none, EACCES when its mode forbids reading.</exception>
+    /// <exception cref="InvalidDataException">Something that is not a glibc named semaphore is under the name.</exception>
+    public static int ReadValue(string name)
+    {
+        return NamedSemaphoreFile.ReadValue(PosixName.Normalize(name, PosixName.NameMax - 4));
+    }
+
     /// <summary>Removes the name (sem_unlink). Open handles keep working on the old semaphore; the name can be reused at once.</summary>
     public static void Unlink(string name)
     {
@@ -226,7 +238,7 @@ public sealed partial class PosixSemaphore : IDisposable
     {
         if ((flags & Interop.O_EXCL) == 0)
         {
-            ValidateExisting(name);
+            NamedSemaphoreFile.Validate(name);
         }
 
         while (true)
@@ -245,27 +257,6 @@ public sealed partial class PosixSemaphore : IDisposable
                 handle = null;
                 return false;
             }
-        }
-    }
-
-    private const int SemaphoreBytes = 32; // sizeof(sem_t) on x86-64 and arm64
-
-    // glibc's sem_open maps /dev/shm/sem.NAME and touches it: an empty or short file (anyone may write /dev/shm) would
-    // kill the process with SIGBUS, a FIFO would block. So whatever is there is looked at first, without waiting: a
-    // regular file of at least a sem_t, else refused. (A file replaced between this check and sem_open is not caught.)
-    private static unsafe void ValidateExisting(string name)
-    {
-        string path = "/dev/shm/sem." + name[1..];
-        using SafeFdHandle fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC, 0);
-        if (fd.IsInvalid)
-        {
-            return; // nothing there (or not ours to read): sem_open says what
-        }
-
-        Interop.statx st = Interop.FStatx(fd, name);
-        if ((st.stx_mode & Interop.S_IFMT) != Interop.S_IFREG || st.stx_size < SemaphoreBytes)
-        {
-            throw new InvalidDataException($"{path} is not a named semaphore ({((st.stx_mode & Interop.S_IFMT) != Interop.S_IFREG ? "not a regular file" : $"{st.stx_size} bytes, a semaphore has {SemaphoreBytes}")}): not opened. Remove it (psem unlink {name}) if it is left over.");
         }
     }
 }

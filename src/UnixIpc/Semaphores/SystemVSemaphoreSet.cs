@@ -62,6 +62,7 @@ public sealed partial class SystemVSemaphoreSet
     /// <summary>Returns the set with <paramref name="key"/>, creating it (values 0) if there is none. An existing set keeps its values.</summary>
     public static SystemVSemaphoreSet CreateOrOpen(IpcKey key, int count, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
+        SystemVIpc.ValidateSharedKey(key);
         ValidateCount(count);
         SystemVIpc.ValidateMode(mode);
         int id = Get(key, count, Interop.IPC_CREAT | (int)mode);

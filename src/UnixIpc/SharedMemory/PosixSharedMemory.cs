@@ -319,6 +319,13 @@ public sealed partial class PosixSharedMemory : IDisposable
 
             error = Interop.LastErrno;
             handle.Dispose();
+            if (error == Errno.EINVAL && Directory.Exists("/dev/shm" + name))
+            {
+                // A writable open of a directory is EISDIR, which glibc's shm_open reports as EINVAL: say what is there,
+                // as a read-only open (which succeeds and is refused above) does.
+                throw new InvalidDataException($"/dev/shm{name} is not a shared memory object ({Interop.DescribeFileType(Interop.S_IFDIR)}): not opened.");
+            }
+
             if (error != Errno.EINTR)
             {
                 fd = null;

@@ -50,6 +50,7 @@ public sealed class SystemVSharedMemory
     /// </summary>
     public static SystemVSharedMemory CreateOrOpen(IpcKey key, long size, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
+        SystemVIpc.ValidateSharedKey(key);
         ValidateSize(size);
         SystemVIpc.ValidateMode(mode);
         return new SystemVSharedMemory(Get(key, size, Interop.IPC_CREAT | (int)mode), key);

@@ -17,7 +17,7 @@ public static class UnixSocket
     /// <exception cref="ArgumentException">Empty, or longer than <see cref="MaxAddressBytes"/> bytes.</exception>
     public static UnixDomainSocketEndPoint EndPoint(string address)
     {
-        ArgumentException.ThrowIfNullOrEmpty(address);
+        RequiredText.ThrowIfEmpty(address, "the socket address");
         if (address == "@" || address.Contains('\0', StringComparison.Ordinal))
         {
             throw new ArgumentException("A Unix socket address is a path, or @name for the abstract namespace (no NUL characters).", nameof(address));
@@ -178,7 +178,7 @@ public static class UnixSocket
     /// <summary>Removes the socket file of a path address, if it is a socket (an abstract name has none).</summary>
     public static unsafe void RemoveSocketFile(string address)
     {
-        ArgumentException.ThrowIfNullOrEmpty(address);
+        RequiredText.ThrowIfEmpty(address, "the socket address");
         Interop.statx st;
         if (address[0] != '@' && Interop.StatxPathNoFollow(address, &st) == 0 && (st.stx_mode & Interop.S_IFMT) == Interop.S_IFSOCK)
         {

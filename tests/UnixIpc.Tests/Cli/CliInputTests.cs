@@ -75,4 +75,27 @@ public sealed class CliInputTests
         CliRunner.Result result = await CliRunner.RunAsync("channel", "create", "/never_made", "--capacity", "4096", "--delivery", "nope");
         Assert.Equal((2, "unixipc: channel create: Argument 'nope' not recognized. Must be one of: 'queue' 'broadcast'\n"), (result.ExitCode, result.Stderr));
     }
+
+    [Theory]
+    [InlineData("unixipc: Unrecognized command or argument 'bogus'. (1 more)\n", "bogus")]
+    [InlineData("unixipc: pshm create: Unrecognized command or argument '--bogus'. (1 more)\n", "pshm", "create", "/never_made", "--size", "1", "--bogus", "extra")]
+    [InlineData("unixipc: msg recv: --copy: -2 is out of range (0 or more). (1 more)\n", "msg", "recv", "--copy", "-2")]
+    public async Task Several_parse_errors_are_one_line_naming_the_first_and_counting_the_rest(string expected, params string[] args)
+    {
+        // The parser reported "Required command was not provided." and "Unrecognized command or argument 'bogus'." on two lines.
+        CliRunner.Result result = await CliRunner.RunAsync(args);
+        Assert.Equal((2, expected), (result.ExitCode, result.Stderr));
+    }
+
+    [Theory]
+    [InlineData("unixipc: lock get: The lock file's path is empty: give one.\n", "lock", "get", "")]
+    [InlineData("unixipc: shm get: The path ftok derives the key from is empty: give one.\n", "shm", "get", "--ftok", "", "1")]
+    [InlineData("unixipc: fifo read: The FIFO's path is empty: give one.\n", "fifo", "read", "")]
+    [InlineData("unixipc: uds connect: The socket address is empty: give one.\n", "uds", "connect", "", "--data", "x")]
+    public async Task An_empty_path_or_address_is_refused_in_words_that_say_which(string expected, params string[] args)
+    {
+        // It was the runtime's "The value cannot be an empty string."
+        CliRunner.Result result = await CliRunner.RunAsync(args);
+        Assert.Equal((2, expected), (result.ExitCode, result.Stderr));
+    }
 }

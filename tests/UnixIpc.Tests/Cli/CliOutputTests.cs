@@ -6,8 +6,8 @@ public sealed class CliOutputTests
 {
     public static TheoryData<string, int, string> Cases => new()
     {
-        { "> /dev/full", 1, "unixipc: limits read: cannot write to standard output: ENOSPC (No space left on device)\n" },
-        { ">&-", 1, "unixipc: limits read: cannot write to standard output: EBADF (Bad file descriptor)\n" },
+        { "> /dev/full", 1, "unixipc: limits: cannot write to standard output: ENOSPC (No space left on device)\n" },
+        { ">&-", 1, "unixipc: limits: cannot write to standard output: EBADF (Bad file descriptor)\n" },
         { "> /dev/full 2>&-", 1, string.Empty },
         { "| head -c1 > /dev/null", 0, string.Empty },
     };

@@ -45,6 +45,8 @@ public sealed class IpcKeyTests
     [InlineData("43981", 0xabcd)]
     [InlineData("0xffffffff", -1)]
     [InlineData("-5", -5)]
+    [InlineData("2147483648", int.MinValue)] // decimal keys above 2^31 were refused while their hex worked
+    [InlineData("4294967295", -1)]
     public void Parse_reads_hex_and_decimal(string text, int value)
     {
         Assert.Equal(value, IpcKey.Parse(text).Value);
@@ -55,6 +57,8 @@ public sealed class IpcKeyTests
     [InlineData("0x")]
     [InlineData("0x1ffffffff")]
     [InlineData("key")]
+    [InlineData("4294967296")]
+    [InlineData("-2147483649")]
     public void Parse_rejects_what_is_not_a_key(string text)
     {
         Assert.Throws<FormatException>(() => IpcKey.Parse(text));
@@ -66,5 +70,13 @@ public sealed class IpcKeyTests
         Assert.True(IpcKey.Private.IsPrivate);
         Assert.Equal("0x00000000", IpcKey.Private.ToString());
         Assert.Equal("0x0000002a", new IpcKey(42).ToString());
+    }
+
+    [Fact]
+    public void CreateOrOpen_refuses_IPC_PRIVATE_which_would_make_a_new_object_on_every_call()
+    {
+        Assert.Contains("IPC_PRIVATE", Assert.Throws<ArgumentException>(() => SystemVSharedMemory.CreateOrOpen(IpcKey.Private, 4096)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => SystemVMessageQueue.CreateOrOpen(IpcKey.Private));
+        Assert.Throws<ArgumentException>(() => SystemVSemaphoreSet.CreateOrOpen(IpcKey.Private, 1));
     }
 }

@@ -24,6 +24,8 @@ public sealed class ForeignObjectTests
                 () => PosixSharedMemory.OpenExisting(fifoName),
                 () => PosixSharedMemory.CreateOrOpen(fifoName, 4096),
                 () => PosixSharedMemory.OpenExisting(dirName, readOnly: true),
+                () => PosixSharedMemory.OpenExisting(dirName), // a writable open was EINVAL (glibc's word for EISDIR)
+                () => PosixSharedMemory.CreateOrOpen(dirName, 4096),
             })
             {
                 var error = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(open).WaitAsync(Bound));
@@ -79,6 +81,46 @@ public sealed class ForeignObjectTests
             }
 
             File.Delete(lockFifo);
+        }
+    }
+
+    [Fact]
+    public async Task A_semaphore_file_sem_open_did_not_write_is_refused_before_use_and_left_unchanged()
+    {
+        // Random bytes in /dev/shm/sem.NAME made sem_post issue a futex call the kernel refused, and glibc aborted the
+        // process ("The futex facility returned an unexpected error code", exit 134); zeros were posted to.
+        byte[] random = new byte[32];
+        Random.Shared.NextBytes(random);
+        random[8] = 0xAB; // its futex mode field: not sem_open's 128
+        byte[] tooLarge = new byte[32];
+        BitConverter.TryWriteBytes(tooLarge.AsSpan(0), uint.MaxValue); // a value above SEM_VALUE_MAX
+        tooLarge[8] = 128;
+        var files = new Dictionary<string, byte[]>
+        {
+            [TestNames.Unique("semzeros")] = new byte[32],
+            [TestNames.Unique("semrandom")] = random,
+            [TestNames.Unique("semvalue")] = tooLarge,
+        };
+        try
+        {
+            foreach ((string name, byte[] bytes) in files)
+            {
+                File.WriteAllBytes("/dev/shm/sem." + name[1..], bytes);
+                await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => PosixSemaphore.OpenExisting(name)).WaitAsync(Bound));
+                await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => PosixSemaphore.CreateOrOpen(name, 1)).WaitAsync(Bound));
+                Assert.Contains("is not a named semaphore", Assert.Throws<InvalidDataException>(() => PosixSemaphore.ReadValue(name)).Message, StringComparison.Ordinal);
+
+                ProcessRunner.Result post = await ProcessRunner.RunAsync(ProcessRunner.DotnetHost, ["exec", Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), "psem", "post", name]);
+                Assert.True(post.ExitCode == 1 && post.Stderr.StartsWith($"unixipc: psem post: /dev/shm/sem.{name[1..]} is not a named semaphore", StringComparison.Ordinal), post.ToString());
+                Assert.Equal(bytes, File.ReadAllBytes("/dev/shm/sem." + name[1..]));
+            }
+        }
+        finally
+        {
+            foreach (string name in files.Keys)
+            {
+                File.Delete("/dev/shm/sem." + name[1..]);
+            }
         }
     }
 }

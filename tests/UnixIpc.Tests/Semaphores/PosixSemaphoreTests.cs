@@ -291,4 +291,24 @@ public sealed class PosixSemaphoreTests : IDisposable
         Assert.True(allocated < Calls, $"{allocated} bytes allocated over {Calls} calls");
         Assert.Equal(0, semaphore.Value);
     }
+
+    [Fact]
+    public void ReadValue_reads_a_named_semaphore_without_opening_it_for_use()
+    {
+        string name = TestNames.Unique("psemread");
+        try
+        {
+            using var semaphore = PosixSemaphore.CreateNew(name, 3);
+            semaphore.Release();
+            Assert.Equal(4, PosixSemaphore.ReadValue(name));
+            Assert.True(semaphore.TryWait());
+            Assert.Equal(3, PosixSemaphore.ReadValue(name.TrimStart('/')));
+        }
+        finally
+        {
+            PosixSemaphore.TryUnlink(name);
+        }
+
+        Assert.Equal(Errno.ENOENT, Assert.Throws<UnixIpcException>(() => PosixSemaphore.ReadValue(name)).Error);
+    }
 }
