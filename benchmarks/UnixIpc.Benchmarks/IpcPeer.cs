@@ -18,6 +18,7 @@ internal static class IpcPeer
                 using SharedMemoryChannel back = SharedMemoryChannel.OpenExisting(args[2], options);
                 using SharedMemoryChannelReader reader = there.CreateReader();
                 using SharedMemoryChannelWriter writer = back.CreateWriter();
+                using CpuPin pin = CpuPin.Thread(1);
                 Console.WriteLine("READY");
                 Span<byte> message = stackalloc byte[8];
                 for (int i = 0, n = Count(args[4]); i < n; i++)
@@ -33,6 +34,7 @@ internal static class IpcPeer
             {
                 using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(args[1], new SharedMemoryChannelOpenOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[2]) });
                 using SharedMemoryChannelReader reader = channel.CreateReader();
+                using CpuPin? pin = args.Length > 5 && args[5] == "pinned" ? CpuPin.Thread(1) : null; // one-to-one throughput: opposite the writer
                 Console.WriteLine("READY");
                 var buffer = new byte[Count(args[4])];
                 long read = 0;
