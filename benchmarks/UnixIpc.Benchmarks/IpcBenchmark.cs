@@ -29,10 +29,14 @@ internal static class IpcBenchmark
 
         var mechanisms = new List<Mechanism>
         {
-            new CMinimalRing(minimalRing),
+            new SpinRingProgram("C minimal ring", minimalRing),
             new CRing(ringBench, "spin"),
-            new ChannelMechanism(ChannelWaitStrategy.BusySpin),
+            new ChannelMechanism(ChannelWaitStrategy.BusySpin, TimeSpan.FromMilliseconds(IntOption(args, "--warmup-ms", 0))),
         };
+        // --baseline NAME=PROGRAM (repeatable): another queue's harness in min_ring.c's protocol, e.g. a .NET peer built elsewhere.
+        List<Mechanism> baselines = [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--baseline" && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2)).Select(p => new SpinRingProgram(p[0], p[1]))];
+        mechanisms.AddRange(baselines);
         if (!spinOnly)
         {
             mechanisms.AddRange([new CRing(ringBench, "futex"), new ChannelMechanism(ChannelWaitStrategy.SpinThenSleep), new PipeMechanism(), new SocketMechanism()]);
@@ -107,6 +111,12 @@ internal static class IpcBenchmark
                 ring_bench_64B_throughput = MedianRatio(small["C spin ring"], small["C minimal ring"], x => x),
                 ring_bench_64KiB_throughput = MedianRatio(large["C spin ring"], large["C minimal ring"], x => x),
             },
+            channel_spin_over_baselines = baselines.ToDictionary(b => b.Name, b => new
+            {
+                p50 = MedianRatio(latency["channel busy-spin"], latency[b.Name], l => l.P50),
+                throughput_64B = MedianRatio(small["channel busy-spin"], small[b.Name], x => x),
+                throughput_64KiB = MedianRatio(large["channel busy-spin"], large[b.Name], x => x),
+            }),
             ratios = spinOnly ? null : new
             {
                 channel_spin_p50_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P50),
@@ -345,12 +355,14 @@ internal sealed class CRing(string binary, string mode) : Mechanism
 }
 
 /// <summary>
-/// The floor: native/min_ring.c, a minimal SPSC byte ring (head and tail on their own cache lines, 8-byte record
-/// header, PAUSE while waiting), its two processes pinned like the channel's, on rings of the channel's capacity.
+/// A program that measures both sides itself, in min_ring.c's protocol: "latency N CAPACITY" prints "p50 p99 p999"
+/// ns, "throughput N SIZE CAPACITY" messages per second after N/4 unmeasured; its two processes pinned like the
+/// channel's, on rings of the channel's capacity. The floor, native/min_ring.c (a minimal SPSC ring: head and tail
+/// on their own cache lines, 8-byte record header, PAUSE while waiting), or a peer's harness given with --baseline.
 /// </summary>
-internal sealed class CMinimalRing(string binary) : Mechanism
+internal sealed class SpinRingProgram(string name, string binary) : Mechanism
 {
-    public override string Name => "C minimal ring";
+    public override string Name => name;
 
     public override async Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips)
     {
@@ -368,12 +380,19 @@ internal sealed class CMinimalRing(string binary) : Mechanism
 /// Ours: two channels (there and back) for latency, one for throughput. The measuring thread is pinned to the first
 /// CPU and the peer's to the second, as the minimal C ring's processes are.
 /// </summary>
-internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
+/// <remarks>
+/// Warm-up is at least 1000 round trips or a quarter of the messages, and at least <paramref name="warmup"/> (so that
+/// with tiered compilation on, both processes run their steady-state code before the clock starts); the last message
+/// of a run has its first byte set, which tells the peer to stop.
+/// </remarks>
+internal sealed class ChannelMechanism(ChannelWaitStrategy strategy, TimeSpan warmup = default) : Mechanism
 {
     /// <summary>The ring of the latency measurement (the minimal C ring gets the same).</summary>
     public const long LatencyCapacity = 1 << 16;
 
     public override string Name => strategy == ChannelWaitStrategy.BusySpin ? "channel busy-spin" : "channel spin-then-sleep";
+
+    private long WarmUntil() => Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>The ring of a throughput measurement of <paramref name="size"/>-byte messages (the minimal C ring gets the same).</summary>
     public static long ThroughputCapacity(int size) => size > 1024 ? 1 << 22 : 1 << 20;
@@ -391,13 +410,14 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
         {
             using SharedMemoryChannel ab = SharedMemoryChannel.CreateNew(there, options);
             using SharedMemoryChannel ba = SharedMemoryChannel.CreateNew(back, options);
-            using Process peer = StartPeer("channel-echo", there, back, strategy.ToString(), (roundTrips + 1000).ToString(CultureInfo.InvariantCulture));
+            using Process peer = StartPeer("channel-echo", there, back, strategy.ToString(), "last");
             using SharedMemoryChannelWriter writer = ab.CreateWriter();
             using SharedMemoryChannelReader reader = ba.CreateReader();
             using CpuPin pin = CpuPin.Thread(0); // only now: a child started from a pinned thread would inherit its one CPU
             Span<byte> message = stackalloc byte[8];
             Span<byte> reply = stackalloc byte[8];
-            for (int i = 0; i < 1000; i++)
+            long warmUntil = WarmUntil();
+            for (int i = 0; i < 1000 || Stopwatch.GetTimestamp() < warmUntil; i++)
             {
                 writer.Write(message);
                 reader.Read(reply);
@@ -406,6 +426,7 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
             var samples = new long[roundTrips];
             for (int i = 0; i < roundTrips; i++)
             {
+                message[0] = i == roundTrips - 1 ? (byte)1 : (byte)0;
                 if (pause)
                 {
                     Thread.Sleep(1); // long past the peer's spin: it is asleep on the futex
@@ -433,21 +454,26 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
         try
         {
             using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = ThroughputCapacity(size), WaitStrategy = strategy });
-            int warm = messages / 4; // unmeasured, as the C rings do: the ring's pages are touched and both loops compiled before the clock starts
-            using Process peer = StartPeer("channel-drain", name, strategy.ToString(), (messages + warm).ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture), "pinned");
+            using Process peer = StartPeer("channel-drain", name, strategy.ToString(), "last", size.ToString(CultureInfo.InvariantCulture), "pinned");
             using SharedMemoryChannelWriter writer = channel.CreateWriter();
             using CpuPin pin = CpuPin.Thread(0);
             byte[] message = new byte[size];
-            for (int i = 0; i < warm; i++)
+
+            // Unmeasured first, as the C rings do: the ring's pages are touched and both loops compiled before the clock starts.
+            long warmUntil = WarmUntil();
+            for (int i = 0; i < messages / 4 || Stopwatch.GetTimestamp() < warmUntil; i++)
             {
                 writer.Write(message);
             }
 
             long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < messages; i++)
+            for (int i = 0; i < messages - 1; i++)
             {
                 writer.Write(message);
             }
+
+            message[0] = 1; // the last
+            writer.Write(message);
 
             peer.StandardOutput.ReadLine(); // "done": the consumer has taken the last one
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;

@@ -46,7 +46,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     /// </summary>
     public long MessagesLost => _lost;
 
-    /// <summary>Tests: runs between an overrun read's copy and its check, so a test can overwrite the message there.</summary>
+    /// <summary>Tests: runs between an overrun read's copy and its check (a test overwrites the message there), and between a copying read's copy and its release (a test stops the reader there, holding the message).</summary>
     internal Action? AfterCopy { get; set; }
 
     /// <summary>Copies the next message into <paramref name="buffer"/> if there is one; <see langword="false"/> when the channel is empty.</summary>
@@ -71,7 +71,17 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             return false;
         }
 
-        new ReadOnlySpan<byte>(_channel.Record(position) + ChannelLayout.RecordHeaderSize, length).CopyTo(buffer);
+        byte* payload = _channel.Record(position) + ChannelLayout.RecordHeaderSize;
+        if (length >= QueueCopy.LargeMessage && !_channel.IsBroadcast) // subscribers share the record: they never write into it
+        {
+            QueueCopy.CopyOutTakingLines(payload, buffer[..length]);
+        }
+        else
+        {
+            new ReadOnlySpan<byte>(payload, length).CopyTo(buffer);
+        }
+
+        AfterCopy?.Invoke();
         Release(position, length);
         return true;
     }
