@@ -42,6 +42,11 @@ internal static class IpcBenchmark
             mechanisms.AddRange([new CRing(ringBench, "futex"), new ChannelMechanism(ChannelWaitStrategy.SpinThenSleep), new PipeMechanism(), new SocketMechanism()]);
         }
 
+        if (StringOption(args, "--only") is string only) // exploring: just these rows (names containing one of the comma-separated words); no ratios
+        {
+            mechanisms.RemoveAll(m => !only.Split(',').Any(word => m.Name.Contains(word, StringComparison.OrdinalIgnoreCase)));
+        }
+
         var latency = mechanisms.ToDictionary(m => m.Name, _ => new List<(double P50, double P99, double P999)>());
         var wake = new Dictionary<string, List<(double P50, double P99, double P999)>> { ["C futex ring"] = [], ["channel spin-then-sleep"] = [] };
         var small = mechanisms.ToDictionary(m => m.Name, _ => new List<double>());
@@ -101,7 +106,7 @@ internal static class IpcBenchmark
             }).ToArray(),
             channel_scaling_msgs_per_s_64B = spinOnly ? null : scaling.ToDictionary(e => e.Key, e => Median(e.Value)),
             overrun_share_received_by_subscribers = spinOnly ? (double?)null : Median(overrunReceived),
-            ratios_to_minimal_c_ring = new
+            ratios_to_minimal_c_ring = args.Contains("--only") ? null : new
             {
                 channel_spin_p50 = MedianRatio(latency["channel busy-spin"], latency["C minimal ring"], l => l.P50),
                 channel_spin_p99 = MedianRatio(latency["channel busy-spin"], latency["C minimal ring"], l => l.P99),
@@ -111,7 +116,7 @@ internal static class IpcBenchmark
                 ring_bench_64B_throughput = MedianRatio(small["C spin ring"], small["C minimal ring"], x => x),
                 ring_bench_64KiB_throughput = MedianRatio(large["C spin ring"], large["C minimal ring"], x => x),
             },
-            channel_spin_over_baselines = baselines.ToDictionary(b => b.Name, b => new
+            channel_spin_over_baselines = args.Contains("--only") ? null : baselines.ToDictionary(b => b.Name, b => new
             {
                 p50 = MedianRatio(latency["channel busy-spin"], latency[b.Name], l => l.P50),
                 throughput_64B = MedianRatio(small["channel busy-spin"], small[b.Name], x => x),

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace UnixIpc;
 
 /// <summary>
@@ -24,6 +26,7 @@ internal static unsafe class QueueCopy
     /// may die before releasing it, and another consumer gets it again), and nobody else writes a claimed record.
     /// Only 8-byte words wholly inside the payload are written: the bytes around it belong to other records.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CopyOutTakingLines(byte* source, Span<byte> destination)
     {
         int length = destination.Length;
