@@ -20,19 +20,32 @@ internal static class IpcBenchmark
         int rounds = IntOption(args, "--rounds", 10);
         int roundTrips = IntOption(args, "--round-trips", 20_000);
         int messages = IntOption(args, "--messages", 1_000_000);
+        int largeMessages = IntOption(args, "--large", Math.Max(200, messages / 50));
         int wakeTrips = IntOption(args, "--wake-trips", 1000);
         string? output = StringOption(args, "--out");
-        string ringBench = NativeBaselines.Build();
+        bool spinOnly = args.Contains("--spin-only"); // the floor comparison alone: the busy-spinning rows, no scaling
+        string ringBench = NativeBaseline.Build("ring_bench");
+        string minimalRing = NativeBaseline.Build("min_ring");
 
         var mechanisms = new List<Mechanism>
         {
+            new SpinRingProgram("C minimal ring", minimalRing),
             new CRing(ringBench, "spin"),
-            new CRing(ringBench, "futex"),
-            new ChannelMechanism(ChannelWaitStrategy.BusySpin),
-            new ChannelMechanism(ChannelWaitStrategy.SpinThenSleep),
-            new PipeMechanism(),
-            new SocketMechanism(),
+            new ChannelMechanism(ChannelWaitStrategy.BusySpin, TimeSpan.FromMilliseconds(IntOption(args, "--warmup-ms", 0))),
         };
+        // --baseline NAME=PROGRAM (repeatable): another queue's harness in min_ring.c's protocol, e.g. a .NET peer built elsewhere.
+        List<Mechanism> baselines = [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--baseline" && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2)).Select(p => new SpinRingProgram(p[0], p[1]))];
+        mechanisms.AddRange(baselines);
+        if (!spinOnly)
+        {
+            mechanisms.AddRange([new CRing(ringBench, "futex"), new ChannelMechanism(ChannelWaitStrategy.SpinThenSleep), new PipeMechanism(), new SocketMechanism()]);
+        }
+
+        if (StringOption(args, "--only") is string only) // exploring: just these rows (names containing one of the comma-separated words); no ratios
+        {
+            mechanisms.RemoveAll(m => !only.Split(',').Any(word => m.Name.Contains(word, StringComparison.OrdinalIgnoreCase)));
+        }
 
         var latency = mechanisms.ToDictionary(m => m.Name, _ => new List<(double P50, double P99, double P999)>());
         var wake = new Dictionary<string, List<(double P50, double P99, double P999)>> { ["C futex ring"] = [], ["channel spin-then-sleep"] = [] };
@@ -47,7 +60,7 @@ internal static class IpcBenchmark
                 latency[mechanism.Name].Add(await mechanism.LatencyAsync(trips));
                 int count = mechanism.IsKernel ? Math.Max(10_000, messages / 5) : messages;
                 small[mechanism.Name].Add(await mechanism.ThroughputAsync(count, 64));
-                large[mechanism.Name].Add(await mechanism.ThroughputAsync(Math.Max(200, messages / 500), 65536));
+                large[mechanism.Name].Add(await mechanism.ThroughputAsync(mechanism.IsKernel ? Math.Max(200, largeMessages / 10) : largeMessages, 65536));
                 if (wake.TryGetValue(mechanism.Name, out var wakes))
                 {
                     wakes.Add(await mechanism.WakeLatencyAsync(wakeTrips));
@@ -59,7 +72,7 @@ internal static class IpcBenchmark
         // for the channel alone, with the default wait strategy (more processes than cores here).
         var scaling = new Dictionary<string, List<double>> { ["1 producer"] = [], ["2 producers"] = [], ["4 producers"] = [], ["broadcast to 2"] = [], ["broadcast to 2, overrun"] = [] };
         var overrunReceived = new List<double>();
-        for (int round = 1; round <= rounds; round++)
+        for (int round = 1; round <= (spinOnly ? 0 : rounds); round++)
         {
             Console.Error.WriteLine($"scaling round {round}/{rounds}");
             foreach (int producers in new[] { 1, 2, 4 })
@@ -91,9 +104,25 @@ internal static class IpcBenchmark
                 wake_p50_ns = wake.TryGetValue(m.Name, out var w) ? Median(w.Select(l => l.P50)) : (double?)null,
                 wake_p99_ns = wake.TryGetValue(m.Name, out var w2) ? Median(w2.Select(l => l.P99)) : (double?)null,
             }).ToArray(),
-            channel_scaling_msgs_per_s_64B = scaling.ToDictionary(e => e.Key, e => Median(e.Value)),
-            overrun_share_received_by_subscribers = Median(overrunReceived),
-            ratios = new
+            channel_scaling_msgs_per_s_64B = spinOnly ? null : scaling.ToDictionary(e => e.Key, e => Median(e.Value)),
+            overrun_share_received_by_subscribers = spinOnly ? (double?)null : Median(overrunReceived),
+            ratios_to_minimal_c_ring = args.Contains("--only") ? null : new
+            {
+                channel_spin_p50 = MedianRatio(latency["channel busy-spin"], latency["C minimal ring"], l => l.P50),
+                channel_spin_p99 = MedianRatio(latency["channel busy-spin"], latency["C minimal ring"], l => l.P99),
+                channel_64B_throughput = MedianRatio(small["channel busy-spin"], small["C minimal ring"], x => x),
+                channel_64KiB_throughput = MedianRatio(large["channel busy-spin"], large["C minimal ring"], x => x),
+                ring_bench_p50 = MedianRatio(latency["C spin ring"], latency["C minimal ring"], l => l.P50),
+                ring_bench_64B_throughput = MedianRatio(small["C spin ring"], small["C minimal ring"], x => x),
+                ring_bench_64KiB_throughput = MedianRatio(large["C spin ring"], large["C minimal ring"], x => x),
+            },
+            channel_spin_over_baselines = args.Contains("--only") ? null : baselines.ToDictionary(b => b.Name, b => new
+            {
+                p50 = MedianRatio(latency["channel busy-spin"], latency[b.Name], l => l.P50),
+                throughput_64B = MedianRatio(small["channel busy-spin"], small[b.Name], x => x),
+                throughput_64KiB = MedianRatio(large["channel busy-spin"], large[b.Name], x => x),
+            }),
+            ratios = spinOnly ? null : new
             {
                 channel_spin_p50_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P50),
                 channel_spin_p99_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P99),
@@ -330,10 +359,48 @@ internal sealed class CRing(string binary, string mode) : Mechanism
     }
 }
 
-/// <summary>Ours: two channels (there and back) for latency, one for throughput.</summary>
-internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
+/// <summary>
+/// A program that measures both sides itself, in min_ring.c's protocol: "latency N CAPACITY" prints "p50 p99 p999"
+/// ns, "throughput N SIZE CAPACITY" messages per second after N/4 unmeasured; its two processes pinned like the
+/// channel's, on rings of the channel's capacity. The floor, native/min_ring.c (a minimal SPSC ring: head and tail
+/// on their own cache lines, 8-byte record header, PAUSE while waiting), or a peer's harness given with --baseline.
+/// </summary>
+internal sealed class SpinRingProgram(string name, string binary) : Mechanism
 {
+    public override string Name => name;
+
+    public override async Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips)
+    {
+        double[] f = await NativeBaseline.RunAsync(binary, "latency", Text(roundTrips), Text(ChannelMechanism.LatencyCapacity));
+        return (f[0], f[1], f[2]);
+    }
+
+    public override async Task<double> ThroughputAsync(int messages, int size)
+        => (await NativeBaseline.RunAsync(binary, "throughput", Text(messages), Text(size), Text(ChannelMechanism.ThroughputCapacity(size))))[0];
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Ours: two channels (there and back) for latency, one for throughput. The measuring thread is pinned to the first
+/// CPU and the peer's to the second, as the minimal C ring's processes are.
+/// </summary>
+/// <remarks>
+/// Warm-up is at least 1000 round trips or a quarter of the messages, and at least <paramref name="warmup"/> (so that
+/// with tiered compilation on, both processes run their steady-state code before the clock starts); the last message
+/// of a run has its first byte set, which tells the peer to stop.
+/// </remarks>
+internal sealed class ChannelMechanism(ChannelWaitStrategy strategy, TimeSpan warmup = default) : Mechanism
+{
+    /// <summary>The ring of the latency measurement (the minimal C ring gets the same).</summary>
+    public const long LatencyCapacity = 1 << 16;
+
     public override string Name => strategy == ChannelWaitStrategy.BusySpin ? "channel busy-spin" : "channel spin-then-sleep";
+
+    private long WarmUntil() => Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>The ring of a throughput measurement of <paramref name="size"/>-byte messages (the minimal C ring gets the same).</summary>
+    public static long ThroughputCapacity(int size) => size > 1024 ? 1 << 22 : 1 << 20;
 
     public override Task<(double P50, double P99, double P999)> LatencyAsync(int roundTrips) => RoundTrips(roundTrips, pause: false);
 
@@ -343,17 +410,19 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
     {
         string there = $"/unixipc_bench_{Environment.ProcessId}_ab";
         string back = $"/unixipc_bench_{Environment.ProcessId}_ba";
-        var options = new SharedMemoryChannelOptions { Capacity = 1 << 16, WaitStrategy = strategy };
+        var options = new SharedMemoryChannelOptions { Capacity = LatencyCapacity, WaitStrategy = strategy };
         try
         {
             using SharedMemoryChannel ab = SharedMemoryChannel.CreateNew(there, options);
             using SharedMemoryChannel ba = SharedMemoryChannel.CreateNew(back, options);
-            using Process peer = StartPeer("channel-echo", there, back, strategy.ToString(), (roundTrips + 1000).ToString(CultureInfo.InvariantCulture));
+            using Process peer = StartPeer("channel-echo", there, back, strategy.ToString(), "last");
             using SharedMemoryChannelWriter writer = ab.CreateWriter();
             using SharedMemoryChannelReader reader = ba.CreateReader();
+            using CpuPin pin = CpuPin.Thread(0); // only now: a child started from a pinned thread would inherit its one CPU
             Span<byte> message = stackalloc byte[8];
             Span<byte> reply = stackalloc byte[8];
-            for (int i = 0; i < 1000; i++)
+            long warmUntil = WarmUntil();
+            for (int i = 0; i < 1000 || Stopwatch.GetTimestamp() < warmUntil; i++)
             {
                 writer.Write(message);
                 reader.Read(reply);
@@ -362,6 +431,7 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
             var samples = new long[roundTrips];
             for (int i = 0; i < roundTrips; i++)
             {
+                message[0] = i == roundTrips - 1 ? (byte)1 : (byte)0;
                 if (pause)
                 {
                     Thread.Sleep(1); // long past the peer's spin: it is asleep on the futex
@@ -388,15 +458,27 @@ internal sealed class ChannelMechanism(ChannelWaitStrategy strategy) : Mechanism
         string name = $"/unixipc_bench_{Environment.ProcessId}_tp";
         try
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = size > 1024 ? 1 << 22 : 1 << 20, WaitStrategy = strategy });
-            using Process peer = StartPeer("channel-drain", name, strategy.ToString(), messages.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture));
+            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = ThroughputCapacity(size), WaitStrategy = strategy });
+            using Process peer = StartPeer("channel-drain", name, strategy.ToString(), "last", size.ToString(CultureInfo.InvariantCulture), "pinned");
             using SharedMemoryChannelWriter writer = channel.CreateWriter();
+            using CpuPin pin = CpuPin.Thread(0);
             byte[] message = new byte[size];
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < messages; i++)
+
+            // Unmeasured first, as the C rings do: the ring's pages are touched and both loops compiled before the clock starts.
+            long warmUntil = WarmUntil();
+            for (int i = 0; i < messages / 4 || Stopwatch.GetTimestamp() < warmUntil; i++)
             {
                 writer.Write(message);
             }
+
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < messages - 1; i++)
+            {
+                writer.Write(message);
+            }
+
+            message[0] = 1; // the last
+            writer.Write(message);
 
             peer.StandardOutput.ReadLine(); // "done": the consumer has taken the last one
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -513,24 +595,5 @@ internal sealed class SocketMechanism : Mechanism
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(1);
         return (listener, path);
-    }
-}
-
-/// <summary>Compiles the C baselines with gcc into a temporary folder.</summary>
-internal static class NativeBaselines
-{
-    public static string Build()
-    {
-        string source = Path.Combine(AppContext.BaseDirectory, "native", "ring_bench.c");
-        string binary = Path.Combine(Path.GetTempPath(), $"unixipc_ring_bench_{Environment.ProcessId}");
-        using Process gcc = Process.Start(new ProcessStartInfo("gcc", ["-O2", "-o", binary, source]) { UseShellExecute = false })!;
-        gcc.WaitForExit();
-        if (gcc.ExitCode != 0)
-        {
-            throw new InvalidOperationException("gcc could not build the C baselines");
-        }
-
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(binary);
-        return binary;
     }
 }

@@ -18,13 +18,15 @@ internal static class IpcPeer
                 using SharedMemoryChannel back = SharedMemoryChannel.OpenExisting(args[2], options);
                 using SharedMemoryChannelReader reader = there.CreateReader();
                 using SharedMemoryChannelWriter writer = back.CreateWriter();
+                using CpuPin pin = CpuPin.Thread(1);
                 Console.WriteLine("READY");
                 Span<byte> message = stackalloc byte[8];
-                for (int i = 0, n = Count(args[4]); i < n; i++)
+                do
                 {
                     reader.Read(message);
                     writer.Write(message);
                 }
+                while (message[0] != 1); // the measuring side marks its last round trip
 
                 return 0;
             }
@@ -33,12 +35,19 @@ internal static class IpcPeer
             {
                 using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(args[1], new SharedMemoryChannelOpenOptions { WaitStrategy = Enum.Parse<ChannelWaitStrategy>(args[2]) });
                 using SharedMemoryChannelReader reader = channel.CreateReader();
+                using CpuPin? pin = args.Length > 5 && args[5] == "pinned" ? CpuPin.Thread(1) : null; // one-to-one throughput: opposite the writer
                 Console.WriteLine("READY");
                 var buffer = new byte[Count(args[4])];
                 long read = 0;
-                for (int n = Count(args[3]); read + reader.MessagesLost < n; read++) // overrun: lost ones count too
+                bool untilLast = args[3] == "last"; // one to one: until the message whose first byte is 1; broadcast: a count
+                for (int n = untilLast ? int.MaxValue : Count(args[3]); read + reader.MessagesLost < n; read++) // overrun: lost ones count too
                 {
                     reader.Read(buffer);
+                    if (untilLast && buffer[0] == 1)
+                    {
+                        read++;
+                        break;
+                    }
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {read} {reader.MessagesLost}"));

@@ -16,7 +16,7 @@ if (args.Length > 0 && args[0] == "micro")
 }
 
 // Two-process latency/throughput of the channel against C rings, .NET named pipes and Unix sockets:
-//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- ipc [--rounds 10] [--out file.json]
+//   dotnet run -c Release --project benchmarks/UnixIpc.Benchmarks -- ipc [--rounds 10] [--spin-only] [--only ROWS] [--large N] [--warmup-ms MS] [--baseline NAME=PROGRAM] [--out file.json]
 if (args.Length > 0 && args[0] == "ipc")
 {
     return await UnixIpc.Benchmarks.IpcBenchmark.RunAsync(args[1..]);

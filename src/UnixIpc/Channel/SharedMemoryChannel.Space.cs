@@ -224,6 +224,7 @@ public sealed unsafe partial class SharedMemoryChannel
     /// behind it, or, when producers sleep, a sixteenth (or everything has been read). That saves a CAS and a fence on most reads; a producer that
     /// finds the ring full catches the position up itself before waiting (AdvanceRelease).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AdvanceReleaseLazily(int slot)
     {
         long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));

@@ -22,6 +22,7 @@ public sealed unsafe partial class SharedMemoryChannel
     /// two consumers sleeps would cost a FUTEX_WAKE per message. Subscribers (broadcast) likewise: only if
     /// one of them has caught up to this reservation.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void WakeReadersFor(long reservationStart, int wakerSlot)
     {
         if (Volatile.Read(ref I32(ChannelLayout.DataSleepersOffset)) == 0)
@@ -55,6 +56,7 @@ public sealed unsafe partial class SharedMemoryChannel
     }
 
     /// <summary>As <see cref="WakeAll"/>, for callers whose last store was already a full barrier.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void WakeIfSleeping(int sequenceOffset, int sleepersOffset, int wakerSlot)
     {
         if (Volatile.Read(ref I32(sleepersOffset)) == 0)
@@ -77,6 +79,7 @@ public sealed unsafe partial class SharedMemoryChannel
     /// says where this waiter is held up (a subscriber's cursor), for crash recovery; null: the channel's own
     /// waiting point (a queue's read position, or the release position producers wait at).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool WaitUntil(Func<bool> ready, int sequenceOffset, int sleepersOffset, int slot, long deadline, CancellationToken cancellationToken, Func<long>? stalledAt = null)
     {
         ChannelWaitStrategy strategy = WaitStrategy;

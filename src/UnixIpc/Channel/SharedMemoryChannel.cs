@@ -20,6 +20,10 @@ namespace UnixIpc;
 /// back, waiting.</para>
 /// <para>The name is a POSIX shared memory object: <c>unixipc pshm stat NAME</c> sees it, and
 /// <c>unixipc channel stat NAME</c> shows its participants and whether they are alive.</para>
+/// <para>The methods of the write and read paths (and the wait loop) are marked AggressiveOptimization: fully
+/// optimised at their first call. Under default tiering some of them never left instrumented tier 0 in a
+/// two-process run (Write stayed there after 3 s of warm-up, TryWrite in one process of two), which halved the
+/// 64-byte rate (docs/benchmarks/2026-12-02/channel.md).</para>
 /// </remarks>
 public sealed unsafe partial class SharedMemoryChannel : IDisposable
 {

@@ -46,11 +46,12 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     /// </summary>
     public long MessagesLost => _lost;
 
-    /// <summary>Tests: runs between an overrun read's copy and its check, so a test can overwrite the message there.</summary>
+    /// <summary>Tests: runs between an overrun read's copy and its check (a test overwrites the message there), and between a copying read's copy and its release (a test stops the reader there, holding the message).</summary>
     internal Action? AfterCopy { get; set; }
 
     /// <summary>Copies the next message into <paramref name="buffer"/> if there is one; <see langword="false"/> when the channel is empty.</summary>
     /// <exception cref="ArgumentException">The buffer is shorter than the next message (it stays for the next read).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(Span<byte> buffer, out int length) => TryRead(buffer, out length, out _);
 
     /// <summary>
@@ -58,6 +59,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     /// before this one because producers overran it (broadcast with <see cref="SlowSubscriberPolicy.Overrun"/>;
     /// always 0 otherwise). Losses found when no message follows yet are reported with the next one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(Span<byte> buffer, out int length, out long lost)
     {
         if (_channel.IsOverrun)
@@ -71,7 +73,17 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             return false;
         }
 
-        new ReadOnlySpan<byte>(_channel.Record(position) + ChannelLayout.RecordHeaderSize, length).CopyTo(buffer);
+        byte* payload = _channel.Record(position) + ChannelLayout.RecordHeaderSize;
+        if (length >= QueueCopy.LargeMessage && !_channel.IsBroadcast) // subscribers share the record: they never write into it
+        {
+            QueueCopy.CopyOutTakingLines(payload, buffer[..length]);
+        }
+        else
+        {
+            new ReadOnlySpan<byte>(payload, length).CopyTo(buffer);
+        }
+
+        AfterCopy?.Invoke();
         Release(position, length);
         return true;
     }
@@ -81,6 +93,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     /// span, then <see cref="ReadLease.Release"/>: until then its space is not reused.
     /// </summary>
     /// <exception cref="NotSupportedException">The channel overruns slow subscribers: a message read in place could be overwritten.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out ReadLease lease)
     {
         if (_channel.IsOverrun)
@@ -141,6 +154,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     }
 
     /// <summary>Reads, waiting as long as it takes (or until <paramref name="cancellationToken"/> fires; then nothing is taken).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Read(Span<byte> buffer, CancellationToken cancellationToken = default)
     {
         int length;
@@ -212,6 +226,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         return tooLarge > 0 ? throw TooSmall(tooLarge, bufferLength) : false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Release(long position, int length)
     {
         if (_channel.IsBroadcast) // (overrun reads never come here: they move the cursor themselves)
@@ -243,6 +258,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _channel.AdvanceReleaseLazily(_slot);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool HasData()
     {
         ObjectDisposedException.ThrowIf(_disposed, this); // ends a wait another thread's Dispose cut short
@@ -264,6 +280,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         return SharedMemoryChannel.IsComplete(commit, read);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryClaim(int bufferLength, out long position, out int length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -333,6 +350,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 
     // Broadcast: the record at this subscriber's own cursor, if committed. Nobody else moves the cursor, and
     // producers do not overwrite anything at or above the slowest cursor, so the record stays put.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryTakeNext(int bufferLength, out long position, out int length)
     {
         ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
@@ -372,6 +390,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     // is copied first and the copy kept only if the tail shows no producer could have written over it since
     // (a seqlock on the tail). A lapped subscriber jumps to the frontier, whose header says how many messages
     // lie below it: the difference from this subscriber's own count is exactly what it lost.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryReadOverrun(Span<byte> buffer, out int length, out long lost)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

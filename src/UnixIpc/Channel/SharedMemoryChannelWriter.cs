@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace UnixIpc;
 
@@ -28,6 +29,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
 
     /// <summary>Writes a copy of <paramref name="message"/> if there is room now; <see langword="false"/> when the channel is full.</summary>
     /// <param name="message">0 to <see cref="SharedMemoryChannel.MaxMessageSize"/> bytes.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryWrite(ReadOnlySpan<byte> message)
     {
         if (!TryReserveCore(message.Length, out long position))
@@ -45,6 +47,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     /// publish them. <see langword="false"/> when there is no room now. Until committed, consumers wait at
     /// this record (and skip it if this process dies), so commit promptly.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReserve(int size, out WriteLease lease)
     {
         if (!TryReserveCore(size, out long position))
@@ -81,6 +84,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     }
 
     /// <summary>Writes, waiting as long as it takes for room (or until <paramref name="cancellationToken"/> fires; then nothing is written).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(ReadOnlySpan<byte> message, CancellationToken cancellationToken = default)
     {
         while (!TryWrite(message))
@@ -126,6 +130,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Commit(long position, int length, long reservationStart)
     {
         byte* record = _channel.Record(position);
@@ -146,6 +151,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool WaitForRoom(int length, long deadline, CancellationToken cancellationToken)
     {
         _needed = length;
@@ -155,6 +161,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     // Room for a record of `length` payload bytes, counting the padding a wrap would need. When there is
     // none, catch the release position up first: for broadcast always (a scan of the subscribers' cursors),
     // for a queue on every 16th look only, since that walks records the consumers are busy with.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool HasRoom(int length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this); // ends a wait another thread's Dispose cut short
@@ -172,6 +179,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool RoomFor(int length)
     {
         long size = ChannelLayout.RecordSize(length);
@@ -182,6 +190,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         return tail + pad + size + _channel.Headroom - release <= _channel.Capacity;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryReserveCore(int length, out long position)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -304,5 +304,37 @@ public sealed unsafe class ChannelOrphanTests : IDisposable
         Assert.Equal(3, channel.Stat().Redelivered);
     }
 
+    [Fact]
+    public void A_large_message_whose_consumer_stopped_after_copying_it_out_is_handed_out_again_intact_and_so_are_its_neighbours()
+    {
+        // A large copy writes back into the lines it read (QueueCopy): those stores must leave every byte as it was.
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 1 << 16 });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader survivor = channel.CreateReader();
+        byte[][] messages = [Pattern(QueueCopy.LargeMessage + 903, 1), Pattern(QueueCopy.LargeMessage + 4, 2), Pattern(13, 3)];
+        foreach (byte[] message in messages)
+        {
+            Assert.True(writer.TryWrite(message));
+        }
+
+        var buffer = new byte[1 << 14];
+        using (SharedMemoryChannelReader holder = channel.CreateReader())
+        {
+            holder.AfterCopy = () => throw new OperationCanceledException("stopped between copy and release");
+            Assert.Throws<OperationCanceledException>(() => holder.TryRead(buffer, out _));
+            Assert.Equal(messages[0], buffer[..messages[0].Length]); // what it copied was the message
+        }
+
+        foreach (byte[] message in messages)
+        {
+            Array.Clear(buffer);
+            Assert.True(survivor.TryRead(buffer, TimeSpan.FromSeconds(30), out int length), "a message was lost");
+            Assert.Equal(message, buffer[..length]);
+        }
+
+        Assert.Equal(1, channel.Stat().Redelivered);
+        Assert.Equal(0, channel.Stat().UsedBytes);
+    }
+
     private static byte[] Pattern(int length, int seed) => Enumerable.Range(0, length).Select(i => (byte)(i + seed)).ToArray();
 }
