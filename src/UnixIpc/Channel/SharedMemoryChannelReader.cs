@@ -150,8 +150,16 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return HasData() ? ValueTask.FromResult(true) : new ValueTask<bool>(WaiterThreads.Run(() => WaitToRead(Timeout.InfiniteTimeSpan, cancellationToken)));
+        return HasData() ? ValueTask.FromResult(true) : WaitToReadOnWaiterThread(cancellationToken);
     }
+
+    // The waiting branches live in methods of their own: a lambda's closure is built on entry to the method that holds
+    // it, so inline they would allocate on every call, even one that completes at once.
+    private ValueTask<bool> WaitToReadOnWaiterThread(CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() => WaitToRead(Timeout.InfiniteTimeSpan, cancellationToken)));
+
+    private ValueTask<int> ReadOnWaiterThread(Memory<byte> buffer, CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() => Read(buffer.Span, cancellationToken)));
 
     /// <summary>Reads, waiting as long as it takes (or until <paramref name="cancellationToken"/> fires; then nothing is taken).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -175,7 +183,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             return ValueTask.FromResult(length);
         }
 
-        return new ValueTask<int>(WaiterThreads.Run(() => Read(buffer.Span, cancellationToken)));
+        return ReadOnWaiterThread(buffer, cancellationToken);
     }
 
     /// <summary>Reads message after message, each into a new array (this allocates; the Try forms do not).</summary>

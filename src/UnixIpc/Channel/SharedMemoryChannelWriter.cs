@@ -102,12 +102,20 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(WaiterThreads.Run(() =>
+        return WriteOnWaiterThread(message, cancellationToken);
+    }
+
+    // The waiting branches live in methods of their own: a lambda's closure is built on entry to the method that holds
+    // it, so inline they would allocate on every call, even one that completes at once.
+    private ValueTask WriteOnWaiterThread(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() =>
         {
             Write(message.Span, cancellationToken);
             return true;
         }));
-    }
+
+    private ValueTask<bool> WaitForRoomOnWaiterThread(CancellationToken cancellationToken)
+        => new(WaiterThreads.Run(() => WaitForRoom(0, long.MaxValue, cancellationToken)));
 
     /// <summary>
     /// Completes with <see langword="true"/> when a message of up to <see cref="SharedMemoryChannel.MaxMessageSize"/>
@@ -117,7 +125,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return RoomFor(0) ? ValueTask.FromResult(true) : new ValueTask<bool>(WaiterThreads.Run(() => WaitForRoom(0, long.MaxValue, cancellationToken)));
+        return RoomFor(0) ? ValueTask.FromResult(true) : WaitForRoomOnWaiterThread(cancellationToken);
     }
 
     /// <summary>Leaves the channel: frees this writer's participant slot.</summary>
