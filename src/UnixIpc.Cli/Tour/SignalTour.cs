@@ -160,9 +160,19 @@ internal sealed class SignalTour : TourScenario
         using SignalListener listener = SignalListener.Create(UnixSignal.User1, rt, end);
         int usr1 = 0;
         var values = new List<int>();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // the tour sends at once; run by hand, nobody may
         while (true)
         {
-            SignalInfo s = listener.ReceiveAsync().AsTask().GetAwaiter().GetResult();
+            SignalInfo s;
+            try
+            {
+                s = listener.ReceiveAsync(bound.Token).AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (bound.IsCancellationRequested)
+            {
+                throw new UnixIpcException(Errno.ETIMEDOUT, "signalfd read", $"tour-step signal-counter: no {end.Name} within 30 s");
+            }
+
             if (s.Signal == end)
             {
                 break;

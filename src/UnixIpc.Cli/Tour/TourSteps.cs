@@ -26,6 +26,11 @@ internal static class TourSteps
         {
             throw new UsageException($"tour-step {role}: missing or malformed arguments (it is run by the tour, which passes them).");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or global::Grpc.Core.RpcException)
+        {
+            // Run by hand with paths or addresses the tour would not give: one line and exit 1, like any failed call.
+            throw new InvalidOperationException($"tour-step {role}: {e.Message} (it is run by the tour, which passes its arguments).", e);
+        }
 
         return 0;
     }
