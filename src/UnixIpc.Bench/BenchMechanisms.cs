@@ -3,30 +3,62 @@ using System.Net.Sockets;
 namespace UnixIpc.Benchmarking;
 
 /// <summary>
-/// A mechanism of the registry: its name for <c>--only</c>, what the table calls it, whether it carries bytes (then
-/// it is timed with 8 B and 1 KiB round trips and 64 B one-way throughput; otherwise with empty round trips: a post,
-/// a signal) and .NET's own type that does the same job, if any (the "what .NET users use today" column).
+/// A mechanism of the registry: its name for <c>--only</c>, what the table calls it, what is timed (round trips of
+/// each size, one-way throughput of 64 B and, where the mechanism takes one, 64 KiB messages) and .NET's own type that
+/// does the same job, if any (the "what .NET users use today" column).
 /// </summary>
-internal sealed record BenchMechanism(string Name, string Title, bool CarriesBytes, string? DotNetBaseline)
+internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<BenchMeasure> Measures, string? DotNetBaseline)
 {
+    /// <summary>The one-way message size of the bulk throughput figure (MB/s).</summary>
+    public const int BulkSize = 65536;
+
     /// <summary>Every mechanism, in the order of the table.</summary>
     public static readonly IReadOnlyList<BenchMechanism> All =
     [
-        new("pipe", "pipe", true, "AnonymousPipe"),
-        new("fifo", "FIFO", true, "NamedPipe"),
-        new("stream", "Unix stream socket", true, "Socket (UDS)"),
-        new("seqpacket", "Unix seqpacket socket", true, "Socket (UDS)"),
-        new("mq", "POSIX mq", true, null),
-        new("msg", "System V msg", true, null),
-        new("psem", "POSIX semaphores", false, null),
-        new("sem", "System V semaphores", false, null),
-        new("signal", "signals (sigqueue)", false, null),
+        new("pipe", "pipe", Bytes(), "AnonymousPipe"),
+        new("fifo", "FIFO", Bytes(), "NamedPipe"),
+        new("stream", "Unix stream socket", Bytes(), "Socket (UDS)"),
+        new("seqpacket", "Unix seqpacket socket", Bytes(), "Socket (UDS)"),
+        new("mq", "POSIX mq", Bytes(), null),
+        new("msg", "System V msg", Bytes(), null),
+        new("psem", "POSIX semaphores", Signals(), null),
+        new("sem", "System V semaphores", Signals(), null),
+        new("signal", "signals (sigqueue)", Signals(), null),
     ];
 
-    /// <summary>What is timed: round trips of each size, then (bytes only) 64 B throughput.</summary>
-    public IEnumerable<BenchMeasure> Measures => CarriesBytes
-        ? [new BenchMeasure("latency", 8), new BenchMeasure("latency", 1024), new BenchMeasure("throughput", 64)]
-        : [new BenchMeasure("latency", 0)];
+    /// <summary>
+    /// Why <paramref name="measure"/> cannot be taken on this machine with the kernel's default limits (a queue whose
+    /// messages may not be 64 KiB long), or null. The row is shown as n/a with this reason.
+    /// </summary>
+    public string? Unmeasurable(BenchMeasure measure)
+    {
+        if (measure.Size <= 1024)
+        {
+            return null;
+        }
+
+        (string Limit, string Path)[] limits = Name switch
+        {
+            "mq" => [("msgsize_max", "/proc/sys/fs/mqueue/msgsize_max")],
+            "msg" => [("MSGMAX", "/proc/sys/kernel/msgmax"), ("MSGMNB", "/proc/sys/kernel/msgmnb")], // a message, a queue's bytes
+            _ => [],
+        };
+        foreach ((string limit, string path) in limits)
+        {
+            if (long.TryParse(File.ReadAllText(path).Trim(), System.Globalization.CultureInfo.InvariantCulture, out long max) && max < measure.Size)
+            {
+                return $"{Title} {measure.Label}: n/a, a message may be at most {max} bytes here ({limit}, {path})";
+            }
+        }
+
+        return null;
+    }
+
+    // Byte-carrying mechanisms: 8 B and 1 KiB round trips, 64 B and 64 KiB one-way.
+    private static BenchMeasure[] Bytes() => [new("latency", 8), new("latency", 1024), new("throughput", 64), new("throughput", BulkSize)];
+
+    // A post, a signal: empty round trips.
+    private static BenchMeasure[] Signals() => [new("latency", 0)];
 
     /// <summary>The mechanisms <paramref name="only"/> names (all when empty); an unknown name is an ArgumentException naming the valid ones.</summary>
     public static IReadOnlyList<BenchMechanism> Select(IReadOnlyCollection<string> only)
@@ -44,7 +76,7 @@ internal sealed record BenchMechanism(string Name, string Title, bool CarriesByt
     /// Makes the objects one measurement of <paramref name="implementation"/> uses (the harness owns them: the sides
     /// only open them, so nothing is left behind whatever becomes of a side) and says what each side gets.
     /// </summary>
-    public BenchObjects Prepare(string implementation, string scratch, int serial)
+    public BenchObjects Prepare(string implementation, BenchMeasure measure, string scratch, int serial)
     {
         string tag = $"unixipc_bench_{Environment.ProcessId}_{serial}";
         var objects = new BenchObjects();
@@ -81,7 +113,7 @@ internal sealed record BenchMechanism(string Name, string Title, bool CarriesByt
                 objects.Peer[3] = ChildDescriptor.From(pair.Second.SafeHandle);
                 break;
             case "mq":
-                var options = new PosixMessageQueueOptions { MaxMessages = 10, MaxMessageSize = 1024, UnlinkOnDispose = true };
+                var options = new PosixMessageQueueOptions { MaxMessages = 10, MaxMessageSize = Math.Max(1024, measure.Size), UnlinkOnDispose = true };
                 objects.Owned.Add(PosixMessageQueue.CreateNew("/" + tag + "_there", options));
                 objects.Owned.Add(PosixMessageQueue.CreateNew("/" + tag + "_back", options));
                 objects.Arguments.AddRange(["/" + tag + "_there", "/" + tag + "_back"]);
@@ -120,7 +152,10 @@ internal sealed record BenchMeasure(string Mode, int Size)
 {
     public bool IsLatency => Mode == "latency";
 
-    public string Label => IsLatency ? (Size == 0 ? "rtt" : $"rtt {SizeText}") : $"{SizeText} msgs/s";
+    /// <summary>Throughput of large messages, shown in MB/s rather than messages/s.</summary>
+    public bool IsBulk => Mode == "throughput" && Size >= BenchMechanism.BulkSize;
+
+    public string Label => IsLatency ? (Size == 0 ? "rtt" : $"rtt {SizeText}") : IsBulk ? $"{SizeText} MB/s" : $"{SizeText} msgs/s";
 
     private string SizeText => Size >= 1024 ? $"{Size / 1024} KiB" : $"{Size} B";
 }

@@ -34,17 +34,29 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
     private static readonly double[] Fractions = [0.5, 0.9, 0.99, 0.999];
     private readonly List<(BenchMechanism Mechanism, BenchMeasure Measure)> rows = [];
     private readonly Dictionary<(string, BenchMeasure, string), List<BenchResult>> results = [];
+    private readonly Dictionary<(string, BenchMeasure), string> notMeasured = [];
 
     public string? Note => note;
 
+    /// <summary>A figure this machine cannot take (its row says n/a, and why).</summary>
+    public void Skip(BenchMechanism mechanism, BenchMeasure measure, string reason)
+    {
+        AddRow(mechanism, measure);
+        notMeasured[(mechanism.Name, measure)] = reason;
+    }
+
     public void Add(BenchMechanism mechanism, BenchMeasure measure, string implementation, BenchResult result)
+    {
+        AddRow(mechanism, measure);
+        (results.TryGetValue((mechanism.Name, measure, implementation), out List<BenchResult>? list) ? list : results[(mechanism.Name, measure, implementation)] = []).Add(result);
+    }
+
+    private void AddRow(BenchMechanism mechanism, BenchMeasure measure)
     {
         if (!rows.Contains((mechanism, measure)))
         {
             rows.Add((mechanism, measure));
         }
-
-        (results.TryGetValue((mechanism.Name, measure, implementation), out List<BenchResult>? list) ? list : results[(mechanism.Name, measure, implementation)] = []).Add(result);
     }
 
     /// <summary>Median over rounds of UnixIpc ÷ <paramref name="baseline"/> at <paramref name="fraction"/> (throughput: of the rates); null without the baseline.</summary>
@@ -98,7 +110,12 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             output.WriteLine(string.Join("  ", line.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET: UnixIpc over the baseline, median of per-round ratios (latency: lower is better; msgs/s: higher). Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
+        foreach (string reason in notMeasured.Values.Distinct())
+        {
+            output.WriteLine(reason);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET: UnixIpc over the baseline, median of per-round ratios (latency: lower is better; msgs/s, MB/s: higher). Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
     }
 
     public void WriteJson(Utf8JsonWriter json)
@@ -133,7 +150,16 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             json.WriteString("mechanism", m.Name);
             json.WriteString("figure", measure.IsLatency ? "rtt" : "throughput");
             json.WriteNumber("size", measure.Size);
-            json.WriteString("unit", measure.IsLatency ? "ns" : "msgs/s");
+            json.WriteString("unit", measure.IsLatency ? "ns" : measure.IsBulk ? "MB/s" : "msgs/s");
+            if (notMeasured.TryGetValue((m.Name, measure), out string? reason))
+            {
+                json.WriteString("notMeasured", reason);
+            }
+            else
+            {
+                json.WriteNull("notMeasured");
+            }
+
             foreach (string implementation in new[] { "unixipc", "c", "dotnet" })
             {
                 if (!results.TryGetValue((m.Name, measure, implementation), out List<BenchResult>? r))
@@ -160,7 +186,9 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
                 }
                 else
                 {
-                    json.WriteNumber("msgsPerSecond", Math.Round(Median(r.Select(x => x.Rate)), 1));
+                    double rate = Median(r.Select(x => x.Rate));
+                    json.WriteNumber("msgsPerSecond", Math.Round(rate, 1));
+                    json.WriteNumber("megabytesPerSecond", Math.Round(rate * measure.Size / 1e6, 1));
                 }
 
                 json.WriteEndObject();
@@ -209,6 +237,11 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
         if (!measure.IsLatency)
         {
             double rate = Median(rounds.Select(r => r.Rate));
+            if (measure.IsBulk)
+            {
+                return (rate * measure.Size / 1e6).ToString("0", CultureInfo.InvariantCulture);
+            }
+
             return rate >= 1e6 ? string.Create(CultureInfo.InvariantCulture, $"{rate / 1e6:0.00} M") : string.Create(CultureInfo.InvariantCulture, $"{rate / 1e3:0.0} k");
         }
 

@@ -10,15 +10,19 @@ internal sealed record BenchSettings(
     int Rounds,
     int RoundTrips,
     int Messages,
+    int BulkMessages,
     Func<IReadOnlyList<string>, ChildProcessOptions> DotNetSide)
 {
-    /// <summary>Per round: 20 000 round trips (5 rounds: a histogram of 100 000), 100 000 messages of 64 B.</summary>
+    /// <summary>Per round: 20 000 round trips (5 rounds: a histogram of 100 000), 100 000 messages of 64 B, 10 000 of 64 KiB.</summary>
     public static BenchSettings Full(IReadOnlyList<BenchMechanism> mechanisms, int rounds, Func<IReadOnlyList<string>, ChildProcessOptions> side)
-        => new(mechanisms, rounds, 20_000, 100_000, side);
+        => new(mechanisms, rounds, 20_000, 100_000, 10_000, side);
 
-    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages.</summary>
+    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages (1000 of 64 KiB).</summary>
     public static BenchSettings Quick(IReadOnlyList<BenchMechanism> mechanisms, Func<IReadOnlyList<string>, ChildProcessOptions> side)
-        => new(mechanisms, 1, 2000, 10_000, side);
+        => new(mechanisms, 1, 2000, 10_000, 1000, side);
+
+    /// <summary>How many round trips or messages one measurement of <paramref name="measure"/> times.</summary>
+    public int CountFor(BenchMeasure measure) => measure.IsLatency ? RoundTrips : measure.IsBulk ? BulkMessages : Messages;
 }
 
 /// <summary>
@@ -46,7 +50,13 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                     await progress.WriteLineAsync($"bench: round {round}/{settings.Rounds}: {mechanism.Name}").ConfigureAwait(false);
                     foreach (BenchMeasure measure in mechanism.Measures)
                     {
-                        int count = measure.IsLatency ? settings.RoundTrips : settings.Messages;
+                        if (mechanism.Unmeasurable(measure) is string reason)
+                        {
+                            report.Skip(mechanism, measure, reason);
+                            continue;
+                        }
+
+                        int count = settings.CountFor(measure);
                         if (c is not null)
                         {
                             report.Add(mechanism, measure, "c", await MeasureAsync(mechanism, measure, "c", c, count, scratch, cancellationToken).ConfigureAwait(false));
@@ -98,7 +108,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
     /// <summary>One measurement: the peer, then the measuring side; its samples (latency) or its rate (throughput).</summary>
     private async Task<BenchResult> MeasureAsync(BenchMechanism mechanism, BenchMeasure measure, string implementation, string? cBinary, int count, string scratch, CancellationToken cancellationToken)
     {
-        using BenchObjects objects = mechanism.Prepare(implementation, scratch, ++serial);
+        using BenchObjects objects = mechanism.Prepare(implementation, measure, scratch, ++serial);
         string[] common = [mechanism.Name, "", measure.Mode, Text(measure.Size), Text(count)];
         ChildProcessOptions Side(string role, IEnumerable<string> arguments, Dictionary<int, ChildDescriptor> descriptors)
         {

@@ -15,7 +15,7 @@ public sealed class BenchCommandTests
         JsonElement root = document.RootElement;
         Assert.Equal(1, root.GetProperty("rounds").GetInt32());
         JsonElement[] rows = [.. root.GetProperty("rows").EnumerateArray()];
-        Assert.Equal(["rtt 8", "rtt 1024", "throughput 64"], rows.Select(r => $"{r.GetProperty("figure").GetString()} {r.GetProperty("size").GetInt32()}"));
+        Assert.Equal(["rtt 8", "rtt 1024", "throughput 64", "throughput 65536"], rows.Select(r => $"{r.GetProperty("figure").GetString()} {r.GetProperty("size").GetInt32()}"));
         bool hasC = root.GetProperty("c").GetBoolean();
         foreach (JsonElement row in rows)
         {
@@ -32,6 +32,7 @@ public sealed class BenchCommandTests
                 else
                 {
                     Assert.True(figures.GetProperty("msgsPerSecond").GetDouble() > 0, run.Stdout);
+                    Assert.Equal(figures.GetProperty("msgsPerSecond").GetDouble() * row.GetProperty("size").GetInt32() / 1e6, figures.GetProperty("megabytesPerSecond").GetDouble(), 0.1);
                 }
             }
 
@@ -43,6 +44,27 @@ public sealed class BenchCommandTests
         }
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
+    }
+
+    [Fact]
+    public async Task Bench_shows_a_64_KiB_row_the_kernel_limits_forbid_as_not_measured_naming_the_limit()
+    {
+        long max = long.Parse(File.ReadAllText("/proc/sys/fs/mqueue/msgsize_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "mq", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using JsonDocument document = JsonDocument.Parse(run.Stdout);
+        JsonElement bulk = document.RootElement.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("size").GetInt32() == 65536);
+        Assert.Equal("MB/s", bulk.GetProperty("unit").GetString());
+        if (max < 65536)
+        {
+            Assert.Contains("msgsize_max", bulk.GetProperty("notMeasured").GetString(), StringComparison.Ordinal);
+            Assert.Equal(JsonValueKind.Null, bulk.GetProperty("unixipc").ValueKind);
+        }
+        else
+        {
+            Assert.Equal(JsonValueKind.Null, bulk.GetProperty("notMeasured").ValueKind);
+            Assert.True(bulk.GetProperty("unixipc").GetProperty("megabytesPerSecond").GetDouble() > 0, run.Stdout);
+        }
     }
 
     [Fact]
