@@ -208,7 +208,7 @@ internal static class BenchEnds
             "fifo" when measuring => OpenFifo(() => Fifo.OpenWrite(args[0]), () => Fifo.OpenRead(args[1]), swap: true),
             "fifo" => OpenFifo(() => Fifo.OpenRead(args[0]), () => Fifo.OpenWrite(args[1]), swap: false),
             "stream" or "seqpacket" when dotnet => DotNetSocket(measuring, mechanism == "seqpacket" ? SocketType.Seqpacket : SocketType.Stream, args[0]),
-            "stream" or "seqpacket" => new SocketEnd(new Socket(new SafeSocketHandle(3, ownsHandle: true))),
+            "stream" or "seqpacket" or BenchMechanism.Tcp => new SocketEnd(new Socket(new SafeSocketHandle(3, ownsHandle: true))),
             "mq" => new PosixQueueEnd(
                 PosixMessageQueue.OpenExisting(args[measuring ? 0 : 1], MessageQueueAccess.Send),
                 PosixMessageQueue.OpenExisting(args[measuring ? 1 : 0], MessageQueueAccess.Receive)),

@@ -5,9 +5,10 @@ namespace UnixIpc.Benchmarking;
 /// <summary>
 /// A mechanism of the registry: its name for <c>--only</c>, what the table calls it, what is timed (round trips of
 /// each size, one-way throughput of 64 B and, where the mechanism takes one, 64 KiB messages) and .NET's own type that
-/// does the same job, if any (the "what .NET users use today" column).
+/// does the same job, if any (the "what .NET users use today" column). A row not <paramref name="ThroughUnixIpc"/>
+/// (TCP loopback) is a baseline only: .NET's own type against C, and what every other row is compared with.
 /// </summary>
-internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<BenchMeasure> Measures, string? DotNetBaseline)
+internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<BenchMeasure> Measures, string? DotNetBaseline, bool ThroughUnixIpc = true)
 {
     /// <summary>The one-way message size of the bulk throughput figure (MB/s).</summary>
     public const int BulkSize = 65536;
@@ -24,7 +25,14 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
         new("psem", "POSIX semaphores", Signals(), null),
         new("sem", "System V semaphores", Signals(), null),
         new("signal", "signals (sigqueue)", Signals(), null),
+        new(Tcp, "TCP loopback (baseline)", Bytes(), "Socket (TCP)", ThroughUnixIpc: false),
     ];
+
+    /// <summary>The name of the TCP loopback row, the ÷TCP column's baseline.</summary>
+    public const string Tcp = "tcp";
+
+    /// <summary>The implementation a row's ratios are of: UnixIpc, or .NET's own type for a baseline-only row.</summary>
+    public string Subject => ThroughUnixIpc ? "unixipc" : "dotnet";
 
     /// <summary>
     /// Why <paramref name="measure"/> cannot be taken on this machine with the kernel's default limits (a queue whose
@@ -106,6 +114,13 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
             case "stream" or "seqpacket" when implementation == "dotnet":
                 objects.Arguments.Add(tag); // an abstract address: nothing on disk
                 break;
+            case Tcp:
+                (Socket measuring, Socket answering) = ConnectedLoopbackPair();
+                objects.Owned.Add(measuring);
+                objects.Owned.Add(answering);
+                objects.Measure[3] = ChildDescriptor.From(measuring.SafeHandle);
+                objects.Peer[3] = ChildDescriptor.From(answering.SafeHandle);
+                break;
             case "stream" or "seqpacket":
                 UnixSocketPair pair = UnixSocketPair.Create(Name == "seqpacket" ? SocketType.Seqpacket : SocketType.Stream);
                 objects.Owned.Add(pair);
@@ -145,6 +160,28 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
 
         return objects;
     }
+
+    // A TCP connection over 127.0.0.1 with Nagle off on both ends (what a request/response user sets): both sides of
+    // every implementation get the same kind of descriptor, as the Unix socket pair rows do.
+    private static (Socket, Socket) ConnectedLoopbackPair()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            client.Connect(listener.LocalEndPoint!);
+            Socket server = listener.Accept();
+            server.NoDelay = true;
+            return (client, server);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
 }
 
 /// <summary>A timed figure: round trips (latency) or one-way sends (throughput) of <paramref name="Size"/> bytes.</summary>
@@ -182,7 +219,7 @@ internal sealed class BenchObjects : IDisposable
     /// <summary>Closes the harness's copies of the descriptors once both sides have theirs.</summary>
     public void CloseDescriptors()
     {
-        foreach (IDisposable owned in Owned.Where(o => o is Pipe or UnixSocketPair))
+        foreach (IDisposable owned in Owned.Where(o => o is Pipe or UnixSocketPair or Socket))
         {
             owned.Dispose();
         }

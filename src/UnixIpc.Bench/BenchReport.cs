@@ -59,21 +59,27 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
         }
     }
 
-    /// <summary>Median over rounds of UnixIpc ÷ <paramref name="baseline"/> at <paramref name="fraction"/> (throughput: of the rates); null without the baseline.</summary>
+    /// <summary>
+    /// Median over rounds of the row's subject (UnixIpc; .NET for a baseline-only row) ÷ <paramref name="baseline"/>
+    /// ("c", "dotnet", or "tcp": .NET's TCP loopback at the same figure) at <paramref name="fraction"/> (throughput:
+    /// of the rates); null without the baseline.
+    /// </summary>
     public double? Ratio(BenchMechanism mechanism, BenchMeasure measure, string baseline, double fraction = 0.5)
     {
-        if (!results.TryGetValue((mechanism.Name, measure, baseline), out List<BenchResult>? theirs))
+        (string Mechanism, string Implementation) theirs = baseline == BenchMechanism.Tcp ? (BenchMechanism.Tcp, "dotnet") : (mechanism.Name, baseline);
+        if (theirs == (mechanism.Name, mechanism.Subject)
+            || !results.TryGetValue((theirs.Mechanism, measure, theirs.Implementation), out List<BenchResult>? baselineRounds)
+            || !results.TryGetValue((mechanism.Name, measure, mechanism.Subject), out List<BenchResult>? ours))
         {
             return null;
         }
 
-        List<BenchResult> ours = results[(mechanism.Name, measure, "unixipc")];
-        return Math.Round(Median(ours.Zip(theirs, (o, b) => measure.IsLatency ? o.Percentile(fraction) / b.Percentile(fraction) : o.Rate / b.Rate)), 3);
+        return Math.Round(Median(ours.Zip(baselineRounds, (o, b) => measure.IsLatency ? o.Percentile(fraction) / b.Percentile(fraction) : o.Rate / b.Rate)), 3);
     }
 
-    /// <summary>Whether the row meets its target against C; null without C.</summary>
+    /// <summary>Whether the row meets its target against C; null without C, or for a baseline-only row.</summary>
     public bool? MeetsTarget(BenchMechanism mechanism, BenchMeasure measure)
-        => Ratio(mechanism, measure, "c") is double r ? (measure.IsLatency ? r <= LatencyTarget : r >= ThroughputTarget) : null;
+        => mechanism.ThroughUnixIpc && Ratio(mechanism, measure, "c") is double r ? (measure.IsLatency ? r <= LatencyTarget : r >= ThroughputTarget) : null;
 
     public void WriteTable(TextWriter output)
     {
@@ -83,24 +89,26 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             output.WriteLine("note: " + note);
         }
 
-        string[] header = ["mechanism", "figure", "UnixIpc p50/p99", "C p50/p99", "÷C p50", "÷C p99", ".NET own", ".NET p50/p99", "÷.NET p50", "target"];
+        string[] header = ["mechanism", "figure", "UnixIpc p50/p99", "C p50/p99", "÷C p50", "÷C p99", ".NET own", ".NET p50/p99", "÷.NET p50", "÷TCP p50", "target"];
         var lines = new List<string[]> { header };
         foreach ((BenchMechanism m, BenchMeasure measure) in rows)
         {
             string Figure(string implementation) => results.TryGetValue((m.Name, measure, implementation), out List<BenchResult>? r) ? Format(measure, r) : "n/a";
             string RatioText(string baseline, double fraction) => Ratio(m, measure, baseline, fraction) is double v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+            bool againstOwn = m.DotNetBaseline is not null && m.ThroughUnixIpc;
             lines.Add(
             [
                 m.Title,
                 measure.Label,
-                Figure("unixipc"),
+                m.ThroughUnixIpc ? Figure("unixipc") : "–",
                 Figure("c"),
                 RatioText("c", 0.5),
                 measure.IsLatency ? RatioText("c", 0.99) : "",
                 m.DotNetBaseline ?? "",
                 m.DotNetBaseline is null ? "" : Figure("dotnet"),
-                m.DotNetBaseline is null ? "" : RatioText("dotnet", 0.5),
-                MeetsTarget(m, measure) switch { true => "met", false => "missed", null => "n/a" },
+                againstOwn ? RatioText("dotnet", 0.5) : "",
+                Ratio(m, measure, BenchMechanism.Tcp) is double overTcp ? overTcp.ToString("0.00", CultureInfo.InvariantCulture) : "",
+                !m.ThroughUnixIpc ? "–" : MeetsTarget(m, measure) switch { true => "met", false => "missed", null => "n/a" },
             ]);
         }
 
@@ -115,7 +123,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             output.WriteLine(reason);
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET: UnixIpc over the baseline, median of per-round ratios (latency: lower is better; msgs/s, MB/s: higher). Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET, ÷TCP: UnixIpc over the baseline (÷TCP: over .NET's Socket on TCP loopback, the same figure), median of per-round ratios (latency: lower is better; msgs/s, MB/s: higher); a baseline-only row's ÷C is .NET's. Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
     }
 
     public void WriteJson(Utf8JsonWriter json)
@@ -148,6 +156,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
         {
             json.WriteStartObject();
             json.WriteString("mechanism", m.Name);
+            json.WriteBoolean("throughUnixIpc", m.ThroughUnixIpc);
             json.WriteString("figure", measure.IsLatency ? "rtt" : "throughput");
             json.WriteNumber("size", measure.Size);
             json.WriteString("unit", measure.IsLatency ? "ns" : measure.IsBulk ? "MB/s" : "msgs/s");
@@ -194,7 +203,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
                 json.WriteEndObject();
             }
 
-            foreach ((string name, string baseline) in new[] { ("overC", "c"), ("overDotnet", "dotnet") })
+            foreach ((string name, string baseline) in new[] { ("overC", "c"), ("overDotnet", "dotnet"), ("overTcp", BenchMechanism.Tcp) })
             {
                 if (Ratio(m, measure, baseline) is not double p50)
                 {

@@ -62,7 +62,11 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                             report.Add(mechanism, measure, "c", await MeasureAsync(mechanism, measure, "c", c, count, scratch, cancellationToken).ConfigureAwait(false));
                         }
 
-                        report.Add(mechanism, measure, "unixipc", await MeasureAsync(mechanism, measure, "unixipc", null, count, scratch, cancellationToken).ConfigureAwait(false));
+                        if (mechanism.ThroughUnixIpc)
+                        {
+                            report.Add(mechanism, measure, "unixipc", await MeasureAsync(mechanism, measure, "unixipc", null, count, scratch, cancellationToken).ConfigureAwait(false));
+                        }
+
                         if (mechanism.DotNetBaseline is not null)
                         {
                             report.Add(mechanism, measure, "dotnet", await MeasureAsync(mechanism, measure, "dotnet", null, count, scratch, cancellationToken).ConfigureAwait(false));

@@ -1,10 +1,11 @@
 /* bench_side MECH ROLE MODE SIZE COUNT [ARG...]: one side of a `unixipc bench` measurement in C, the baseline of
  * the same side through UnixIpc. The harness made the objects and starts both sides; each side only opens them.
- *   MECH: pipe | fifo | stream | seqpacket | mq | msg | psem | sem | signal
+ *   MECH: pipe | fifo | stream | seqpacket | mq | msg | psem | sem | signal | tcp
  *   ROLE: measure (pinned to the first CPU it may use) | peer (the second)
  *   MODE: latency (COUNT round trips of SIZE bytes after WARM unmeasured: the nanoseconds of each, as int64 on stdout)
  *       | throughput (COUNT sends of SIZE bytes after COUNT/4 unmeasured, timed to the peer's answer: "msgs/s" on stdout)
- *   pipe: descriptor 3 reads, 4 writes. stream, seqpacket: descriptor 3. fifo: ARG there back (paths).
+ *   pipe: descriptor 3 reads, 4 writes. stream, seqpacket, tcp (127.0.0.1, TCP_NODELAY): descriptor 3.
+ *   fifo: ARG there back (paths).
  *   mq: ARG there back (names). msg: ARG id (type 1 there, 2 back). psem: ARG ping pong (names).
  *   sem: ARG id (semaphore 0 there, 1 back). signal: SIGRTMIN+1 there, SIGRTMIN+2 back (blocked by the harness);
  *   the measuring side gets ARG the peer's pid, the peer answers whoever sent. */
@@ -73,7 +74,7 @@ int main(int argc, char **argv) {
     int latency = strcmp(argv[3], "latency") == 0;
     long size = atol(argv[4]), n = atol(argv[5]);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (is("stream") || is("seqpacket")) in_fd = out_fd = 3;
+    if (is("stream") || is("seqpacket") || is("tcp")) in_fd = out_fd = 3;
     else if (is("fifo")) {
         /* The same order on both sides ("there" first), or the two opens would wait for each other. */
         if (measuring) { out_fd = open(argv[6], O_WRONLY); in_fd = open(argv[7], O_RDONLY); }

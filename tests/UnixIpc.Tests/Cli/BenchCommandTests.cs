@@ -7,40 +7,51 @@ namespace UnixIpc.Tests;
 public sealed class BenchCommandTests
 {
     [Fact]
-    public async Task Bench_quick_only_pipe_json_measures_every_pipe_row_and_leaves_nothing_behind()
+    public async Task Bench_quick_only_pipe_and_tcp_json_measures_every_row_against_c_dotnet_and_tcp_and_leaves_nothing_behind()
     {
-        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "pipe", "--json");
+        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "pipe,tcp", "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
         using JsonDocument document = JsonDocument.Parse(run.Stdout);
         JsonElement root = document.RootElement;
         Assert.Equal(1, root.GetProperty("rounds").GetInt32());
         JsonElement[] rows = [.. root.GetProperty("rows").EnumerateArray()];
-        Assert.Equal(["rtt 8", "rtt 1024", "throughput 64", "throughput 65536"], rows.Select(r => $"{r.GetProperty("figure").GetString()} {r.GetProperty("size").GetInt32()}"));
+        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536"];
+        Assert.Equal([.. figures.Select(f => "pipe " + f), .. figures.Select(f => "tcp " + f)], rows.Select(r => $"{r.GetProperty("mechanism").GetString()} {r.GetProperty("figure").GetString()} {r.GetProperty("size").GetInt32()}"));
         bool hasC = root.GetProperty("c").GetBoolean();
         foreach (JsonElement row in rows)
         {
-            Assert.Equal("pipe", row.GetProperty("mechanism").GetString());
-            foreach (string implementation in hasC ? new[] { "unixipc", "c", "dotnet" } : ["unixipc", "dotnet"])
+            bool pipe = row.GetProperty("mechanism").GetString() == "pipe";
+            Assert.Equal(pipe, row.GetProperty("throughUnixIpc").GetBoolean());
+            foreach (string implementation in new[] { "unixipc", "c", "dotnet" })
             {
-                JsonElement figures = row.GetProperty(implementation);
+                JsonElement measured = row.GetProperty(implementation);
+                if ((implementation == "c" && !hasC) || (implementation == "unixipc" && !pipe))
+                {
+                    Assert.Equal(JsonValueKind.Null, measured.ValueKind); // TCP is a baseline: .NET's Socket against C
+                    continue;
+                }
+
                 if (row.GetProperty("figure").GetString() == "rtt")
                 {
-                    Assert.Equal(2000, figures.GetProperty("roundTrips").GetInt32());
-                    Assert.True(figures.GetProperty("p50").GetDouble() > 0, run.Stdout);
-                    Assert.True(figures.GetProperty("max").GetDouble() >= figures.GetProperty("p999").GetDouble(), run.Stdout);
+                    Assert.Equal(2000, measured.GetProperty("roundTrips").GetInt32());
+                    Assert.True(measured.GetProperty("p50").GetDouble() > 0, run.Stdout);
+                    Assert.True(measured.GetProperty("max").GetDouble() >= measured.GetProperty("p999").GetDouble(), run.Stdout);
                 }
                 else
                 {
-                    Assert.True(figures.GetProperty("msgsPerSecond").GetDouble() > 0, run.Stdout);
-                    Assert.Equal(figures.GetProperty("msgsPerSecond").GetDouble() * row.GetProperty("size").GetInt32() / 1e6, figures.GetProperty("megabytesPerSecond").GetDouble(), 0.1);
+                    Assert.True(measured.GetProperty("msgsPerSecond").GetDouble() > 0, run.Stdout);
+                    Assert.Equal(measured.GetProperty("msgsPerSecond").GetDouble() * row.GetProperty("size").GetInt32() / 1e6, measured.GetProperty("megabytesPerSecond").GetDouble(), 0.1);
                 }
             }
 
-            Assert.True(row.GetProperty("overDotnet").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
-            if (hasC)
+            Assert.Equal(pipe ? "AnonymousPipe" : "Socket (TCP)", row.GetProperty("dotnet").GetProperty("type").GetString());
+            foreach ((string ratio, bool expected) in new[] { ("overDotnet", pipe), ("overTcp", pipe), ("overC", hasC) })
             {
-                Assert.True(row.GetProperty("overC").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+                JsonElement value = row.GetProperty(ratio);
+                Assert.True(expected ? value.EnumerateObject().First().Value.GetDouble() > 0 : value.ValueKind == JsonValueKind.Null, $"{ratio}: {row}");
             }
+
+            Assert.Equal(pipe && hasC, row.GetProperty("targetMet").ValueKind != JsonValueKind.Null);
         }
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
