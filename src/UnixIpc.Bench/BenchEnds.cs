@@ -216,6 +216,10 @@ internal static class BenchEnds
             "psem" => new PosixSemaphoreEnd(PosixSemaphore.OpenExisting(args[measuring ? 0 : 1]), PosixSemaphore.OpenExisting(args[measuring ? 1 : 0])),
             "sem" => new SystemVSemaphoreEnd(SystemVSemaphoreSet.FromId(Number(args[0])), measuring),
             "signal" => new SignalEnd(measuring, measuring ? Number(args[0]) : 0),
+            "lock" => new FileLockEnd(args[0], measuring),
+            "shmsem" => new SemaphoreBufferEnd(args, measuring),
+            "channel" => new ChannelEnd(args[0], args[1], ChannelWaitStrategy.SpinThenSleep, measuring),
+            "channel-spin" => new ChannelEnd(args[0], args[1], ChannelWaitStrategy.BusySpin, measuring),
             _ => throw new ArgumentException($"no {implementation} side for '{mechanism}'"),
         };
     }

@@ -25,11 +25,21 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
         new("psem", "POSIX semaphores", Signals(), null),
         new("sem", "System V semaphores", Signals(), null),
         new("signal", "signals (sigqueue)", Signals(), null),
+        new("lock", "file locks (OFD, 2 hand-offs)", Signals(), null),
+        new("shmsem", "shm + semaphores (64 B items)", [new("latency", 64), new("throughput", 64)], null),
+        new("channel", "channel (spin, then sleep)", Bytes(), null),
+        new("channel-spin", "channel (busy-spin)", Bytes(), null),
         new(Tcp, "TCP loopback (baseline)", Bytes(), "Socket (TCP)", ThroughUnixIpc: false),
     ];
 
+    /// <summary>The size of the C baseline's shared memory for the channel rows: two rings (bench_side.c's <c>ring</c>: two counters on their own cache lines, then the data), holding what the channel's rings hold.</summary>
+    private const long NativeRingsSize = 2 * (128 + ChannelEnd.Capacity);
+
     /// <summary>The name of the TCP loopback row, the ÷TCP column's baseline.</summary>
     public const string Tcp = "tcp";
+
+    /// <summary>The mechanism bench_side.c runs as this row's C baseline: the channel's is the minimal spin ring.</summary>
+    public string NativeName => Name.StartsWith("channel", StringComparison.Ordinal) ? "ring" : Name;
 
     /// <summary>The implementation a row's ratios are of: UnixIpc, or .NET's own type for a baseline-only row.</summary>
     public string Subject => ThroughUnixIpc ? "unixipc" : "dotnet";
@@ -88,6 +98,20 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
     {
         string tag = $"unixipc_bench_{Environment.ProcessId}_{serial}";
         var objects = new BenchObjects();
+        try
+        {
+            Make(objects, implementation, measure, scratch, tag);
+            return objects;
+        }
+        catch
+        {
+            objects.Dispose(); // what was made before the failure
+            throw;
+        }
+    }
+
+    private void Make(BenchObjects objects, string implementation, BenchMeasure measure, string scratch, string tag)
+    {
         switch (Name)
         {
             case "pipe":
@@ -150,6 +174,36 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
                 objects.Cleanups.Add(() => set.TryRemove());
                 objects.Arguments.Add(set.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 break;
+            case "lock":
+                string lockPath = Path.Combine(scratch, tag + ".lock");
+                File.WriteAllBytes(lockPath, [0, 0, 0]);
+                objects.Cleanups.Add(() => File.Delete(lockPath));
+                objects.Arguments.Add(lockPath);
+                break;
+            case "shmsem":
+                objects.Owned.Add(PosixSharedMemory.CreateNew("/" + tag + "_items", SemaphoreBufferEnd.MemorySize, new PosixSharedMemoryOptions { UnlinkOnDispose = true }));
+                objects.Arguments.Add("/" + tag + "_items");
+                foreach ((string role, int initial) in new[] { ("there_empty", SemaphoreBufferEnd.Slots), ("there_full", 0), ("back_empty", SemaphoreBufferEnd.Slots), ("back_full", 0) })
+                {
+                    string semaphore = $"/{tag}_{role}";
+                    objects.Owned.Add(PosixSemaphore.CreateNew(semaphore, initial));
+                    objects.Cleanups.Add(() => PosixSemaphore.TryUnlink(semaphore));
+                    objects.Arguments.Add(semaphore);
+                }
+
+                break;
+            case "channel" or "channel-spin" when implementation == "c":
+                objects.Owned.Add(PosixSharedMemory.CreateNew("/" + tag + "_rings", NativeRingsSize, new PosixSharedMemoryOptions { UnlinkOnDispose = true }));
+                objects.Arguments.Add("/" + tag + "_rings");
+                break;
+            case "channel" or "channel-spin":
+                foreach (string direction in new[] { "_there", "_back" })
+                {
+                    objects.Owned.Add(SharedMemoryChannel.CreateNew("/" + tag + direction, new SharedMemoryChannelOptions { Capacity = ChannelEnd.Capacity, UnlinkOnDispose = true }));
+                    objects.Arguments.Add("/" + tag + direction);
+                }
+
+                break;
             case "signal":
                 objects.BlockSignals = true;
                 objects.MeasureGetsPeerId = true;
@@ -157,8 +211,6 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
             default:
                 throw new ArgumentException($"no objects for '{Name}'");
         }
-
-        return objects;
     }
 
     // A TCP connection over 127.0.0.1 with Nagle off on both ends (what a request/response user sets): both sides of

@@ -113,7 +113,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
     private async Task<BenchResult> MeasureAsync(BenchMechanism mechanism, BenchMeasure measure, string implementation, string? cBinary, int count, string scratch, CancellationToken cancellationToken)
     {
         using BenchObjects objects = mechanism.Prepare(implementation, measure, scratch, ++serial);
-        string[] common = [mechanism.Name, "", measure.Mode, Text(measure.Size), Text(count)];
+        string[] common = [cBinary is null ? mechanism.Name : mechanism.NativeName, "", measure.Mode, Text(measure.Size), Text(count)];
         ChildProcessOptions Side(string role, IEnumerable<string> arguments, Dictionary<int, ChildDescriptor> descriptors)
         {
             common[1] = role;

@@ -9,14 +9,11 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_quick_only_pipe_and_tcp_json_measures_every_row_against_c_dotnet_and_tcp_and_leaves_nothing_behind()
     {
-        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "pipe,tcp", "--json");
-        Assert.True(run.ExitCode == 0, run.ToString());
-        using JsonDocument document = JsonDocument.Parse(run.Stdout);
-        JsonElement root = document.RootElement;
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("pipe,tcp");
         Assert.Equal(1, root.GetProperty("rounds").GetInt32());
         JsonElement[] rows = [.. root.GetProperty("rows").EnumerateArray()];
         string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536"];
-        Assert.Equal([.. figures.Select(f => "pipe " + f), .. figures.Select(f => "tcp " + f)], rows.Select(r => $"{r.GetProperty("mechanism").GetString()} {r.GetProperty("figure").GetString()} {r.GetProperty("size").GetInt32()}"));
+        Assert.Equal([.. figures.Select(f => "pipe " + f), .. figures.Select(f => "tcp " + f)], rows.Select(RowName));
         bool hasC = root.GetProperty("c").GetBoolean();
         foreach (JsonElement row in rows)
         {
@@ -58,13 +55,31 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_quick_measures_file_locks_the_semaphore_buffer_and_the_channel_against_c_and_removes_their_objects()
+    {
+        (_, JsonElement root) = await QuickJsonAsync("lock,shmsem,channel");
+        bool hasC = root.GetProperty("c").GetBoolean();
+        string[] rows = [.. root.GetProperty("rows").EnumerateArray().Select(RowName)];
+        Assert.Equal(["lock rtt 0", "shmsem rtt 64", "shmsem throughput 64", "channel rtt 8", "channel rtt 1024", "channel throughput 64", "channel throughput 65536"], rows);
+        foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
+        {
+            foreach (string implementation in hasC ? new[] { "unixipc", "c" } : ["unixipc"])
+            {
+                JsonElement measured = row.GetProperty(implementation);
+                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() == "rtt" ? "p50" : "msgsPerSecond").GetDouble() > 0, $"{implementation}: {row}");
+            }
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries("/dev/shm", "*unixipc_bench_*"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
+    }
+
+    [Fact]
     public async Task Bench_shows_a_64_KiB_row_the_kernel_limits_forbid_as_not_measured_naming_the_limit()
     {
         long max = long.Parse(File.ReadAllText("/proc/sys/fs/mqueue/msgsize_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "mq", "--json");
-        Assert.True(run.ExitCode == 0, run.ToString());
-        using JsonDocument document = JsonDocument.Parse(run.Stdout);
-        JsonElement bulk = document.RootElement.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("size").GetInt32() == 65536);
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("mq");
+        JsonElement bulk = root.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("size").GetInt32() == 65536);
         Assert.Equal("MB/s", bulk.GetProperty("unit").GetString());
         if (max < 65536)
         {
@@ -107,4 +122,15 @@ public sealed class BenchCommandTests
             Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
         }
     }
+
+    // A quick run of ONLY as JSON, which must succeed: the run (for messages) and its root object.
+    private static async Task<(ProcessRunner.Result Run, JsonElement Root)> QuickJsonAsync(string only)
+    {
+        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", only, "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using JsonDocument document = JsonDocument.Parse(run.Stdout);
+        return (run, document.RootElement.Clone());
+    }
+
+    private static string RowName(JsonElement row) => $"{row.GetProperty("mechanism").GetString()} {row.GetProperty("figure").GetString()} {row.GetProperty("size").GetInt32()}";
 }
