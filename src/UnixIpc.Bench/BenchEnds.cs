@@ -172,7 +172,8 @@ internal sealed class SignalEnd : BenchEnd
         }
     }
 
-    public override void Send(ReadOnlySpan<byte> bytes) => (measuring ? There : Back).Queue(other, 0);
+    // A signal carries an int: the first four bytes, if there are four (a wake-up's timestamp).
+    public override void Send(ReadOnlySpan<byte> bytes) => (measuring ? There : Back).Queue(other, bytes.Length >= 4 ? System.Runtime.InteropServices.MemoryMarshal.Read<int>(bytes) : 0);
 
     public override int Receive(Span<byte> buffer)
     {
@@ -180,6 +181,11 @@ internal sealed class SignalEnd : BenchEnd
         if (!measuring)
         {
             other = info.SenderProcessId ?? other;
+        }
+
+        if (buffer.Length >= 4)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.Write(buffer, info.Value ?? 0);
         }
 
         return buffer.Length;

@@ -16,20 +16,20 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
     /// <summary>Every mechanism, in the order of the table.</summary>
     public static readonly IReadOnlyList<BenchMechanism> All =
     [
-        new("pipe", "pipe", Bytes(), "AnonymousPipe"),
-        new("fifo", "FIFO", Bytes(), "NamedPipe"),
-        new("stream", "Unix stream socket", Bytes(), "Socket (UDS)"),
-        new("seqpacket", "Unix seqpacket socket", Bytes(), "Socket (UDS)"),
-        new("mq", "POSIX mq", Bytes(), null),
-        new("msg", "System V msg", Bytes(), null),
-        new("psem", "POSIX semaphores", Signals(), null),
+        new("pipe", "pipe", [.. Bytes(), WakeUp], "AnonymousPipe"),
+        new("fifo", "FIFO", [.. Bytes(), WakeUp], "NamedPipe"),
+        new("stream", "Unix stream socket", [.. Bytes(), WakeUp], "Socket (UDS)"),
+        new("seqpacket", "Unix seqpacket socket", [.. Bytes(), WakeUp], "Socket (UDS)"),
+        new("mq", "POSIX mq", [.. Bytes(), WakeUp], null),
+        new("msg", "System V msg", [.. Bytes(), WakeUp], null),
+        new("psem", "POSIX semaphores", Signals(), null), // a post carries no timestamp: no wake-up figure
         new("sem", "System V semaphores", Signals(), null),
-        new("signal", "signals (sigqueue)", Signals(), null),
+        new("signal", "signals (sigqueue)", [.. Signals(), WakeUp], null), // the timestamp rides in the signal's value
         new("lock", "file locks (OFD, 2 hand-offs)", Signals(), null),
-        new("shmsem", "shm + semaphores (64 B items)", [new("latency", 64), new("throughput", 64)], null),
-        new("channel", "channel (spin, then sleep)", Bytes(), null),
-        new("channel-spin", "channel (busy-spin)", Bytes(), null),
-        new(Tcp, "TCP loopback (baseline)", Bytes(), "Socket (TCP)", ThroughUnixIpc: false),
+        new("shmsem", "shm + semaphores (64 B items)", [new("latency", 64), new("throughput", 64), WakeUp], null),
+        new("channel", "channel (spin, then sleep)", [.. Bytes(), WakeUp], null),
+        new("channel-spin", "channel (busy-spin)", Bytes(), null), // never sleeps
+        new(Tcp, "TCP loopback (baseline)", [.. Bytes(), WakeUp], "Socket (TCP)", ThroughUnixIpc: false),
     ];
 
     /// <summary>The size of the C baseline's shared memory for the channel rows: two rings (bench_side.c's <c>ring</c>: two counters on their own cache lines, then the data), holding what the channel's rings hold.</summary>
@@ -37,6 +37,9 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
 
     /// <summary>The name of the TCP loopback row, the ÷TCP column's baseline.</summary>
     public const string Tcp = "tcp";
+
+    /// <summary>Whether C measures <paramref name="measure"/> (the minimal ring only spins: it has no wake-up to time).</summary>
+    public bool HasNative(BenchMeasure measure) => !(NativeName == "ring" && measure.IsWakeUp);
 
     /// <summary>The mechanism bench_side.c runs as this row's C baseline: the channel's is the minimal spin ring.</summary>
     public string NativeName => Name.StartsWith("channel", StringComparison.Ordinal) ? "ring" : Name;
@@ -74,6 +77,9 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
 
     // Byte-carrying mechanisms: 8 B and 1 KiB round trips, 64 B and 64 KiB one-way.
     private static BenchMeasure[] Bytes() => [new("latency", 8), new("latency", 1024), new("throughput", 64), new("throughput", BulkSize)];
+
+    // The time from a send to the return of a receiver blocked (asleep) in its receive.
+    private static BenchMeasure WakeUp => new("wakeup", 8);
 
     // A post, a signal: empty round trips.
     private static BenchMeasure[] Signals() => [new("latency", 0)];
@@ -236,15 +242,29 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
     }
 }
 
-/// <summary>A timed figure: round trips (latency) or one-way sends (throughput) of <paramref name="Size"/> bytes.</summary>
+/// <summary>
+/// A timed figure: round trips (latency), one-way sends (throughput), or wake-ups (the time from a send to the return
+/// of the receiver that was blocked in its receive) of <paramref name="Size"/> bytes.
+/// </summary>
 internal sealed record BenchMeasure(string Mode, int Size)
 {
-    public bool IsLatency => Mode == "latency";
+    /// <summary>Timed per message (a histogram of nanoseconds, lower is better): round trips and wake-ups.</summary>
+    public bool IsLatency => Mode is "latency" or "wakeup";
+
+    public bool IsWakeUp => Mode == "wakeup";
 
     /// <summary>Throughput of large messages, shown in MB/s rather than messages/s.</summary>
     public bool IsBulk => Mode == "throughput" && Size >= BenchMechanism.BulkSize;
 
-    public string Label => IsLatency ? (Size == 0 ? "rtt" : $"rtt {SizeText}") : IsBulk ? $"{SizeText} MB/s" : $"{SizeText} msgs/s";
+    public string Label => Mode switch
+    {
+        "wakeup" => "wake-up",
+        "latency" => Size == 0 ? "rtt" : $"rtt {SizeText}",
+        _ => IsBulk ? $"{SizeText} MB/s" : $"{SizeText} msgs/s",
+    };
+
+    /// <summary>The figure's name in JSON: rtt, wakeup or throughput.</summary>
+    public string Figure => Mode == "latency" ? "rtt" : Mode;
 
     private string SizeText => Size >= 1024 ? $"{Size / 1024} KiB" : $"{Size} B";
 }

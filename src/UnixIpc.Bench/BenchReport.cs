@@ -35,14 +35,27 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
     private readonly List<(BenchMechanism Mechanism, BenchMeasure Measure)> rows = [];
     private readonly Dictionary<(string, BenchMeasure, string), List<BenchResult>> results = [];
     private readonly Dictionary<(string, BenchMeasure), string> notMeasured = [];
+    private readonly List<string> notes = [];
 
     public string? Note => note;
+
+    /// <summary>The rows in table order: each mechanism's figures.</summary>
+    public IReadOnlyList<(BenchMechanism Mechanism, BenchMeasure Measure)> Rows => rows;
 
     /// <summary>A figure this machine cannot take (its row says n/a, and why).</summary>
     public void Skip(BenchMechanism mechanism, BenchMeasure measure, string reason)
     {
         AddRow(mechanism, measure);
         notMeasured[(mechanism.Name, measure)] = reason;
+    }
+
+    /// <summary>A line under the table (and in the JSON's notes), once.</summary>
+    public void AddNote(string text)
+    {
+        if (!notes.Contains(text))
+        {
+            notes.Add(text);
+        }
     }
 
     public void Add(BenchMechanism mechanism, BenchMeasure measure, string implementation, BenchResult result)
@@ -118,7 +131,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             output.WriteLine(string.Join("  ", line.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
         }
 
-        foreach (string reason in notMeasured.Values.Distinct())
+        foreach (string reason in notMeasured.Values.Distinct().Concat(notes))
         {
             output.WriteLine(reason);
         }
@@ -147,6 +160,13 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             json.WriteString("note", note);
         }
 
+        json.WriteStartArray("notes");
+        foreach (string text in notes)
+        {
+            json.WriteStringValue(text);
+        }
+
+        json.WriteEndArray();
         json.WriteStartObject("targets");
         json.WriteNumber("latencyOverC", LatencyTarget);
         json.WriteNumber("throughputOverC", ThroughputTarget);
@@ -157,7 +177,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             json.WriteStartObject();
             json.WriteString("mechanism", m.Name);
             json.WriteBoolean("throughUnixIpc", m.ThroughUnixIpc);
-            json.WriteString("figure", measure.IsLatency ? "rtt" : "throughput");
+            json.WriteString("figure", measure.Figure);
             json.WriteNumber("size", measure.Size);
             json.WriteString("unit", measure.IsLatency ? "ns" : measure.IsBulk ? "MB/s" : "msgs/s");
             if (notMeasured.TryGetValue((m.Name, measure), out string? reason))
@@ -186,7 +206,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
                 if (measure.IsLatency)
                 {
                     var all = BenchResult.FromSamples([.. r.SelectMany(x => x.Samples!)], r.Sum(x => x.Samples!.Length));
-                    json.WriteNumber("roundTrips", all.Samples!.Length);
+                    json.WriteNumber(measure.IsWakeUp ? "wakeUps" : "roundTrips", all.Samples!.Length);
                     json.WriteNumber("p50", all.Percentile(0.5));
                     json.WriteNumber("p90", all.Percentile(0.9));
                     json.WriteNumber("p99", all.Percentile(0.99));

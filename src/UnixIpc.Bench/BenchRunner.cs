@@ -11,18 +11,19 @@ internal sealed record BenchSettings(
     int RoundTrips,
     int Messages,
     int BulkMessages,
+    int WakeUps,
     Func<IReadOnlyList<string>, ChildProcessOptions> DotNetSide)
 {
-    /// <summary>Per round: 20 000 round trips (5 rounds: a histogram of 100 000), 100 000 messages of 64 B, 10 000 of 64 KiB.</summary>
+    /// <summary>Per round: 20 000 round trips (5 rounds: a histogram of 100 000), 100 000 messages of 64 B, 10 000 of 64 KiB, 2000 wake-ups.</summary>
     public static BenchSettings Full(IReadOnlyList<BenchMechanism> mechanisms, int rounds, Func<IReadOnlyList<string>, ChildProcessOptions> side)
-        => new(mechanisms, rounds, 20_000, 100_000, 10_000, side);
+        => new(mechanisms, rounds, 20_000, 100_000, 10_000, 2000, side);
 
-    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages (1000 of 64 KiB).</summary>
+    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages (1000 of 64 KiB), 200 wake-ups.</summary>
     public static BenchSettings Quick(IReadOnlyList<BenchMechanism> mechanisms, Func<IReadOnlyList<string>, ChildProcessOptions> side)
-        => new(mechanisms, 1, 2000, 10_000, 1000, side);
+        => new(mechanisms, 1, 2000, 10_000, 1000, 200, side);
 
-    /// <summary>How many round trips or messages one measurement of <paramref name="measure"/> times.</summary>
-    public int CountFor(BenchMeasure measure) => measure.IsLatency ? RoundTrips : measure.IsBulk ? BulkMessages : Messages;
+    /// <summary>How many round trips, messages or wake-ups one measurement of <paramref name="measure"/> times.</summary>
+    public int CountFor(BenchMeasure measure) => measure.IsWakeUp ? WakeUps : measure.IsLatency ? RoundTrips : measure.IsBulk ? BulkMessages : Messages;
 }
 
 /// <summary>
@@ -57,7 +58,11 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                         }
 
                         int count = settings.CountFor(measure);
-                        if (c is not null)
+                        if (c is not null && !mechanism.HasNative(measure))
+                        {
+                            report.AddNote($"{mechanism.Title} {measure.Label}: no C figure (its C baseline, the minimal ring, only spins: it never sleeps)");
+                        }
+                        else if (c is not null)
                         {
                             report.Add(mechanism, measure, "c", await MeasureAsync(mechanism, measure, "c", c, count, scratch, cancellationToken).ConfigureAwait(false));
                         }

@@ -4,6 +4,9 @@
  *   ROLE: measure (pinned to the first CPU it may use) | peer (the second)
  *   MODE: latency (COUNT round trips of SIZE bytes after WARM unmeasured: the nanoseconds of each, as int64 on stdout)
  *       | throughput (COUNT sends of SIZE bytes after COUNT/4 unmeasured, timed to the peer's answer: "msgs/s" on stdout)
+ *       | wakeup (the measuring side says hello, then receives COUNT messages after WAKE_WARM, which the peer sends
+ *         WAKE_GAP_NS apart, spinning in between, each with the low 32 bits of its CLOCK_MONOTONIC nanoseconds: the
+ *         nanoseconds from that stamp to the receive's return, as int64 on stdout)
  *   pipe: descriptor 3 reads, 4 writes. stream, seqpacket, tcp (127.0.0.1, TCP_NODELAY): descriptor 3.
  *   fifo: ARG there back (paths).
  *   mq: ARG there back (names). msg: ARG id (type 1 there, 2 back). psem: ARG ping pong (names).
@@ -33,6 +36,8 @@
 #include <unistd.h>
 
 #define WARM 1000
+#define WAKE_WARM 20
+#define WAKE_GAP_NS 200000LL
 enum kind { PIPE, FIFO, STREAM, SEQPACKET, MQ, MSG, PSEM, SEM, SIGNAL, TCP, LOCK, SHMSEM, RING, KINDS };
 static const char *const kind_names[KINDS] = { "pipe", "fifo", "stream", "seqpacket", "mq", "msg", "psem", "sem", "signal", "tcp", "lock", "shmsem", "ring" };
 static enum kind kind = KINDS;
@@ -222,12 +227,35 @@ int main(int argc, char **argv) {
     for (int k = 0; k < KINDS; k++) if (strcmp(argv[1], kind_names[k]) == 0) kind = (enum kind)k;
     if (kind == KINDS) { fprintf(stderr, "unknown mechanism %s\n", argv[1]); return 2; }
     measuring = strcmp(argv[2], "measure") == 0;
-    int latency = strcmp(argv[3], "latency") == 0;
+    int latency = strcmp(argv[3], "latency") == 0, wakeup = strcmp(argv[3], "wakeup") == 0;
     long size = atol(argv[4]), n = atol(argv[5]);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     open_end(argv + 6);
     pin(measuring ? 0 : 1);
     char *buffer = calloc(1, 65536 + (size_t)size);
+    if (wakeup && !measuring) {
+        receive_exactly(buffer, (size_t)size); /* the receiver's hello */
+        for (long i = 0, last = now_ns(); i < WAKE_WARM + n; i++) {
+            while (now_ns() - last < WAKE_GAP_NS) cpu_relax();
+            last = now_ns();
+            uint32_t stamp = (uint32_t)last;
+            memcpy(buffer, &stamp, 4);
+            send_one(buffer, (size_t)size);
+        }
+        return 0;
+    }
+    if (wakeup) {
+        long long *samples = malloc(sizeof(long long) * (size_t)n);
+        send_one(buffer, (size_t)size);
+        for (long i = 0; i < WAKE_WARM + n; i++) {
+            receive_exactly(buffer, (size_t)size);
+            uint32_t now = (uint32_t)now_ns(), stamp;
+            memcpy(&stamp, buffer, 4);
+            if (i >= WAKE_WARM) samples[i - WAKE_WARM] = (uint32_t)(now - stamp);
+        }
+        if (fwrite(samples, sizeof *samples, (size_t)n, stdout) != (size_t)n) die("fwrite");
+        return 0;
+    }
     if (!measuring) {
         if (latency) { for (long i = 0; i < n + WARM; i++) { receive_exactly(buffer, (size_t)size); send_one(buffer, (size_t)size); } return 0; }
         for (long long left = (long long)(n + n / 4) * size; left > 0;) left -= (long long)receive_some(buffer, 65536);
