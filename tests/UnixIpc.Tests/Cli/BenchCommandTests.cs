@@ -12,7 +12,7 @@ public sealed class BenchCommandTests
         (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("pipe,tcp");
         Assert.Equal(1, root.GetProperty("rounds").GetInt32());
         JsonElement[] rows = [.. root.GetProperty("rows").EnumerateArray()];
-        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536"];
+        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536", "wakeup 8"];
         Assert.Equal([.. figures.Select(f => "pipe " + f), .. figures.Select(f => "tcp " + f)], rows.Select(RowName));
         bool hasC = root.GetProperty("c").GetBoolean();
         foreach (JsonElement row in rows)
@@ -28,7 +28,13 @@ public sealed class BenchCommandTests
                     continue;
                 }
 
-                if (row.GetProperty("figure").GetString() == "rtt")
+                if (row.GetProperty("figure").GetString() == "wakeup")
+                {
+                    Assert.Equal(200, measured.GetProperty("wakeUps").GetInt32());
+                    Assert.True(measured.GetProperty("p50").GetDouble() > 0, run.Stdout);
+                    Assert.True(measured.GetProperty("max").GetDouble() >= measured.GetProperty("p50").GetDouble(), run.Stdout);
+                }
+                else if (row.GetProperty("figure").GetString() == "rtt")
                 {
                     Assert.Equal(2000, measured.GetProperty("roundTrips").GetInt32());
                     Assert.True(measured.GetProperty("p50").GetDouble() > 0, run.Stdout);
@@ -94,12 +100,43 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_plot_writes_a_png_of_the_rows()
+    {
+        string png = Path.Combine(Path.GetTempPath(), $"bench_plot_{Guid.NewGuid():N}.png");
+        try
+        {
+            ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "pipe", "--plot", png);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            byte[] written = File.ReadAllBytes(png);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, written[..8]);
+            Assert.True(written.Length > 10_000, $"{written.Length} bytes"); // bars, labels and a legend, not an empty canvas
+        }
+        finally
+        {
+            File.Delete(png);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_plot_refuses_a_bad_name_as_usage_and_an_unwritable_place_as_one_line_exit_1_before_measuring()
+    {
+        foreach ((string path, int expected) in new[] { ("", 2), ("  ", 2), ("bench.txt", 2), ("/tmp/", 2), ("/nonexistent_dir_for_bench/plot.png", 1), ("/proc/plot.png", 1) })
+        {
+            CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe", "--plot", path);
+            Assert.True(run.ExitCode == expected, $"'{path}': {run}");
+            Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(expected == 2 ? ".png" : "cannot write the plot", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal("", run.Stdout);
+        }
+    }
+
+    [Fact]
     public async Task Bench_with_an_unknown_only_name_is_a_usage_error_naming_the_valid_ones()
     {
         CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe,nosuch");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("nosuch", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, tcp", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
 
