@@ -30,7 +30,7 @@ internal sealed record BenchSettings(
 /// Runs <c>unixipc bench</c>: for each round, each mechanism, each figure, the C pair, then UnixIpc, then .NET's own
 /// type (A, B, C, A, B, C…), every measurement two fresh processes the harness starts on objects it made and removes.
 /// </summary>
-internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
+internal sealed class BenchRunner(BenchSettings settings, IBenchProgress progress)
 {
     /// <summary>The longest one measurement may take before its two processes are killed.</summary>
     public static readonly TimeSpan MeasurementTimeout = TimeSpan.FromMinutes(2);
@@ -44,11 +44,11 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         {
             (string? c, string? note) = await BuildCAsync(scratch, cancellationToken).ConfigureAwait(false);
             var report = new BenchReport(settings, c is not null, note);
+            progress.Start(settings.Rounds * settings.Mechanisms.Sum(m => m.Measures.Where(x => m.Unmeasurable(x) is null).Sum(x => Implementations(m, x, c is not null).Count())));
             for (int round = 1; round <= settings.Rounds; round++)
             {
                 foreach (BenchMechanism mechanism in settings.Mechanisms)
                 {
-                    await progress.WriteLineAsync($"bench: round {round}/{settings.Rounds}: {mechanism.Name}").ConfigureAwait(false);
                     foreach (BenchMeasure measure in mechanism.Measures)
                     {
                         if (mechanism.Unmeasurable(measure) is string reason)
@@ -57,24 +57,16 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                             continue;
                         }
 
-                        int count = settings.CountFor(measure);
                         if (c is not null && !mechanism.HasNative(measure))
                         {
                             report.AddNote($"{mechanism.Title} {measure.Label}: no C figure (its C baseline, the minimal ring, only spins: it never sleeps)");
                         }
-                        else if (c is not null)
-                        {
-                            report.Add(mechanism, measure, "c", await MeasureAsync(mechanism, measure, "c", c, count, scratch, cancellationToken).ConfigureAwait(false));
-                        }
 
-                        if (mechanism.ThroughUnixIpc)
+                        foreach (string implementation in Implementations(mechanism, measure, c is not null))
                         {
-                            report.Add(mechanism, measure, "unixipc", await MeasureAsync(mechanism, measure, "unixipc", null, count, scratch, cancellationToken).ConfigureAwait(false));
-                        }
-
-                        if (mechanism.DotNetBaseline is not null)
-                        {
-                            report.Add(mechanism, measure, "dotnet", await MeasureAsync(mechanism, measure, "dotnet", null, count, scratch, cancellationToken).ConfigureAwait(false));
+                            progress.Next(round, settings.Rounds, mechanism, measure, implementation);
+                            BenchResult result = await MeasureAsync(mechanism, measure, implementation, implementation == "c" ? c : null, settings.CountFor(measure), scratch, cancellationToken).ConfigureAwait(false);
+                            report.Add(mechanism, measure, implementation, result);
                         }
                     }
                 }
@@ -85,6 +77,25 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>Who measures a figure, in the order of a round: C (when built and it has the figure), UnixIpc, .NET's own type.</summary>
+    private static IEnumerable<string> Implementations(BenchMechanism mechanism, BenchMeasure measure, bool hasC)
+    {
+        if (hasC && mechanism.HasNative(measure))
+        {
+            yield return "c";
+        }
+
+        if (mechanism.ThroughUnixIpc)
+        {
+            yield return "unixipc";
+        }
+
+        if (mechanism.DotNetBaseline is not null)
+        {
+            yield return "dotnet";
         }
     }
 

@@ -42,7 +42,9 @@ internal static class BenchCommand
             console.RequireStandardOutput(); // before minutes of measuring, not after
 
             BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, SideOptions) : BenchSettings.Full(mechanisms, (int)count, SideOptions);
-            BenchReport report = await new BenchRunner(settings, console.Error).RunAsync(cancellationToken).ConfigureAwait(false);
+            BenchReport report = console.ErrorIsTerminal
+                ? await BenchProgressDisplay.RunAsync(console.Error, display => new BenchRunner(settings, display).RunAsync(cancellationToken)).ConfigureAwait(false)
+                : await new BenchRunner(settings, new PlainBenchProgress(console.Error)).RunAsync(cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 JsonOutput.WriteObject(console, report.WriteJson);

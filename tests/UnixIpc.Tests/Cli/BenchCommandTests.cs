@@ -110,6 +110,7 @@ public sealed class BenchCommandTests
             byte[] written = File.ReadAllBytes(png);
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, written[..8]);
             Assert.True(written.Length > 10_000, $"{written.Length} bytes"); // bars, labels and a legend, not an empty canvas
+            Assert.Equal(["bench: round 1/1: pipe"], run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // not a terminal: plain lines, no progress bar
         }
         finally
         {
