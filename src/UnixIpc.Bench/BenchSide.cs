@@ -38,10 +38,14 @@ internal static class BenchSide
                 TwoProcessLoops.SendWakeUps(count, size, end.ReceiveExactly, end.Send);
                 break;
             case "throughput" when measuring:
+                end.Send(new byte[size]); // hello: the clock must not start before the peer reads (a ring larger than the warm-up would time the peer's start-up)
+                end.ReceiveExactly(new byte[1]);
                 double rate = TwoProcessLoops.MessagesPerSecond(count, size, end.Send, end.ReceiveExactly);
                 output.Write(System.Text.Encoding.ASCII.GetBytes(rate.ToString("F1", CultureInfo.InvariantCulture) + "\n"));
                 break;
             case "throughput":
+                end.ReceiveExactly(new byte[size]); // the sender's hello, answered: it starts its clock after that
+                end.Send([0]);
                 TwoProcessLoops.Drain(count, size, end.Receive, end.Send);
                 break;
             default:

@@ -22,8 +22,10 @@ internal sealed class FileLockEnd : BenchEnd
             file.Lock(FileLockType.Write, index, 1);
         }
 
-        // Neither side goes on before the other holds its starting bytes (or the peer could take byte 1 first).
-        int theirs = measuring ? 2 : 1;
+        // Neither side goes on before the other holds its starting bytes (or the peer could take byte 1 first). The
+        // peer looks at byte 0, which the measuring side holds until the peer has answered once (byte 1 it may
+        // already have handed over: waiting for that one lost the race).
+        int theirs = measuring ? 2 : 0;
         for (long deadline = Environment.TickCount64 + 30_000; file.GetConflict(FileLockType.Write, theirs, 1) is null; Thread.Sleep(1))
         {
             if (Environment.TickCount64 > deadline)

@@ -9,7 +9,7 @@ namespace UnixIpc.Benchmarking;
 /// </summary>
 internal static partial class MonotonicClock
 {
-    private const int CLOCK_MONOTONIC = 1;
+    private const int CLOCK_MONOTONIC = 1, TIMER_ABSTIME = 1, EINTR = 4;
 
     public static unsafe long Nanoseconds
     {
@@ -25,12 +25,25 @@ internal static partial class MonotonicClock
         }
     }
 
+    /// <summary>Sleeps until the clock reads <paramref name="nanoseconds"/> (clock_nanosleep, TIMER_ABSTIME: finer than Thread.Sleep's milliseconds).</summary>
+    public static unsafe void SleepUntil(long nanoseconds)
+    {
+        var until = new Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+        while (ClockNanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, null) == EINTR)
+        {
+        }
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec
     {
         public long Seconds;
         public long Nanoseconds;
     }
+
+    // Returns the error number itself (0 on success), not -1 and errno.
+    [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
+    private static unsafe partial int ClockNanosleep(int clock, int flags, Timespec* until, Timespec* remaining);
 
     [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
     private static unsafe partial int ClockGetTime(int clock, Timespec* now);

@@ -103,7 +103,9 @@ internal static class TwoProcessLoops
 
     /// <summary>
     /// How long the sender of <see cref="SendWakeUps"/> waits between two sends, long enough for the receiver to be
-    /// asleep in its receive (the channel spins 50 µs first). It spins on its own CPU, so the receiver's stays idle.
+    /// asleep in its receive (the channel spins 50 µs first). It sleeps, so both CPUs are idle when a message goes:
+    /// a sender spinning on its CPU delayed by milliseconds the receiver's helper threads (a signal listener's epoll
+    /// thread) that the kernel woke onto the sender's CPU.
     /// </summary>
     public const long WakeUpGapNanoseconds = 200_000;
 
@@ -139,11 +141,7 @@ internal static class TwoProcessLoops
         long last = MonotonicClock.Nanoseconds;
         for (int i = 0; i < WarmWakeUps + count; i++)
         {
-            while (MonotonicClock.Nanoseconds - last < WakeUpGapNanoseconds)
-            {
-                Thread.SpinWait(10);
-            }
-
+            MonotonicClock.SleepUntil(last + WakeUpGapNanoseconds);
             last = MonotonicClock.Nanoseconds;
             System.Runtime.InteropServices.MemoryMarshal.Write(message, (uint)last);
             send(message);

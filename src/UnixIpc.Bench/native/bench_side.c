@@ -3,9 +3,10 @@
  *   MECH: pipe | fifo | stream | seqpacket | mq | msg | psem | sem | signal | tcp | lock | shmsem | ring
  *   ROLE: measure (pinned to the first CPU it may use) | peer (the second)
  *   MODE: latency (COUNT round trips of SIZE bytes after WARM unmeasured: the nanoseconds of each, as int64 on stdout)
- *       | throughput (COUNT sends of SIZE bytes after COUNT/4 unmeasured, timed to the peer's answer: "msgs/s" on stdout)
+ *       | throughput (a hello and the peer's 1-byte answer, then COUNT sends of SIZE bytes after COUNT/4 unmeasured, timed
+ *         to the peer's answer: "msgs/s" on stdout)
  *       | wakeup (the measuring side says hello, then receives COUNT messages after WAKE_WARM, which the peer sends
- *         WAKE_GAP_NS apart, spinning in between, each with the low 32 bits of its CLOCK_MONOTONIC nanoseconds: the
+ *         WAKE_GAP_NS apart, asleep in between (its CPU idle, as the receiver's), each with the low 32 bits of its CLOCK_MONOTONIC nanoseconds: the
  *         nanoseconds from that stamp to the receive's return, as int64 on stdout)
  *   pipe: descriptor 3 reads, 4 writes. stream, seqpacket, tcp (127.0.0.1, TCP_NODELAY): descriptor 3.
  *   fifo: ARG there back (paths).
@@ -86,8 +87,10 @@ static int held_by_other(int index) {
 static void lock_start(const char *path) {
     if ((lock_fd = open(path, O_RDWR)) < 0) die("open");
     if (measuring) { lock_byte(F_WRLCK, 0); lock_byte(F_WRLCK, 1); } else lock_byte(F_WRLCK, 2);
-    /* Neither side goes on before the other holds its starting bytes (or the peer could take byte 1 first). */
-    for (long long deadline = now_ns() + 30000000000LL; !held_by_other(measuring ? 2 : 1); usleep(100))
+    /* Neither side goes on before the other holds its starting bytes (or the peer could take byte 1 first). The peer
+     * looks at byte 0, which the measuring side holds until the peer has answered once (byte 1 it may already have
+     * handed over). */
+    for (long long deadline = now_ns() + 30000000000LL; !held_by_other(measuring ? 2 : 0); usleep(100))
         if (now_ns() > deadline) { fprintf(stderr, "the other side never took its locks\n"); exit(1); }
 }
 
@@ -236,7 +239,8 @@ int main(int argc, char **argv) {
     if (wakeup && !measuring) {
         receive_exactly(buffer, (size_t)size); /* the receiver's hello */
         for (long i = 0, last = now_ns(); i < WAKE_WARM + n; i++) {
-            while (now_ns() - last < WAKE_GAP_NS) cpu_relax();
+            struct timespec until = { (last + WAKE_GAP_NS) / 1000000000LL, (last + WAKE_GAP_NS) % 1000000000LL };
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) { }
             last = now_ns();
             uint32_t stamp = (uint32_t)last;
             memcpy(buffer, &stamp, 4);
@@ -258,6 +262,8 @@ int main(int argc, char **argv) {
     }
     if (!measuring) {
         if (latency) { for (long i = 0; i < n + WARM; i++) { receive_exactly(buffer, (size_t)size); send_one(buffer, (size_t)size); } return 0; }
+        receive_exactly(buffer, (size_t)size); /* the sender's hello, answered: it starts its clock after that */
+        send_one(buffer, 1);
         for (long long left = (long long)(n + n / 4) * size; left > 0;) left -= (long long)receive_some(buffer, 65536);
         send_one(buffer, 1);
         return 0;
@@ -269,6 +275,8 @@ int main(int argc, char **argv) {
         if (fwrite(samples, sizeof *samples, (size_t)n, stdout) != (size_t)n) die("fwrite");
         return 0;
     }
+    send_one(buffer, (size_t)size); /* hello: the clock starts once the peer reads */
+    receive_exactly(buffer, 1);
     for (long i = 0; i < n / 4; i++) send_one(buffer, (size_t)size);
     long long t = now_ns();
     for (long i = 0; i < n; i++) send_one(buffer, (size_t)size);
