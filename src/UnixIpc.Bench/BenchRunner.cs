@@ -18,9 +18,9 @@ internal sealed record BenchSettings(
     public static BenchSettings Full(IReadOnlyList<BenchMechanism> mechanisms, int rounds, Func<IReadOnlyList<string>, ChildProcessOptions> side)
         => new(mechanisms, rounds, 20_000, 100_000, 10_000, 2000, side);
 
-    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages (1000 of 64 KiB), 200 wake-ups.</summary>
+    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages (250 of 64 KiB), 200 wake-ups.</summary>
     public static BenchSettings Quick(IReadOnlyList<BenchMechanism> mechanisms, Func<IReadOnlyList<string>, ChildProcessOptions> side)
-        => new(mechanisms, 1, 2000, 10_000, 1000, 200, side);
+        => new(mechanisms, 1, 2000, 10_000, 250, 200, side);
 
     /// <summary>How many round trips, messages or wake-ups one measurement of <paramref name="measure"/> times.</summary>
     public int CountFor(BenchMeasure measure) => measure.IsWakeUp ? WakeUps : measure.IsLatency ? RoundTrips : measure.IsBulk ? BulkMessages : Messages;

@@ -41,7 +41,7 @@ internal static class BenchCommand
 
             console.RequireStandardOutput(); // before minutes of measuring, not after
 
-            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, SideOptions) : BenchSettings.Full(mechanisms, (int)count, SideOptions);
+            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, QuickSideOptions) : BenchSettings.Full(mechanisms, (int)count, SideOptions);
             BenchReport report = console.ErrorIsTerminal
                 ? await BenchProgressDisplay.RunAsync(console.Error, display => new BenchRunner(settings, display).RunAsync(cancellationToken)).ConfigureAwait(false)
                 : await new BenchRunner(settings, new PlainBenchProgress(console.Error)).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -119,7 +119,13 @@ internal static class BenchCommand
 
     // This CLI again (as SelfLauncher starts it), with tiered compilation off: a side lives for a second or less,
     // which tier-0 code would fill.
-    private static ChildProcessOptions SideOptions(IReadOnlyList<string> arguments)
+    private static ChildProcessOptions SideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: false);
+
+    // --quick proves every side runs and is never read for speed: the default tiering starts a side faster, and
+    // process starts are most of a quick run (CI runs it).
+    private static ChildProcessOptions QuickSideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: true);
+
+    private static ChildProcessOptions Side(IReadOnlyList<string> arguments, bool tiered)
     {
         System.Diagnostics.ProcessStartInfo start = SelfLauncher.StartInfo(["bench-side", .. arguments]);
         var options = new ChildProcessOptions(start.FileName, start.ArgumentList);
@@ -129,7 +135,11 @@ internal static class BenchCommand
             environment[(string)variable.Key] = (string?)variable.Value ?? "";
         }
 
-        environment["DOTNET_TieredCompilation"] = "0";
+        if (!tiered)
+        {
+            environment["DOTNET_TieredCompilation"] = "0";
+        }
+
         options.Environment = environment;
         return options;
     }
