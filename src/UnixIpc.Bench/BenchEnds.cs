@@ -172,7 +172,8 @@ internal sealed class SignalEnd : BenchEnd
         }
     }
 
-    public override void Send(ReadOnlySpan<byte> bytes) => (measuring ? There : Back).Queue(other, 0);
+    // A signal carries an int: the first four bytes, if there are four (a wake-up's timestamp).
+    public override void Send(ReadOnlySpan<byte> bytes) => (measuring ? There : Back).Queue(other, bytes.Length >= 4 ? System.Runtime.InteropServices.MemoryMarshal.Read<int>(bytes) : 0);
 
     public override int Receive(Span<byte> buffer)
     {
@@ -180,6 +181,11 @@ internal sealed class SignalEnd : BenchEnd
         if (!measuring)
         {
             other = info.SenderProcessId ?? other;
+        }
+
+        if (buffer.Length >= 4)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.Write(buffer, info.Value ?? 0);
         }
 
         return buffer.Length;
@@ -208,7 +214,7 @@ internal static class BenchEnds
             "fifo" when measuring => OpenFifo(() => Fifo.OpenWrite(args[0]), () => Fifo.OpenRead(args[1]), swap: true),
             "fifo" => OpenFifo(() => Fifo.OpenRead(args[0]), () => Fifo.OpenWrite(args[1]), swap: false),
             "stream" or "seqpacket" when dotnet => DotNetSocket(measuring, mechanism == "seqpacket" ? SocketType.Seqpacket : SocketType.Stream, args[0]),
-            "stream" or "seqpacket" => new SocketEnd(new Socket(new SafeSocketHandle(3, ownsHandle: true))),
+            "stream" or "seqpacket" or BenchMechanism.Tcp => new SocketEnd(new Socket(new SafeSocketHandle(3, ownsHandle: true))),
             "mq" => new PosixQueueEnd(
                 PosixMessageQueue.OpenExisting(args[measuring ? 0 : 1], MessageQueueAccess.Send),
                 PosixMessageQueue.OpenExisting(args[measuring ? 1 : 0], MessageQueueAccess.Receive)),
@@ -216,6 +222,10 @@ internal static class BenchEnds
             "psem" => new PosixSemaphoreEnd(PosixSemaphore.OpenExisting(args[measuring ? 0 : 1]), PosixSemaphore.OpenExisting(args[measuring ? 1 : 0])),
             "sem" => new SystemVSemaphoreEnd(SystemVSemaphoreSet.FromId(Number(args[0])), measuring),
             "signal" => new SignalEnd(measuring, measuring ? Number(args[0]) : 0),
+            "lock" => new FileLockEnd(args[0], measuring),
+            "shmsem" => new SemaphoreBufferEnd(args, measuring),
+            "channel" => new ChannelEnd(args[0], args[1], ChannelWaitStrategy.SpinThenSleep, measuring),
+            "channel-spin" => new ChannelEnd(args[0], args[1], ChannelWaitStrategy.BusySpin, measuring),
             _ => throw new ArgumentException($"no {implementation} side for '{mechanism}'"),
         };
     }

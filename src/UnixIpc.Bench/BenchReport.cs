@@ -34,34 +34,65 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
     private static readonly double[] Fractions = [0.5, 0.9, 0.99, 0.999];
     private readonly List<(BenchMechanism Mechanism, BenchMeasure Measure)> rows = [];
     private readonly Dictionary<(string, BenchMeasure, string), List<BenchResult>> results = [];
+    private readonly Dictionary<(string, BenchMeasure), string> notMeasured = [];
+    private readonly List<string> notes = [];
 
     public string? Note => note;
 
+    /// <summary>The rows in table order: each mechanism's figures.</summary>
+    public IReadOnlyList<(BenchMechanism Mechanism, BenchMeasure Measure)> Rows => rows;
+
+    /// <summary>A figure this machine cannot take (its row says n/a, and why).</summary>
+    public void Skip(BenchMechanism mechanism, BenchMeasure measure, string reason)
+    {
+        AddRow(mechanism, measure);
+        notMeasured[(mechanism.Name, measure)] = reason;
+    }
+
+    /// <summary>A line under the table (and in the JSON's notes), once.</summary>
+    public void AddNote(string text)
+    {
+        if (!notes.Contains(text))
+        {
+            notes.Add(text);
+        }
+    }
+
     public void Add(BenchMechanism mechanism, BenchMeasure measure, string implementation, BenchResult result)
+    {
+        AddRow(mechanism, measure);
+        (results.TryGetValue((mechanism.Name, measure, implementation), out List<BenchResult>? list) ? list : results[(mechanism.Name, measure, implementation)] = []).Add(result);
+    }
+
+    private void AddRow(BenchMechanism mechanism, BenchMeasure measure)
     {
         if (!rows.Contains((mechanism, measure)))
         {
             rows.Add((mechanism, measure));
         }
-
-        (results.TryGetValue((mechanism.Name, measure, implementation), out List<BenchResult>? list) ? list : results[(mechanism.Name, measure, implementation)] = []).Add(result);
     }
 
-    /// <summary>Median over rounds of UnixIpc ÷ <paramref name="baseline"/> at <paramref name="fraction"/> (throughput: of the rates); null without the baseline.</summary>
+    /// <summary>
+    /// Median over rounds of the row's subject (UnixIpc; .NET for a baseline-only row) ÷ <paramref name="baseline"/>
+    /// ("c", "dotnet", or "tcp": .NET's TCP loopback at the same figure) at <paramref name="fraction"/> (throughput:
+    /// of the rates); null without the baseline.
+    /// </summary>
     public double? Ratio(BenchMechanism mechanism, BenchMeasure measure, string baseline, double fraction = 0.5)
     {
-        if (!results.TryGetValue((mechanism.Name, measure, baseline), out List<BenchResult>? theirs))
+        (string Mechanism, string Implementation) theirs = baseline == BenchMechanism.Tcp ? (BenchMechanism.Tcp, "dotnet") : (mechanism.Name, baseline);
+        if (theirs == (mechanism.Name, mechanism.Subject)
+            || !results.TryGetValue((theirs.Mechanism, measure, theirs.Implementation), out List<BenchResult>? baselineRounds)
+            || !results.TryGetValue((mechanism.Name, measure, mechanism.Subject), out List<BenchResult>? ours))
         {
             return null;
         }
 
-        List<BenchResult> ours = results[(mechanism.Name, measure, "unixipc")];
-        return Math.Round(Median(ours.Zip(theirs, (o, b) => measure.IsLatency ? o.Percentile(fraction) / b.Percentile(fraction) : o.Rate / b.Rate)), 3);
+        return Math.Round(Median(ours.Zip(baselineRounds, (o, b) => measure.IsLatency ? o.Percentile(fraction) / b.Percentile(fraction) : o.Rate / b.Rate)), 3);
     }
 
-    /// <summary>Whether the row meets its target against C; null without C.</summary>
+    /// <summary>Whether the row meets its target against C; null without C, or for a baseline-only row.</summary>
     public bool? MeetsTarget(BenchMechanism mechanism, BenchMeasure measure)
-        => Ratio(mechanism, measure, "c") is double r ? (measure.IsLatency ? r <= LatencyTarget : r >= ThroughputTarget) : null;
+        => mechanism.ThroughUnixIpc && Ratio(mechanism, measure, "c") is double r ? (measure.IsLatency ? r <= LatencyTarget : r >= ThroughputTarget) : null;
 
     public void WriteTable(TextWriter output)
     {
@@ -71,24 +102,26 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             output.WriteLine("note: " + note);
         }
 
-        string[] header = ["mechanism", "figure", "UnixIpc p50/p99", "C p50/p99", "÷C p50", "÷C p99", ".NET own", ".NET p50/p99", "÷.NET p50", "target"];
+        string[] header = ["mechanism", "figure", "UnixIpc p50/p99", "C p50/p99", "÷C p50", "÷C p99", ".NET own", ".NET p50/p99", "÷.NET p50", "÷TCP p50", "target"];
         var lines = new List<string[]> { header };
         foreach ((BenchMechanism m, BenchMeasure measure) in rows)
         {
             string Figure(string implementation) => results.TryGetValue((m.Name, measure, implementation), out List<BenchResult>? r) ? Format(measure, r) : "n/a";
             string RatioText(string baseline, double fraction) => Ratio(m, measure, baseline, fraction) is double v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+            bool againstOwn = m.DotNetBaseline is not null && m.ThroughUnixIpc;
             lines.Add(
             [
                 m.Title,
                 measure.Label,
-                Figure("unixipc"),
+                m.ThroughUnixIpc ? Figure("unixipc") : "–",
                 Figure("c"),
                 RatioText("c", 0.5),
                 measure.IsLatency ? RatioText("c", 0.99) : "",
                 m.DotNetBaseline ?? "",
                 m.DotNetBaseline is null ? "" : Figure("dotnet"),
-                m.DotNetBaseline is null ? "" : RatioText("dotnet", 0.5),
-                MeetsTarget(m, measure) switch { true => "met", false => "missed", null => "n/a" },
+                againstOwn ? RatioText("dotnet", 0.5) : "",
+                Ratio(m, measure, BenchMechanism.Tcp) is double overTcp ? overTcp.ToString("0.00", CultureInfo.InvariantCulture) : "",
+                !m.ThroughUnixIpc ? "–" : MeetsTarget(m, measure) switch { true => "met", false => "missed", null => "n/a" },
             ]);
         }
 
@@ -98,7 +131,12 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             output.WriteLine(string.Join("  ", line.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET: UnixIpc over the baseline, median of per-round ratios (latency: lower is better; msgs/s: higher). Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
+        foreach (string reason in notMeasured.Values.Distinct().Concat(notes))
+        {
+            output.WriteLine(reason);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET, ÷TCP: UnixIpc over the baseline (÷TCP: over .NET's Socket on TCP loopback, the same figure), median of per-round ratios (latency: lower is better; msgs/s, MB/s: higher); a baseline-only row's ÷C is .NET's. Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
     }
 
     public void WriteJson(Utf8JsonWriter json)
@@ -122,6 +160,13 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             json.WriteString("note", note);
         }
 
+        json.WriteStartArray("notes");
+        foreach (string text in notes)
+        {
+            json.WriteStringValue(text);
+        }
+
+        json.WriteEndArray();
         json.WriteStartObject("targets");
         json.WriteNumber("latencyOverC", LatencyTarget);
         json.WriteNumber("throughputOverC", ThroughputTarget);
@@ -131,9 +176,19 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
         {
             json.WriteStartObject();
             json.WriteString("mechanism", m.Name);
-            json.WriteString("figure", measure.IsLatency ? "rtt" : "throughput");
+            json.WriteBoolean("throughUnixIpc", m.ThroughUnixIpc);
+            json.WriteString("figure", measure.Figure);
             json.WriteNumber("size", measure.Size);
-            json.WriteString("unit", measure.IsLatency ? "ns" : "msgs/s");
+            json.WriteString("unit", measure.IsLatency ? "ns" : measure.IsBulk ? "MB/s" : "msgs/s");
+            if (notMeasured.TryGetValue((m.Name, measure), out string? reason))
+            {
+                json.WriteString("notMeasured", reason);
+            }
+            else
+            {
+                json.WriteNull("notMeasured");
+            }
+
             foreach (string implementation in new[] { "unixipc", "c", "dotnet" })
             {
                 if (!results.TryGetValue((m.Name, measure, implementation), out List<BenchResult>? r))
@@ -151,7 +206,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
                 if (measure.IsLatency)
                 {
                     var all = BenchResult.FromSamples([.. r.SelectMany(x => x.Samples!)], r.Sum(x => x.Samples!.Length));
-                    json.WriteNumber("roundTrips", all.Samples!.Length);
+                    json.WriteNumber(measure.IsWakeUp ? "wakeUps" : "roundTrips", all.Samples!.Length);
                     json.WriteNumber("p50", all.Percentile(0.5));
                     json.WriteNumber("p90", all.Percentile(0.9));
                     json.WriteNumber("p99", all.Percentile(0.99));
@@ -160,13 +215,15 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
                 }
                 else
                 {
-                    json.WriteNumber("msgsPerSecond", Math.Round(Median(r.Select(x => x.Rate)), 1));
+                    double rate = Median(r.Select(x => x.Rate));
+                    json.WriteNumber("msgsPerSecond", Math.Round(rate, 1));
+                    json.WriteNumber("megabytesPerSecond", Math.Round(rate * measure.Size / 1e6, 1));
                 }
 
                 json.WriteEndObject();
             }
 
-            foreach ((string name, string baseline) in new[] { ("overC", "c"), ("overDotnet", "dotnet") })
+            foreach ((string name, string baseline) in new[] { ("overC", "c"), ("overDotnet", "dotnet"), ("overTcp", BenchMechanism.Tcp) })
             {
                 if (Ratio(m, measure, baseline) is not double p50)
                 {
@@ -209,6 +266,11 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
         if (!measure.IsLatency)
         {
             double rate = Median(rounds.Select(r => r.Rate));
+            if (measure.IsBulk)
+            {
+                return (rate * measure.Size / 1e6).ToString("0", CultureInfo.InvariantCulture);
+            }
+
             return rate >= 1e6 ? string.Create(CultureInfo.InvariantCulture, $"{rate / 1e6:0.00} M") : string.Create(CultureInfo.InvariantCulture, $"{rate / 1e3:0.0} k");
         }
 

@@ -10,22 +10,27 @@ internal sealed record BenchSettings(
     int Rounds,
     int RoundTrips,
     int Messages,
+    int BulkMessages,
+    int WakeUps,
     Func<IReadOnlyList<string>, ChildProcessOptions> DotNetSide)
 {
-    /// <summary>Per round: 20 000 round trips (5 rounds: a histogram of 100 000), 100 000 messages of 64 B.</summary>
+    /// <summary>Per round: 20 000 round trips (5 rounds: a histogram of 100 000), 100 000 messages of 64 B, 10 000 of 64 KiB, 2000 wake-ups.</summary>
     public static BenchSettings Full(IReadOnlyList<BenchMechanism> mechanisms, int rounds, Func<IReadOnlyList<string>, ChildProcessOptions> side)
-        => new(mechanisms, rounds, 20_000, 100_000, side);
+        => new(mechanisms, rounds, 20_000, 100_000, 10_000, 2000, side);
 
-    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages.</summary>
+    /// <summary>A smoke run: one round, 2000 round trips, 10 000 messages (250 of 64 KiB), 200 wake-ups.</summary>
     public static BenchSettings Quick(IReadOnlyList<BenchMechanism> mechanisms, Func<IReadOnlyList<string>, ChildProcessOptions> side)
-        => new(mechanisms, 1, 2000, 10_000, side);
+        => new(mechanisms, 1, 2000, 10_000, 250, 200, side);
+
+    /// <summary>How many round trips, messages or wake-ups one measurement of <paramref name="measure"/> times.</summary>
+    public int CountFor(BenchMeasure measure) => measure.IsWakeUp ? WakeUps : measure.IsLatency ? RoundTrips : measure.IsBulk ? BulkMessages : Messages;
 }
 
 /// <summary>
 /// Runs <c>unixipc bench</c>: for each round, each mechanism, each figure, the C pair, then UnixIpc, then .NET's own
 /// type (A, B, C, A, B, C…), every measurement two fresh processes the harness starts on objects it made and removes.
 /// </summary>
-internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
+internal sealed class BenchRunner(BenchSettings settings, IBenchProgress progress)
 {
     /// <summary>The longest one measurement may take before its two processes are killed.</summary>
     public static readonly TimeSpan MeasurementTimeout = TimeSpan.FromMinutes(2);
@@ -39,23 +44,29 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         {
             (string? c, string? note) = await BuildCAsync(scratch, cancellationToken).ConfigureAwait(false);
             var report = new BenchReport(settings, c is not null, note);
+            progress.Start(settings.Rounds * settings.Mechanisms.Sum(m => m.Measures.Where(x => m.Unmeasurable(x) is null).Sum(x => Implementations(m, x, c is not null).Count())));
             for (int round = 1; round <= settings.Rounds; round++)
             {
                 foreach (BenchMechanism mechanism in settings.Mechanisms)
                 {
-                    await progress.WriteLineAsync($"bench: round {round}/{settings.Rounds}: {mechanism.Name}").ConfigureAwait(false);
                     foreach (BenchMeasure measure in mechanism.Measures)
                     {
-                        int count = measure.IsLatency ? settings.RoundTrips : settings.Messages;
-                        if (c is not null)
+                        if (mechanism.Unmeasurable(measure) is string reason)
                         {
-                            report.Add(mechanism, measure, "c", await MeasureAsync(mechanism, measure, "c", c, count, scratch, cancellationToken).ConfigureAwait(false));
+                            report.Skip(mechanism, measure, reason);
+                            continue;
                         }
 
-                        report.Add(mechanism, measure, "unixipc", await MeasureAsync(mechanism, measure, "unixipc", null, count, scratch, cancellationToken).ConfigureAwait(false));
-                        if (mechanism.DotNetBaseline is not null)
+                        if (c is not null && !mechanism.HasNative(measure))
                         {
-                            report.Add(mechanism, measure, "dotnet", await MeasureAsync(mechanism, measure, "dotnet", null, count, scratch, cancellationToken).ConfigureAwait(false));
+                            report.AddNote($"{mechanism.Title} {measure.Label}: no C figure (its C baseline, the minimal ring, only spins: it never sleeps)");
+                        }
+
+                        foreach (string implementation in Implementations(mechanism, measure, c is not null))
+                        {
+                            progress.Next(round, settings.Rounds, mechanism, measure, implementation);
+                            BenchResult result = await MeasureAsync(mechanism, measure, implementation, implementation == "c" ? c : null, settings.CountFor(measure), scratch, cancellationToken).ConfigureAwait(false);
+                            report.Add(mechanism, measure, implementation, result);
                         }
                     }
                 }
@@ -66,6 +77,25 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>Who measures a figure, in the order of a round: C (when built and it has the figure), UnixIpc, .NET's own type.</summary>
+    private static IEnumerable<string> Implementations(BenchMechanism mechanism, BenchMeasure measure, bool hasC)
+    {
+        if (hasC && mechanism.HasNative(measure))
+        {
+            yield return "c";
+        }
+
+        if (mechanism.ThroughUnixIpc)
+        {
+            yield return "unixipc";
+        }
+
+        if (mechanism.DotNetBaseline is not null)
+        {
+            yield return "dotnet";
         }
     }
 
@@ -98,8 +128,8 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress)
     /// <summary>One measurement: the peer, then the measuring side; its samples (latency) or its rate (throughput).</summary>
     private async Task<BenchResult> MeasureAsync(BenchMechanism mechanism, BenchMeasure measure, string implementation, string? cBinary, int count, string scratch, CancellationToken cancellationToken)
     {
-        using BenchObjects objects = mechanism.Prepare(implementation, scratch, ++serial);
-        string[] common = [mechanism.Name, "", measure.Mode, Text(measure.Size), Text(count)];
+        using BenchObjects objects = mechanism.Prepare(implementation, measure, scratch, ++serial);
+        string[] common = [cBinary is null ? mechanism.Name : mechanism.NativeName, "", measure.Mode, Text(measure.Size), Text(count)];
         ChildProcessOptions Side(string role, IEnumerable<string> arguments, Dictionary<int, ChildDescriptor> descriptors)
         {
             common[1] = role;

@@ -97,4 +97,54 @@ internal static class TwoProcessLoops
 
         send(buffer.AsSpan(0, 1));
     }
+
+    /// <summary>Wake-ups sent before the measured ones (the first waits for the receiver to start).</summary>
+    public const int WarmWakeUps = 20;
+
+    /// <summary>
+    /// How long the sender of <see cref="SendWakeUps"/> waits between two sends, long enough for the receiver to be
+    /// asleep in its receive (the channel spins 50 µs first). It sleeps, so both CPUs are idle when a message goes:
+    /// a sender spinning on its CPU delayed by milliseconds the receiver's helper threads (a signal listener's epoll
+    /// thread) that the kernel woke onto the sender's CPU.
+    /// </summary>
+    public const long WakeUpGapNanoseconds = 200_000;
+
+    /// <summary>
+    /// The receiver's side of the wake-up figure: for each of <paramref name="count"/> messages (after
+    /// <see cref="WarmWakeUps"/>), the nanoseconds from the sender's CLOCK_MONOTONIC timestamp in it (its low 32 bits,
+    /// all a signal's value holds) to this side's clock when the receive returned. It says hello first, so that the
+    /// sender starts once the receiver is there (and a signal's sender learns whom to signal).
+    /// </summary>
+    public static long[] WakeUpSamples(int count, int size, Action<ReadOnlySpan<byte>> send, Action<Span<byte>> receiveExactly)
+    {
+        var message = new byte[size];
+        var samples = new long[count];
+        send(message);
+        for (int i = 0; i < WarmWakeUps + count; i++)
+        {
+            receiveExactly(message);
+            uint now = (uint)MonotonicClock.Nanoseconds;
+            if (i >= WarmWakeUps)
+            {
+                samples[i - WarmWakeUps] = (uint)(now - System.Runtime.InteropServices.MemoryMarshal.Read<uint>(message));
+            }
+        }
+
+        return samples;
+    }
+
+    /// <summary>The sender's side of <see cref="WakeUpSamples"/>: one timestamped message every <see cref="WakeUpGapNanoseconds"/>.</summary>
+    public static void SendWakeUps(int count, int size, Action<Span<byte>> receiveExactly, Action<ReadOnlySpan<byte>> send)
+    {
+        var message = new byte[size];
+        receiveExactly(message); // the receiver's hello
+        long last = MonotonicClock.Nanoseconds;
+        for (int i = 0; i < WarmWakeUps + count; i++)
+        {
+            MonotonicClock.SleepUntil(last + WakeUpGapNanoseconds);
+            last = MonotonicClock.Nanoseconds;
+            System.Runtime.InteropServices.MemoryMarshal.Write(message, (uint)last);
+            send(message);
+        }
+    }
 }

@@ -14,8 +14,9 @@ internal static class BenchCommand
         var only = new Option<string?>("--only") { Description = "Comma-separated mechanisms to measure: " + string.Join(",", BenchMechanism.All.Select(m => m.Name)) + " (default: all).", HelpName = "A,B" };
         var quick = new Option<bool>("--quick") { Description = "A smoke run in seconds: one round, few round trips (figures are rough)." };
         Option<long> rounds = CliParsers.NumberOption("--rounds", "Interleaved rounds (default 5: 100 000 round trips in each latency histogram; 1 to 1000).", defaultValue: 5);
+        var plot = new Option<string?>("--plot") { Description = "Also draw each row's speed relative to C as bars into this PNG file (ScottPlot).", HelpName = "FILE.png" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {rounds, c, note, rows:[{mechanism, figure, size, unit, unixipc, c, dotnet, overC, overDotnet, targetMet}]}." };
-        var command = new Command("bench", "Measure every mechanism between two processes (round-trip latency, throughput) through UnixIpc, against C (gcc) and .NET's own types.") { only, quick, rounds, json };
+        var command = new Command("bench", "Measure every mechanism between two processes (round-trip latency, throughput) through UnixIpc, against C (gcc) and .NET's own types.") { only, quick, rounds, json, plot };
         command.SetAction(CliApp.Handler(console, "bench", "run", async (parse, cancellationToken) =>
         {
             string? chosen = parse.GetValue(only);
@@ -32,10 +33,18 @@ internal static class BenchCommand
                 throw new UsageException("--rounds must be 1 to 1000.");
             }
 
+            string? picture = parse.GetValue(plot);
+            if (picture is not null)
+            {
+                CheckPlotPath(picture);
+            }
+
             console.RequireStandardOutput(); // before minutes of measuring, not after
 
-            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, SideOptions) : BenchSettings.Full(mechanisms, (int)count, SideOptions);
-            BenchReport report = await new BenchRunner(settings, console.Error).RunAsync(cancellationToken).ConfigureAwait(false);
+            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, QuickSideOptions) : BenchSettings.Full(mechanisms, (int)count, SideOptions);
+            BenchReport report = console.ErrorIsTerminal
+                ? await BenchProgressDisplay.RunAsync(console.Error, display => new BenchRunner(settings, display).RunAsync(cancellationToken)).ConfigureAwait(false)
+                : await new BenchRunner(settings, new PlainBenchProgress(console.Error)).RunAsync(cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 JsonOutput.WriteObject(console, report.WriteJson);
@@ -45,9 +54,53 @@ internal static class BenchCommand
                 report.WriteTable(console.Out);
             }
 
+            if (picture is not null)
+            {
+                SavePlot(report, picture);
+            }
+
             return CliExitCode.Success;
         }));
         return command;
+    }
+
+    // --plot: a name ending in .png (else a usage error, exit 2) in a place this user may write (else exit 1), both
+    // checked before minutes of measuring. The check opens the file for writing and removes it again if it made it.
+    private static void CheckPlotPath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0', StringComparison.Ordinal) || !path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || path.EndsWith('/'))
+        {
+            throw new UsageException("--plot needs a file name ending in .png.");
+        }
+
+        bool existed = File.Exists(path);
+        try
+        {
+            using (File.Open(path, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+            }
+
+            if (!existed)
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"cannot write the plot to {path}: {e.Message}");
+        }
+    }
+
+    private static void SavePlot(BenchReport report, string path)
+    {
+        try
+        {
+            BenchPlot.Save(report, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"cannot write the plot to {path}: {e.Message}");
+        }
     }
 
     /// <summary>The hidden command each .NET side of a measurement runs as.</summary>
@@ -66,7 +119,13 @@ internal static class BenchCommand
 
     // This CLI again (as SelfLauncher starts it), with tiered compilation off: a side lives for a second or less,
     // which tier-0 code would fill.
-    private static ChildProcessOptions SideOptions(IReadOnlyList<string> arguments)
+    private static ChildProcessOptions SideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: false);
+
+    // --quick proves every side runs and is never read for speed: the default tiering starts a side faster, and
+    // process starts are most of a quick run (CI runs it).
+    private static ChildProcessOptions QuickSideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: true);
+
+    private static ChildProcessOptions Side(IReadOnlyList<string> arguments, bool tiered)
     {
         System.Diagnostics.ProcessStartInfo start = SelfLauncher.StartInfo(["bench-side", .. arguments]);
         var options = new ChildProcessOptions(start.FileName, start.ArgumentList);
@@ -76,7 +135,11 @@ internal static class BenchCommand
             environment[(string)variable.Key] = (string?)variable.Value ?? "";
         }
 
-        environment["DOTNET_TieredCompilation"] = "0";
+        if (!tiered)
+        {
+            environment["DOTNET_TieredCompilation"] = "0";
+        }
+
         options.Environment = environment;
         return options;
     }

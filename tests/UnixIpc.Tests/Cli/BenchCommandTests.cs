@@ -7,42 +7,130 @@ namespace UnixIpc.Tests;
 public sealed class BenchCommandTests
 {
     [Fact]
-    public async Task Bench_quick_only_pipe_json_measures_every_pipe_row_and_leaves_nothing_behind()
+    public async Task Bench_quick_only_pipe_and_tcp_json_measures_every_row_against_c_dotnet_and_tcp_and_leaves_nothing_behind()
     {
-        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "pipe", "--json");
-        Assert.True(run.ExitCode == 0, run.ToString());
-        using JsonDocument document = JsonDocument.Parse(run.Stdout);
-        JsonElement root = document.RootElement;
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("pipe,tcp");
         Assert.Equal(1, root.GetProperty("rounds").GetInt32());
         JsonElement[] rows = [.. root.GetProperty("rows").EnumerateArray()];
-        Assert.Equal(["rtt 8", "rtt 1024", "throughput 64"], rows.Select(r => $"{r.GetProperty("figure").GetString()} {r.GetProperty("size").GetInt32()}"));
+        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536", "wakeup 8"];
+        Assert.Equal([.. figures.Select(f => "pipe " + f), .. figures.Select(f => "tcp " + f)], rows.Select(RowName));
         bool hasC = root.GetProperty("c").GetBoolean();
         foreach (JsonElement row in rows)
         {
-            Assert.Equal("pipe", row.GetProperty("mechanism").GetString());
-            foreach (string implementation in hasC ? new[] { "unixipc", "c", "dotnet" } : ["unixipc", "dotnet"])
+            bool pipe = row.GetProperty("mechanism").GetString() == "pipe";
+            Assert.Equal(pipe, row.GetProperty("throughUnixIpc").GetBoolean());
+            foreach (string implementation in new[] { "unixipc", "c", "dotnet" })
             {
-                JsonElement figures = row.GetProperty(implementation);
-                if (row.GetProperty("figure").GetString() == "rtt")
+                JsonElement measured = row.GetProperty(implementation);
+                if ((implementation == "c" && !hasC) || (implementation == "unixipc" && !pipe))
                 {
-                    Assert.Equal(2000, figures.GetProperty("roundTrips").GetInt32());
-                    Assert.True(figures.GetProperty("p50").GetDouble() > 0, run.Stdout);
-                    Assert.True(figures.GetProperty("max").GetDouble() >= figures.GetProperty("p999").GetDouble(), run.Stdout);
+                    Assert.Equal(JsonValueKind.Null, measured.ValueKind); // TCP is a baseline: .NET's Socket against C
+                    continue;
+                }
+
+                if (row.GetProperty("figure").GetString() == "wakeup")
+                {
+                    Assert.Equal(200, measured.GetProperty("wakeUps").GetInt32());
+                    Assert.True(measured.GetProperty("p50").GetDouble() > 0, run.Stdout);
+                    Assert.True(measured.GetProperty("max").GetDouble() >= measured.GetProperty("p50").GetDouble(), run.Stdout);
+                }
+                else if (row.GetProperty("figure").GetString() == "rtt")
+                {
+                    Assert.Equal(2000, measured.GetProperty("roundTrips").GetInt32());
+                    Assert.True(measured.GetProperty("p50").GetDouble() > 0, run.Stdout);
+                    Assert.True(measured.GetProperty("max").GetDouble() >= measured.GetProperty("p999").GetDouble(), run.Stdout);
                 }
                 else
                 {
-                    Assert.True(figures.GetProperty("msgsPerSecond").GetDouble() > 0, run.Stdout);
+                    Assert.True(measured.GetProperty("msgsPerSecond").GetDouble() > 0, run.Stdout);
+                    Assert.Equal(measured.GetProperty("msgsPerSecond").GetDouble() * row.GetProperty("size").GetInt32() / 1e6, measured.GetProperty("megabytesPerSecond").GetDouble(), 0.1);
                 }
             }
 
-            Assert.True(row.GetProperty("overDotnet").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
-            if (hasC)
+            Assert.Equal(pipe ? "AnonymousPipe" : "Socket (TCP)", row.GetProperty("dotnet").GetProperty("type").GetString());
+            foreach ((string ratio, bool expected) in new[] { ("overDotnet", pipe), ("overTcp", pipe), ("overC", hasC) })
             {
-                Assert.True(row.GetProperty("overC").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+                JsonElement value = row.GetProperty(ratio);
+                Assert.True(expected ? value.EnumerateObject().First().Value.GetDouble() > 0 : value.ValueKind == JsonValueKind.Null, $"{ratio}: {row}");
             }
+
+            Assert.Equal(pipe && hasC, row.GetProperty("targetMet").ValueKind != JsonValueKind.Null);
         }
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
+    }
+
+    [Fact]
+    public async Task Bench_quick_measures_file_locks_the_semaphore_buffer_and_the_channel_against_c_and_removes_their_objects()
+    {
+        (_, JsonElement root) = await QuickJsonAsync("lock,shmsem,channel");
+        bool hasC = root.GetProperty("c").GetBoolean();
+        string[] rows = [.. root.GetProperty("rows").EnumerateArray().Select(RowName)];
+        Assert.Equal(["lock rtt 0", "shmsem rtt 64", "shmsem throughput 64", "shmsem wakeup 8", "channel rtt 8", "channel rtt 1024", "channel throughput 64", "channel throughput 65536", "channel wakeup 8"], rows);
+        foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
+        {
+            bool ringOnlySpins = RowName(row) == "channel wakeup 8"; // the C ring never sleeps: no C figure, a note says so
+            Assert.Equal(ringOnlySpins && hasC, root.GetProperty("notes").EnumerateArray().Any(n => n.GetString()!.Contains("wake-up: no C figure", StringComparison.Ordinal)) && ringOnlySpins);
+            foreach (string implementation in hasC && !ringOnlySpins ? new[] { "unixipc", "c" } : ["unixipc"])
+            {
+                JsonElement measured = row.GetProperty(implementation);
+                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() == "throughput" ? "msgsPerSecond" : "p50").GetDouble() > 0, $"{implementation}: {row}");
+            }
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries("/dev/shm", "*unixipc_bench_*"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
+    }
+
+    [Fact]
+    public async Task Bench_shows_a_64_KiB_row_the_kernel_limits_forbid_as_not_measured_naming_the_limit()
+    {
+        long max = long.Parse(File.ReadAllText("/proc/sys/fs/mqueue/msgsize_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("mq");
+        JsonElement bulk = root.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("size").GetInt32() == 65536);
+        Assert.Equal("MB/s", bulk.GetProperty("unit").GetString());
+        if (max < 65536)
+        {
+            Assert.Contains("msgsize_max", bulk.GetProperty("notMeasured").GetString(), StringComparison.Ordinal);
+            Assert.Equal(JsonValueKind.Null, bulk.GetProperty("unixipc").ValueKind);
+        }
+        else
+        {
+            Assert.Equal(JsonValueKind.Null, bulk.GetProperty("notMeasured").ValueKind);
+            Assert.True(bulk.GetProperty("unixipc").GetProperty("megabytesPerSecond").GetDouble() > 0, run.Stdout);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_plot_writes_a_png_of_the_rows()
+    {
+        string png = Path.Combine(Path.GetTempPath(), $"bench_plot_{Guid.NewGuid():N}.png");
+        try
+        {
+            ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", "pipe", "--plot", png);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            byte[] written = File.ReadAllBytes(png);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, written[..8]);
+            Assert.True(written.Length > 10_000, $"{written.Length} bytes"); // bars, labels and a legend, not an empty canvas
+            Assert.Equal(["bench: round 1/1: pipe"], run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // not a terminal: plain lines, no progress bar
+        }
+        finally
+        {
+            File.Delete(png);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_plot_refuses_a_bad_name_as_usage_and_an_unwritable_place_as_one_line_exit_1_before_measuring()
+    {
+        foreach ((string path, int expected) in new[] { ("", 2), ("  ", 2), ("bench.txt", 2), ("/tmp/", 2), ("/nonexistent_dir_for_bench/plot.png", 1), ("/proc/plot.png", 1) })
+        {
+            CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe", "--plot", path);
+            Assert.True(run.ExitCode == expected, $"'{path}': {run}");
+            Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(expected == 2 ? ".png" : "cannot write the plot", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal("", run.Stdout);
+        }
     }
 
     [Fact]
@@ -51,7 +139,7 @@ public sealed class BenchCommandTests
         CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe,nosuch");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("nosuch", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, tcp", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
 
@@ -74,4 +162,15 @@ public sealed class BenchCommandTests
             Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
         }
     }
+
+    // A quick run of ONLY as JSON, which must succeed: the run (for messages) and its root object.
+    private static async Task<(ProcessRunner.Result Run, JsonElement Root)> QuickJsonAsync(string only)
+    {
+        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", only, "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using JsonDocument document = JsonDocument.Parse(run.Stdout);
+        return (run, document.RootElement.Clone());
+    }
+
+    private static string RowName(JsonElement row) => $"{row.GetProperty("mechanism").GetString()} {row.GetProperty("figure").GetString()} {row.GetProperty("size").GetInt32()}";
 }
