@@ -122,14 +122,28 @@ internal static class LockCommands
         return command;
     }
 
-    // Least privilege: only an fcntl write lock needs a descriptor open for writing. A read lock, an unlock and any
-    // flock work on a read-only one, so a user who may only read the file can take them. The file is created (which
-    // needs a writable open) only when it is missing.
+    // Least privilege: only a write lock needs a descriptor open for writing. A read lock and an unlock work on a
+    // read-only one, so a user who may only read the file can take them. An exclusive flock works read-only on a local
+    // file system but not on NFS (emulated there with a whole-file fcntl lock, which needs write access): it opens for
+    // writing first and falls back to read-only only when writing is not allowed. The file is created (which needs a
+    // writable open) only when it is missing.
     private static FileLock OpenForLocking(string path, FileLockKind kind, string lockType)
     {
         if (lockType == "write" && kind != FileLockKind.WholeFile)
         {
             return FileLock.Open(path, kind);
+        }
+
+        if (lockType == "write")
+        {
+            try
+            {
+                return FileLock.Open(path, kind);
+            }
+            catch (UnixIpcException e) when (e.Error is Errno.EACCES or Errno.EROFS)
+            {
+                return FileLock.Open(path, kind, readOnly: true);
+            }
         }
 
         try

@@ -57,7 +57,7 @@ internal sealed class UnixSocketTour : TourScenario
         {
             foreach (ChildProcess client in clients)
             {
-                await TourRunner.StopAsync(client).ConfigureAwait(false);
+                TourRunner.Stop(client);
                 client.Dispose();
             }
         }

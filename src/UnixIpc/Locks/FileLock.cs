@@ -60,7 +60,7 @@ public sealed class FileLock : IDisposable
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="kind">The lock family.</param>
-    /// <param name="readOnly">Open read-only: then only read locks are possible with record locks (a write lock needs write access); flock takes either.</param>
+    /// <param name="readOnly">Open read-only: then only read locks are possible with record locks (a write lock needs write access); an exclusive flock works read-only on local file systems, but not on NFS, which emulates flock with a whole-file fcntl lock.</param>
     public static FileLock Open(string path, FileLockKind kind = FileLockKind.OpenFileDescription, bool readOnly = false)
     {
         RequiredText.ThrowIfEmpty(path, "the lock file's path");

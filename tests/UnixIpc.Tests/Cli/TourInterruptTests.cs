@@ -12,6 +12,8 @@ public sealed partial class TourInterruptTests
     [Theory]
     [InlineData("attached and wrote 1 2 3 4 5", "group SIGINT")] // a System V segment exists, its consumer not yet started
     [InlineData("competing consumers", "SIGTERM")] // a channel with three processes on it
+    [InlineData("2 consumers are registered and waiting", "SIGTERM")] // two steps blocked in a wait, which no signal ends
+    [InlineData("2 consumers are registered and waiting", "SIGINT")]
     [InlineData("== FIFO:", "SIGINT")] // a FIFO in TMPDIR, a reader waiting for a writer
     [InlineData("three client processes at once", "group SIGINT")] // an echo server and three clients
     public async Task An_interrupted_tour_leaves_no_object_file_or_process_and_exits_130(string moment, string how)
