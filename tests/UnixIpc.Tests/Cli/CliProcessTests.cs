@@ -136,8 +136,10 @@ public sealed class CliProcessTests
         Assert.Single(lines, l => l.Contains("answered PermissionDenied: uid ", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("FAILED", StringComparison.Ordinal));
 
-        Assert.Empty(Directory.EnumerateFiles("/dev/shm", "unixipc_tour_*"));
-        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), "unixipc_tour_*"));
+        // This tour's objects and files are named after its pid (other tests may run interrupted tours beside it).
+        string tourPid = lines[0].Split("pid ", 2)[1].Split(' ', 2)[0];
+        Assert.Empty(Directory.EnumerateFiles("/dev/shm", $"unixipc_tour_{tourPid}*"));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), $"unixipc_tour_{tourPid}*"));
     }
 
     [Fact]
