@@ -20,6 +20,12 @@ internal sealed class AlternationTour : TourScenario
         string log = Path.Combine(Path.GetTempPath(), $"unixipc-tour-{Environment.ProcessId}-turns.txt");
         const int Rounds = 5;
         tour.Heading($"Strict alternation: two processes take turns over two named semaphores ({ping} starts at 1, {pong} at 0)");
+        using var cleanup = new TourCleanup(() =>
+        {
+            PosixSemaphore.TryUnlink(ping);
+            PosixSemaphore.TryUnlink(pong);
+            File.Delete(log);
+        });
         try
         {
             using var pingSemaphore = PosixSemaphore.CreateNew(ping, 1);
@@ -40,9 +46,7 @@ internal sealed class AlternationTour : TourScenario
         }
         finally
         {
-            PosixSemaphore.TryUnlink(ping);
-            PosixSemaphore.TryUnlink(pong);
-            File.Delete(log);
+            cleanup.Dispose();
         }
     }
 

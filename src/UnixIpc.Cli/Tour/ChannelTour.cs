@@ -29,7 +29,7 @@ internal sealed class ChannelTour : TourScenario
         string name = $"/unixipc_tour_{Environment.ProcessId}_overrun";
         const int Count = 100_000;
         tour.Heading($"Shared-memory channel, broadcast with overrun: the producer never waits; a subscriber that looks away skips ahead and learns how many of {Count} messages it lost, over {name}");
-        TourRunner.RemoveAtExit(() => SharedMemoryChannel.TryUnlink(name));
+        using var cleanup = new TourCleanup(() => SharedMemoryChannel.TryUnlink(name));
         try
         {
             using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions
@@ -53,7 +53,7 @@ internal sealed class ChannelTour : TourScenario
         }
         finally
         {
-            SharedMemoryChannel.TryUnlink(name);
+            cleanup.Dispose();
         }
     }
 
@@ -65,7 +65,7 @@ internal sealed class ChannelTour : TourScenario
         tour.Heading(broadcast
             ? $"Shared-memory channel, broadcast: one producer, two subscribers, each sees all {Count} messages, over {name}"
             : $"Shared-memory channel, queue: one producer, two competing consumers, {Count} messages over {name}");
-        TourRunner.RemoveAtExit(() => SharedMemoryChannel.TryUnlink(name));
+        using var cleanup = new TourCleanup(() => SharedMemoryChannel.TryUnlink(name));
         try
         {
             using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 1 << 16, Delivery = delivery });
@@ -101,7 +101,7 @@ internal sealed class ChannelTour : TourScenario
         }
         finally
         {
-            SharedMemoryChannel.TryUnlink(name);
+            cleanup.Dispose();
         }
     }
 

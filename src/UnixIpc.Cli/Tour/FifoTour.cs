@@ -18,6 +18,10 @@ internal sealed class FifoTour : TourScenario
     {
         string path = Path.Combine(Path.GetTempPath(), $"unixipc_tour_{Environment.ProcessId}.fifo");
         tour.Heading("FIFO: two unrelated processes meet on " + path);
+        using var cleanup = new TourCleanup(() =>
+        {
+            File.Delete(path);
+        });
         try
         {
             Fifo.Create(path);
@@ -47,7 +51,7 @@ internal sealed class FifoTour : TourScenario
         }
         finally
         {
-            File.Delete(path);
+            cleanup.Dispose();
         }
     }
 

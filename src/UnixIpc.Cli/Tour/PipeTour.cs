@@ -23,6 +23,11 @@ internal sealed class PipeTour : TourScenario
         string input = Path.Combine(Path.GetTempPath(), $"unixipc_tour_{Environment.ProcessId}_in.txt");
         string output = Path.Combine(Path.GetTempPath(), $"unixipc_tour_{Environment.ProcessId}_out.txt");
         tour.Heading("Pipe: a file through a pipe to a child, words reversed, completion on descriptor 3");
+        using var cleanup = new TourCleanup(() =>
+        {
+            File.Delete(input);
+            File.Delete(output);
+        });
         try
         {
             await File.WriteAllTextAsync(input, Text, cancellationToken).ConfigureAwait(false);
@@ -54,8 +59,7 @@ internal sealed class PipeTour : TourScenario
         }
         finally
         {
-            File.Delete(input);
-            File.Delete(output);
+            cleanup.Dispose();
         }
     }
 

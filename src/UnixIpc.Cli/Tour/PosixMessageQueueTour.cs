@@ -24,6 +24,10 @@ internal sealed class PosixMessageQueueTour : TourScenario
     {
         string name = $"/unixipc_tour_{Environment.ProcessId}_mq";
         tour.Heading("POSIX message queue: a priority queue over " + name);
+        using var cleanup = new TourCleanup(() =>
+        {
+            PosixMessageQueue.TryUnlink(name);
+        });
         try
         {
             await tour.StepAsync("producer", cancellationToken, "mq-producer", name).ConfigureAwait(false);
@@ -33,7 +37,7 @@ internal sealed class PosixMessageQueueTour : TourScenario
         }
         finally
         {
-            PosixMessageQueue.TryUnlink(name);
+            cleanup.Dispose();
         }
     }
 

@@ -22,6 +22,10 @@ internal sealed class PosixSharedMemoryTour : TourScenario
     {
         string name = $"/unixipc_tour_{Environment.ProcessId}";
         tour.Heading("POSIX shared memory: producer/consumer over " + name);
+        using var cleanup = new TourCleanup(() =>
+        {
+            PosixSharedMemory.TryUnlink(name);
+        });
         try
         {
             await tour.StepAsync("producer", cancellationToken, "pshm-producer", name).ConfigureAwait(false);
@@ -31,7 +35,7 @@ internal sealed class PosixSharedMemoryTour : TourScenario
         }
         finally
         {
-            PosixSharedMemory.TryUnlink(name);
+            cleanup.Dispose();
         }
     }
 

@@ -19,6 +19,12 @@ internal sealed class SynchronisedWritersTour : TourScenario
         string gate = $"/unixipc_tour_{Environment.ProcessId}_gate";
         string mutex = $"/unixipc_tour_{Environment.ProcessId}_mutex";
         tour.Heading("Synchronised writers: five processes append 0123456789 to one file, without and then with a named semaphore");
+        using var cleanup = new TourCleanup(() =>
+        {
+            PosixSemaphore.TryUnlink(gate);
+            PosixSemaphore.TryUnlink(mutex);
+            File.Delete(file);
+        });
         try
         {
             using var gateSemaphore = PosixSemaphore.CreateNew(gate, 0);
@@ -47,9 +53,7 @@ internal sealed class SynchronisedWritersTour : TourScenario
         }
         finally
         {
-            PosixSemaphore.TryUnlink(gate);
-            PosixSemaphore.TryUnlink(mutex);
-            File.Delete(file);
+            cleanup.Dispose();
         }
     }
 

@@ -200,24 +200,6 @@ internal sealed class TourRunner
 
     internal static void Stop(ChildProcess child) => child.Kill(); // through its pidfd: never a reused pid
 
-    /// <summary>
-    /// Runs <paramref name="remove"/> when this process exits, however it exits: an interrupted tour whose scenario
-    /// does not get to its <c>finally</c> in time (the CLI ends an interrupted verb after 3 s) still removes what it made.
-    /// Removing twice is harmless (TryUnlink).
-    /// </summary>
-    internal static void RemoveAtExit(Action remove)
-        => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                remove();
-            }
-            catch (Exception e) when (e is UnixIpcException or IOException or UnauthorizedAccessException)
-            {
-                // best effort at exit
-            }
-        };
-
     internal void Heading(string text)
     {
         _console.Out.WriteLine();
