@@ -26,28 +26,21 @@ internal sealed class AlternationTour : TourScenario
             PosixSemaphore.TryUnlink(pong);
             File.Delete(log);
         });
-        try
+        using var pingSemaphore = PosixSemaphore.CreateNew(ping, 1);
+        using var pongSemaphore = PosixSemaphore.CreateNew(pong, 0);
+        File.WriteAllBytes(log, []);
+        string rounds = Rounds.ToString(CultureInfo.InvariantCulture);
+        Task first = tour.StepAsync("ping", cancellationToken, "pingpong", ping, pong, "ping", log, rounds);
+        Task second = tour.StepAsync("pong", cancellationToken, "pingpong", pong, ping, "pong", log, rounds);
+        await Task.WhenAll(first, second).ConfigureAwait(false);
+        string[] turns = await File.ReadAllLinesAsync(log, cancellationToken).ConfigureAwait(false);
+        foreach (string turn in turns)
         {
-            using var pingSemaphore = PosixSemaphore.CreateNew(ping, 1);
-            using var pongSemaphore = PosixSemaphore.CreateNew(pong, 0);
-            File.WriteAllBytes(log, []);
-            string rounds = Rounds.ToString(CultureInfo.InvariantCulture);
-            Task first = tour.StepAsync("ping", cancellationToken, "pingpong", ping, pong, "ping", log, rounds);
-            Task second = tour.StepAsync("pong", cancellationToken, "pingpong", pong, ping, "pong", log, rounds);
-            await Task.WhenAll(first, second).ConfigureAwait(false);
-            string[] turns = await File.ReadAllLinesAsync(log, cancellationToken).ConfigureAwait(false);
-            foreach (string turn in turns)
-            {
-                tour.Line("log", Environment.ProcessId, turn);
-            }
+            tour.Line("log", Environment.ProcessId, turn);
+        }
 
-            bool alternated = turns.Length == 2 * Rounds && turns.Select((t, i) => t.StartsWith(i % 2 == 0 ? $"ping {i / 2} " : $"pong {i / 2} ", StringComparison.Ordinal)).All(ok => ok);
-            tour.Check(alternated, "ping and pong strictly alternated");
-        }
-        finally
-        {
-            cleanup.Dispose();
-        }
+        bool alternated = turns.Length == 2 * Rounds && turns.Select((t, i) => t.StartsWith(i % 2 == 0 ? $"ping {i / 2} " : $"pong {i / 2} ", StringComparison.Ordinal)).All(ok => ok);
+        tour.Check(alternated, "ping and pong strictly alternated");
     }
 
     // Strict alternation: wait for MINE, log "ROLE i" to LOG, post OTHER; ROUNDS times.

@@ -30,31 +30,24 @@ internal sealed class ChannelTour : TourScenario
         const int Count = 100_000;
         tour.Heading($"Shared-memory channel, broadcast with overrun: the producer never waits; a subscriber that looks away skips ahead and learns how many of {Count} messages it lost, over {name}");
         using var cleanup = new TourCleanup(() => SharedMemoryChannel.TryUnlink(name));
-        try
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions
-            {
-                Capacity = 1 << 16,
-                Delivery = ChannelDelivery.Broadcast,
-                SlowSubscribers = SlowSubscriberPolicy.Overrun,
-            });
-            var lines = new List<string>();
-            await tour.RunTogetherAsync("subscriber", 1, () => { }, ["channel-lagging-subscriber", name, Count.ToString(CultureInfo.InvariantCulture)], _ => tour.StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), "1"), lines, cancellationToken).ConfigureAwait(false);
+            Capacity = 1 << 16,
+            Delivery = ChannelDelivery.Broadcast,
+            SlowSubscribers = SlowSubscriberPolicy.Overrun,
+        });
+        var lines = new List<string>();
+        await tour.RunTogetherAsync("subscriber", 1, () => { }, ["channel-lagging-subscriber", name, Count.ToString(CultureInfo.InvariantCulture)], _ => tour.StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), "1"), lines, cancellationToken).ConfigureAwait(false);
 
-            string? report = lines.LastOrDefault(l => l.Contains(" received ", StringComparison.Ordinal));
-            string[] words = report?.Split(' ') ?? [];
-            int at = Array.IndexOf(words, "received");
-            bool parsed = at >= 0 && words.Length > at + 6;
-            long received = parsed ? long.Parse(words[at + 1], CultureInfo.InvariantCulture) : -1;
-            long lost = parsed ? long.Parse(words[at + 6].TrimEnd(';'), CultureInfo.InvariantCulture) : -1;
-            tour.Check(parsed && received + lost == Count && report!.EndsWith("yes", StringComparison.Ordinal), $"the subscriber received {received} and was told it lost {lost}: {Count} in all, every gap accounted for");
-            SharedMemoryChannelStatus status = channel.Stat();
-            tour.Line("tour", Environment.ProcessId, $"channel counters: {status.MessagesWritten} written, {status.MessagesRead} read, {status.MessagesLost} lost (overrun {status.Overruns} time(s)), {status.Waits} sleeps");
-        }
-        finally
-        {
-            cleanup.Dispose();
-        }
+        string? report = lines.LastOrDefault(l => l.Contains(" received ", StringComparison.Ordinal));
+        string[] words = report?.Split(' ') ?? [];
+        int at = Array.IndexOf(words, "received");
+        bool parsed = at >= 0 && words.Length > at + 6;
+        long received = parsed ? long.Parse(words[at + 1], CultureInfo.InvariantCulture) : -1;
+        long lost = parsed ? long.Parse(words[at + 6].TrimEnd(';'), CultureInfo.InvariantCulture) : -1;
+        tour.Check(parsed && received + lost == Count && report!.EndsWith("yes", StringComparison.Ordinal), $"the subscriber received {received} and was told it lost {lost}: {Count} in all, every gap accounted for");
+        SharedMemoryChannelStatus status = channel.Stat();
+        tour.Line("tour", Environment.ProcessId, $"channel counters: {status.MessagesWritten} written, {status.MessagesRead} read, {status.MessagesLost} lost (overrun {status.Overruns} time(s)), {status.Waits} sleeps");
     }
 
     private static async Task ChannelAsync(TourRunner tour, ChannelDelivery delivery, CancellationToken cancellationToken)
@@ -66,43 +59,36 @@ internal sealed class ChannelTour : TourScenario
             ? $"Shared-memory channel, broadcast: one producer, two subscribers, each sees all {Count} messages, over {name}"
             : $"Shared-memory channel, queue: one producer, two competing consumers, {Count} messages over {name}");
         using var cleanup = new TourCleanup(() => SharedMemoryChannel.TryUnlink(name));
-        try
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 1 << 16, Delivery = delivery });
+        var lines = new List<string>();
+        // The consumers register and wait first; then the producer runs alongside them.
+        string role = broadcast ? "subscriber" : "consumer";
+        string stops = broadcast ? "1" : "2"; // one stop reaches every subscriber; a queue needs one per consumer
+        await tour.RunTogetherAsync(role, 2, () => { }, ["channel-consumer", name], _ => tour.StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), stops), lines, cancellationToken).ConfigureAwait(false);
+
+        var received = new List<(long Count, long Sum)>();
+        foreach (string line in lines)
         {
-            using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(name, new SharedMemoryChannelOptions { Capacity = 1 << 16, Delivery = delivery });
-            var lines = new List<string>();
-            // The consumers register and wait first; then the producer runs alongside them.
-            string role = broadcast ? "subscriber" : "consumer";
-            string stops = broadcast ? "1" : "2"; // one stop reaches every subscriber; a queue needs one per consumer
-            await tour.RunTogetherAsync(role, 2, () => { }, ["channel-consumer", name], _ => tour.StepAsync("producer", cancellationToken, "channel-producer", name, Count.ToString(CultureInfo.InvariantCulture), stops), lines, cancellationToken).ConfigureAwait(false);
-
-            var received = new List<(long Count, long Sum)>();
-            foreach (string line in lines)
+            string[] words = line.Split(' ');
+            int at = Array.IndexOf(words, "received");
+            if (at >= 0)
             {
-                string[] words = line.Split(' ');
-                int at = Array.IndexOf(words, "received");
-                if (at >= 0)
-                {
-                    received.Add((long.Parse(words[at + 1], CultureInfo.InvariantCulture), long.Parse(words[Array.IndexOf(words, "to") + 1], CultureInfo.InvariantCulture)));
-                }
+                received.Add((long.Parse(words[at + 1], CultureInfo.InvariantCulture), long.Parse(words[Array.IndexOf(words, "to") + 1], CultureInfo.InvariantCulture)));
             }
-
-            long all = (long)Count * (Count - 1) / 2;
-            if (broadcast)
-            {
-                tour.Check(received.Count == 2 && received.All(r => r == (Count, all)), $"both subscribers saw all {Count} messages");
-            }
-            else
-            {
-                tour.Check(received.Sum(r => r.Count) == Count && received.Sum(r => r.Sum) == all, $"the two consumers shared the {Count} messages, each exactly once");
-            }
-
-            SharedMemoryChannelStatus status = channel.Stat();
-            tour.Line("tour", Environment.ProcessId, $"channel counters: {status.MessagesWritten} written, {status.MessagesRead} read, {status.Waits} sleeps, {status.Wakeups} futex wake-ups");
         }
-        finally
+
+        long all = (long)Count * (Count - 1) / 2;
+        if (broadcast)
         {
-            cleanup.Dispose();
+            tour.Check(received.Count == 2 && received.All(r => r == (Count, all)), $"both subscribers saw all {Count} messages");
         }
+        else
+        {
+            tour.Check(received.Sum(r => r.Count) == Count && received.Sum(r => r.Sum) == all, $"the two consumers shared the {Count} messages, each exactly once");
+        }
+
+        SharedMemoryChannelStatus status = channel.Stat();
+        tour.Line("tour", Environment.ProcessId, $"channel counters: {status.MessagesWritten} written, {status.MessagesRead} read, {status.Waits} sleeps, {status.Wakeups} futex wake-ups");
     }
 
     // Writes COUNT messages "order #i", then one "stop" per consumer.

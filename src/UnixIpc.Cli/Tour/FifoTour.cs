@@ -18,41 +18,31 @@ internal sealed class FifoTour : TourScenario
     {
         string path = Path.Combine(Path.GetTempPath(), $"unixipc_tour_{Environment.ProcessId}.fifo");
         tour.Heading("FIFO: two unrelated processes meet on " + path);
-        using var cleanup = new TourCleanup(() =>
+        using var cleanup = new TourCleanup(() => File.Delete(path));
+        Fifo.Create(path);
+        tour.Line("tour", Environment.ProcessId, $"mkfifo(\"{path}\", 0600)");
+        using ChildProcess reader = ChildProcess.Start(TourRunner.StepOptions("fifo-reader", path));
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new List<string>();
+        Task<ChildExitStatus> readerDone = tour.RelayAsync("reader", reader, cancellationToken, line =>
         {
-            File.Delete(path);
-        });
-        try
-        {
-            Fifo.Create(path);
-            tour.Line("tour", Environment.ProcessId, $"mkfifo(\"{path}\", 0600)");
-            using ChildProcess reader = ChildProcess.Start(TourRunner.StepOptions("fifo-reader", path));
-            var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var received = new List<string>();
-            Task<ChildExitStatus> readerDone = tour.RelayAsync("reader", reader, cancellationToken, line =>
+            if (line.StartsWith("open(", StringComparison.Ordinal))
             {
-                if (line.StartsWith("open(", StringComparison.Ordinal))
-                {
-                    waiting.TrySetResult(); // about to block in open: now start the writer
-                }
-                else if (line.StartsWith("read \"", StringComparison.Ordinal))
-                {
-                    received.Add(line["read \"".Length..^1]);
-                }
+                waiting.TrySetResult(); // about to block in open: now start the writer
+            }
+            else if (line.StartsWith("read \"", StringComparison.Ordinal))
+            {
+                received.Add(line["read \"".Length..^1]);
+            }
 
-                return Task.CompletedTask;
-            });
+            return Task.CompletedTask;
+        });
 
-            await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            using ChildProcess writer = ChildProcess.Start(TourRunner.StepOptions("fifo-writer", path));
-            await tour.RelayAsync("writer", writer, cancellationToken).ConfigureAwait(false);
-            await readerDone.ConfigureAwait(false);
-            tour.Check(received.SequenceEqual(Lines), $"the reader got every line, in order, then end of stream");
-        }
-        finally
-        {
-            cleanup.Dispose();
-        }
+        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        using ChildProcess writer = ChildProcess.Start(TourRunner.StepOptions("fifo-writer", path));
+        await tour.RelayAsync("writer", writer, cancellationToken).ConfigureAwait(false);
+        await readerDone.ConfigureAwait(false);
+        tour.Check(received.SequenceEqual(Lines), $"the reader got every line, in order, then end of stream");
     }
 
     private static void Read(string path, TextWriter output)

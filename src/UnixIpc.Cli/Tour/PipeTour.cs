@@ -28,39 +28,32 @@ internal sealed class PipeTour : TourScenario
             File.Delete(input);
             File.Delete(output);
         });
-        try
+        await File.WriteAllTextAsync(input, Text, cancellationToken).ConfigureAwait(false);
+        using Pipe data = Pipe.Create();
+        using Pipe done = Pipe.Create();
+        ChildProcessOptions options = TourRunner.StepOptions("pipe-reverser", output);
+        options.StandardInput = data.Reader;
+        options.Descriptors[3] = done.Writer;
+        using ChildProcess child = ChildProcess.Start(options);
+        data.Reader.Dispose(); // the child has its copies; ours would only keep the pipes from ending
+        done.Writer.Dispose();
+        tour.Line("tour", Environment.ProcessId, $"posix_spawn: child {child.ProcessId} has the pipe's read end as stdin and a second pipe's write end as fd 3, nothing else");
+
+        Task<ChildExitStatus> relay = tour.RelayAsync("child", child, cancellationToken);
+        await using (FileStream file = File.OpenRead(input))
         {
-            await File.WriteAllTextAsync(input, Text, cancellationToken).ConfigureAwait(false);
-            using Pipe data = Pipe.Create();
-            using Pipe done = Pipe.Create();
-            ChildProcessOptions options = TourRunner.StepOptions("pipe-reverser", output);
-            options.StandardInput = data.Reader;
-            options.Descriptors[3] = done.Writer;
-            using ChildProcess child = ChildProcess.Start(options);
-            data.Reader.Dispose(); // the child has its copies; ours would only keep the pipes from ending
-            done.Writer.Dispose();
-            tour.Line("tour", Environment.ProcessId, $"posix_spawn: child {child.ProcessId} has the pipe's read end as stdin and a second pipe's write end as fd 3, nothing else");
-
-            Task<ChildExitStatus> relay = tour.RelayAsync("child", child, cancellationToken);
-            await using (FileStream file = File.OpenRead(input))
-            {
-                await file.CopyToAsync(data.Writer, cancellationToken).ConfigureAwait(false);
-            }
-
-            data.Writer.Dispose();
-            tour.Line("tour", Environment.ProcessId, $"wrote {Text.Length} bytes of {Path.GetFileName(input)} into the pipe and closed it: the child will see end of stream");
-            string signal = await new StreamReader(done.Reader).ReadToEndAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            tour.Line("tour", Environment.ProcessId, $"completion pipe said \"{signal.Trim()}\"");
-            await relay.ConfigureAwait(false);
-
-            string expected = string.Join(' ', Text.Split(' ').Reverse());
-            string written = await File.ReadAllTextAsync(output, cancellationToken).ConfigureAwait(false);
-            tour.Check(signal.Trim() == "done" && written == expected, $"{Path.GetFileName(output)} holds \"{written}\"");
+            await file.CopyToAsync(data.Writer, cancellationToken).ConfigureAwait(false);
         }
-        finally
-        {
-            cleanup.Dispose();
-        }
+
+        data.Writer.Dispose();
+        tour.Line("tour", Environment.ProcessId, $"wrote {Text.Length} bytes of {Path.GetFileName(input)} into the pipe and closed it: the child will see end of stream");
+        string signal = await new StreamReader(done.Reader).ReadToEndAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        tour.Line("tour", Environment.ProcessId, $"completion pipe said \"{signal.Trim()}\"");
+        await relay.ConfigureAwait(false);
+
+        string expected = string.Join(' ', Text.Split(' ').Reverse());
+        string written = await File.ReadAllTextAsync(output, cancellationToken).ConfigureAwait(false);
+        tour.Check(signal.Trim() == "done" && written == expected, $"{Path.GetFileName(output)} holds \"{written}\"");
     }
 
     private static void Reverse(string outputPath, TextWriter output)

@@ -24,21 +24,11 @@ internal sealed class PosixMessageQueueTour : TourScenario
     {
         string name = $"/unixipc_tour_{Environment.ProcessId}_mq";
         tour.Heading("POSIX message queue: a priority queue over " + name);
-        using var cleanup = new TourCleanup(() =>
-        {
-            PosixMessageQueue.TryUnlink(name);
-        });
-        try
-        {
-            await tour.StepAsync("producer", cancellationToken, "mq-producer", name).ConfigureAwait(false);
-            await tour.StepAsync("consumer", cancellationToken, "mq-consumer", name).ConfigureAwait(false);
-            tour.Check(!PosixMessageQueue.TryOpenExisting(name, out PosixMessageQueue? left), $"{name} no longer exists");
-            left?.Dispose();
-        }
-        finally
-        {
-            cleanup.Dispose();
-        }
+        using var cleanup = new TourCleanup(() => PosixMessageQueue.TryUnlink(name));
+        await tour.StepAsync("producer", cancellationToken, "mq-producer", name).ConfigureAwait(false);
+        await tour.StepAsync("consumer", cancellationToken, "mq-consumer", name).ConfigureAwait(false);
+        tour.Check(!PosixMessageQueue.TryOpenExisting(name, out PosixMessageQueue? left), $"{name} no longer exists");
+        left?.Dispose();
     }
 
     private static void PosixQueueProducer(string name, TextWriter output)

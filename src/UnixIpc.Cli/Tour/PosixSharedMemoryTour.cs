@@ -22,21 +22,11 @@ internal sealed class PosixSharedMemoryTour : TourScenario
     {
         string name = $"/unixipc_tour_{Environment.ProcessId}";
         tour.Heading("POSIX shared memory: producer/consumer over " + name);
-        using var cleanup = new TourCleanup(() =>
-        {
-            PosixSharedMemory.TryUnlink(name);
-        });
-        try
-        {
-            await tour.StepAsync("producer", cancellationToken, "pshm-producer", name).ConfigureAwait(false);
-            await tour.StepAsync("consumer", cancellationToken, "pshm-consumer", name).ConfigureAwait(false);
-            tour.Check(!PosixSharedMemory.TryOpenExisting(name, out PosixSharedMemory? left), $"{name} no longer exists");
-            left?.Dispose();
-        }
-        finally
-        {
-            cleanup.Dispose();
-        }
+        using var cleanup = new TourCleanup(() => PosixSharedMemory.TryUnlink(name));
+        await tour.StepAsync("producer", cancellationToken, "pshm-producer", name).ConfigureAwait(false);
+        await tour.StepAsync("consumer", cancellationToken, "pshm-consumer", name).ConfigureAwait(false);
+        tour.Check(!PosixSharedMemory.TryOpenExisting(name, out PosixSharedMemory? left), $"{name} no longer exists");
+        left?.Dispose();
     }
 
     private static void PosixProducer(string name, TextWriter output)

@@ -25,35 +25,28 @@ internal sealed class SynchronisedWritersTour : TourScenario
             PosixSemaphore.TryUnlink(mutex);
             File.Delete(file);
         });
-        try
+        using var gateSemaphore = PosixSemaphore.CreateNew(gate, 0);
+        using var mutexSemaphore = PosixSemaphore.CreateNew(mutex, 1);
+        foreach (string? lockName in new[] { null, mutex })
         {
-            using var gateSemaphore = PosixSemaphore.CreateNew(gate, 0);
-            using var mutexSemaphore = PosixSemaphore.CreateNew(mutex, 1);
-            foreach (string? lockName in new[] { null, mutex })
+            File.WriteAllBytes(file, []);
+            await tour.RunTogetherAsync("writer", 5, () => gateSemaphore.Release(5), lockName is null ? ["writer", file, gate] : ["writer", file, gate, lockName], cancellationToken).ConfigureAwait(false);
+            string text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+            bool clean = text == string.Concat(Enumerable.Repeat("0123456789", 5));
+            tour.Line("tour", Environment.ProcessId, $"the file now reads {text}");
+            if (lockName is null)
             {
-                File.WriteAllBytes(file, []);
-                await tour.RunTogetherAsync("writer", 5, () => gateSemaphore.Release(5), lockName is null ? ["writer", file, gate] : ["writer", file, gate, lockName], cancellationToken).ConfigureAwait(false);
-                string text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
-                bool clean = text == string.Concat(Enumerable.Repeat("0123456789", 5));
-                tour.Line("tour", Environment.ProcessId, $"the file now reads {text}");
-                if (lockName is null)
-                {
-                    // Informational: what a race does varies from run to run.
-                    tour.Line("tour", Environment.ProcessId, clean
-                        ? "(the writers happened not to overlap this time; run again to see them interleave)"
-                        : text.Length == 50
-                            ? "without a lock the writers' digits interleave"
-                            : $"without a lock the writers' digits interleave, and {50 - text.Length} digit(s) were overwritten where two wrote at the same place");
-                }
-                else
-                {
-                    tour.Check(clean, $"with {lockName} as a mutex: five clean runs of 0123456789");
-                }
+                // Informational: what a race does varies from run to run.
+                tour.Line("tour", Environment.ProcessId, clean
+                    ? "(the writers happened not to overlap this time; run again to see them interleave)"
+                    : text.Length == 50
+                        ? "without a lock the writers' digits interleave"
+                        : $"without a lock the writers' digits interleave, and {50 - text.Length} digit(s) were overwritten where two wrote at the same place");
             }
-        }
-        finally
-        {
-            cleanup.Dispose();
+            else
+            {
+                tour.Check(clean, $"with {lockName} as a mutex: five clean runs of 0123456789");
+            }
         }
     }
 
