@@ -125,7 +125,13 @@ internal static class CliParsers
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
         if (!TryParseNumber(text, out long value))
         {
-            result.AddError($"{what}'{text}' is not a number: give decimal digits or 0x followed by hex digits.");
+            // Digits that do not fit in 64 bits are a number out of range, not "not a number".
+            string trimmed = text.Trim().TrimStart('-');
+            bool hex = trimmed.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+            bool digits = (hex ? trimmed[2..] : trimmed) is { Length: > 0 } d && d.All(c => hex ? char.IsAsciiHexDigit(c) : char.IsAsciiDigit(c));
+            result.AddError(digits
+                ? (max == long.MaxValue ? $"{what}{text.Trim()} is out of range ({min} or more)." : $"{what}{text.Trim()} is out of range ({min} to {max}).")
+                : $"{what}'{text}' is not a number: give decimal digits or 0x followed by hex digits.");
             return 0;
         }
 

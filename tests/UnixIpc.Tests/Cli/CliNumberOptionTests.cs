@@ -23,6 +23,11 @@ public sealed class CliNumberOptionTests
             ParseResult parse = Parse(root, [.. verb, option.Name, value]);
             Assert.True(parse.Errors.Any(e => e.Message.StartsWith(option.Name + ": ", StringComparison.Ordinal)),
                 $"{path} {value}: {string.Join(" | ", parse.Errors.Select(e => e.Message))}");
+
+            // Digits too big for 64 bits are out of range; only what is not digits is "not a number".
+            bool tooBig = value.StartsWith("0x8", StringComparison.Ordinal) || value.StartsWith("0xF", StringComparison.Ordinal) || value.StartsWith("999", StringComparison.Ordinal);
+            Assert.True(parse.Errors.Any(e => e.Message.Contains(tooBig ? "out of range" : "not a number", StringComparison.Ordinal)),
+                $"{path} {value}: {string.Join(" | ", parse.Errors.Select(e => e.Message))}");
         }
     }
 
