@@ -66,7 +66,7 @@ public sealed class BenchCommandTests
         (_, JsonElement root) = await QuickJsonAsync("lock,shmsem,channel");
         bool hasC = root.GetProperty("c").GetBoolean();
         string[] rows = [.. root.GetProperty("rows").EnumerateArray().Select(RowName)];
-        Assert.Equal(["lock rtt 0", "shmsem rtt 64", "shmsem throughput 64", "shmsem wakeup 8", "channel rtt 8", "channel rtt 1024", "channel throughput 64", "channel throughput 65536", "channel wakeup 8"], rows);
+        Assert.Equal(["lock rtt 0", "shmsem rtt 64", "shmsem throughput 64", "shmsem wakeup 8", "channel rtt 8", "channel rtt 1024", "channel throughput 64", "channel throughput 65536", "channel wakeup 8", "channel fanin 64", "channel broadcast 64"], rows);
         foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
         {
             bool ringOnlySpins = RowName(row) == "channel wakeup 8"; // the C ring never sleeps: no C figure, a note says so
@@ -74,12 +74,34 @@ public sealed class BenchCommandTests
             foreach (string implementation in hasC && !ringOnlySpins ? new[] { "unixipc", "c" } : ["unixipc"])
             {
                 JsonElement measured = row.GetProperty(implementation);
-                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() == "throughput" ? "msgsPerSecond" : "p50").GetDouble() > 0, $"{implementation}: {row}");
+                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() is "throughput" or "fanin" or "broadcast" ? "msgsPerSecond" : "p50").GetDouble() > 0, $"{implementation}: {row}");
             }
         }
 
         Assert.Empty(Directory.EnumerateFileSystemEntries("/dev/shm", "*unixipc_bench_*"));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
+    }
+
+    [Fact]
+    public async Task Bench_quick_measures_the_shared_memory_stream_against_dotnet_named_pipes_and_says_c_has_none()
+    {
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("shmstream");
+        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536", "wakeup 8"];
+        Assert.Equal([.. figures.Select(f => "shmstream " + f)], root.GetProperty("rows").EnumerateArray().Select(RowName));
+        foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
+        {
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("c").ValueKind);
+            Assert.Equal("NamedPipe", row.GetProperty("dotnet").GetProperty("type").GetString());
+            Assert.True(row.GetProperty("overDotnet").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("targetMet").ValueKind);
+        }
+
+        if (root.GetProperty("c").GetBoolean())
+        {
+            Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString() == "shared-memory stream: no C figures (C has no such mechanism; compared with .NET's NamedPipe)");
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "CoreFxPipe_unixipc_bench_*"));
     }
 
     [Fact]
@@ -139,7 +161,7 @@ public sealed class BenchCommandTests
         CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe,nosuch");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("nosuch", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, tcp", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, shmstream, tcp", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
 
