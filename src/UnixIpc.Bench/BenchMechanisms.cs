@@ -30,6 +30,8 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
         new("channel", "channel (spin, then sleep)", [.. Bytes(), WakeUp, .. Fans()], null),
         new("channel-spin", "channel (busy-spin)", [.. Bytes(), .. Fans()], null), // never sleeps
         new("shmstream", "shared-memory stream", [.. Bytes(), WakeUp], "NamedPipe", HasC: false), // C has no such stream: against .NET's own
+        new("grpc", "gRPC over Unix socket", Bytes(), "gRPC over TCP", HasC: false), // unary calls, a client stream
+        new("grpc-shm", "gRPC over shared memory", Bytes(), "gRPC over TCP", HasC: false),
         new(Tcp, "TCP loopback (baseline)", [.. Bytes(), WakeUp], "Socket (TCP)", ThroughUnixIpc: false),
     ];
 
@@ -153,6 +155,15 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
             case "shmstream":
                 objects.Arguments.Add("/" + tag); // the listener's name: its setup socket is abstract, its rings anonymous
                 break;
+            case "grpc" or "grpc-shm" when implementation == "dotnet":
+                objects.Arguments.Add("127.0.0.1:" + FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case "grpc":
+                objects.Arguments.Add("@" + tag); // an abstract Unix socket: nothing on disk
+                break;
+            case "grpc-shm":
+                objects.Arguments.Add("/" + tag);
+                break;
             case "stream" or "seqpacket" when implementation == "dotnet":
                 objects.Arguments.Add(tag); // an abstract address: nothing on disk
                 break;
@@ -237,6 +248,14 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
             default:
                 throw new ArgumentException($"no objects for '{Name}'");
         }
+    }
+
+    // A TCP port free now on 127.0.0.1, for the gRPC server the peer starts (taken back at once: the server binds it).
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     // A TCP connection over 127.0.0.1 with Nagle off on both ends (what a request/response user sets): both sides of

@@ -105,6 +105,30 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_quick_measures_grpc_over_shared_memory_against_grpc_over_tcp_and_every_server_stops()
+    {
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("grpc-shm");
+        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536"];
+        Assert.Equal([.. figures.Select(f => "grpc-shm " + f)], root.GetProperty("rows").EnumerateArray().Select(RowName));
+        foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
+        {
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("c").ValueKind);
+            Assert.Equal("gRPC over TCP", row.GetProperty("dotnet").GetProperty("type").GetString());
+            foreach (string implementation in new[] { "unixipc", "dotnet" })
+            {
+                JsonElement measured = row.GetProperty(implementation);
+                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() == "rtt" ? "p50" : "msgsPerSecond").GetDouble() > 0, $"{implementation}: {row}");
+            }
+
+            Assert.True(row.GetProperty("overDotnet").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+        }
+
+        // Each measurement's server stopped when its client was done (a server left running would have held the run
+        // until the measurement's time-out, and failed it).
+        Assert.Empty(Directory.EnumerateFileSystemEntries("/dev/shm", "*unixipc_bench_*"));
+    }
+
+    [Fact]
     public async Task Bench_shows_a_64_KiB_row_the_kernel_limits_forbid_as_not_measured_naming_the_limit()
     {
         long max = long.Parse(File.ReadAllText("/proc/sys/fs/mqueue/msgsize_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
@@ -161,7 +185,7 @@ public sealed class BenchCommandTests
         CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe,nosuch");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("nosuch", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, shmstream, tcp", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, shmstream, grpc, grpc-shm, tcp", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
 
