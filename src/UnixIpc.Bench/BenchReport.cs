@@ -105,7 +105,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
 
     public void WriteTable(TextWriter output)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc bench: {settings.Rounds} round(s), {settings.RoundTrips} round trips and {settings.Messages} messages a round; {Environment.ProcessorCount} CPUs, each side pinned to its own; .NET {Environment.Version}, kernel {Kernel()}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc bench: {settings.Rounds} round(s), {settings.RoundTrips} round trips and {settings.Messages} messages a round; {Environment.ProcessorCount} CPUs, each side pinned to its own; .NET {Environment.Version} ({settings.DotNetCode}), kernel {Kernel()}"));
         if (note is not null)
         {
             output.WriteLine("note: " + note);
@@ -160,6 +160,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
         json.WriteNumber("rounds", settings.Rounds);
         json.WriteNumber("roundTripsPerRound", settings.RoundTrips);
         json.WriteNumber("messagesPerRound", settings.Messages);
+        json.WriteString("dotnetCode", settings.DotNetCode);
         json.WriteBoolean("c", hasC);
         if (note is null)
         {

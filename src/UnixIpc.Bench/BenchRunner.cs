@@ -22,6 +22,9 @@ internal sealed record BenchSettings(
     public static BenchSettings Quick(IReadOnlyList<BenchMechanism> mechanisms, Func<IReadOnlyList<string>, ChildProcessOptions> side)
         => new(mechanisms, 1, 2000, 10_000, 250, 200, side);
 
+    /// <summary>How the .NET sides' code is compiled, as the report states it (the CLI chooses: tiered compilation off, or the runtime's defaults).</summary>
+    public string DotNetCode { get; init; } = "tiered compilation off";
+
     /// <summary>How many round trips, messages or wake-ups one measurement of <paramref name="measure"/> times.</summary>
     public int CountFor(BenchMeasure measure) => measure.IsWakeUp ? WakeUps : measure.IsLatency ? RoundTrips : measure.IsBulk ? BulkMessages : Messages;
 }

@@ -128,6 +128,23 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_says_how_the_dotnet_sides_were_compiled_and_runtime_defaults_chooses_the_runtimes_own()
+    {
+        foreach ((string[] extra, string expected) in new[]
+        {
+            (Array.Empty<string>(), "tiered compilation off"),
+            (new[] { "--runtime-defaults" }, "runtime defaults: tiered compilation, dynamic PGO"),
+        })
+        {
+            ProcessRunner.Result run = await ProcessRunner.RunCliAsync(TimeSpan.FromMinutes(10), ["bench", "--rounds", "1", "--only", "psem", "--json", .. extra]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            using JsonDocument document = JsonDocument.Parse(run.Stdout);
+            Assert.Equal(expected, document.RootElement.GetProperty("dotnetCode").GetString());
+            Assert.Equal(20_000, document.RootElement.GetProperty("rows")[0].GetProperty("unixipc").GetProperty("roundTrips").GetInt32()); // a full round, not --quick
+        }
+    }
+
+    [Fact]
     public async Task Bench_shows_a_64_KiB_row_the_kernel_limits_forbid_as_not_measured_naming_the_limit()
     {
         long max = long.Parse(File.ReadAllText("/proc/sys/fs/mqueue/msgsize_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
