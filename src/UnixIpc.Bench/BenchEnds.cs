@@ -177,7 +177,7 @@ internal sealed class SignalEnd : BenchEnd
 
     public override int Receive(Span<byte> buffer)
     {
-        SignalInfo info = listener.ReceiveAsync().AsTask().GetAwaiter().GetResult();
+        SignalInfo info = listener.Receive(); // the only listener of its signal: the waiting thread takes it itself (sigtimedwait), as C does
         if (!measuring)
         {
             other = info.SenderProcessId ?? other;
