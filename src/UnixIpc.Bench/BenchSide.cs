@@ -21,8 +21,18 @@ internal static class BenchSide
         bool measuring = args[2] == "measure";
         string mode = args[3];
         int size = int.Parse(args[4], CultureInfo.InvariantCulture), count = int.Parse(args[5], CultureInfo.InvariantCulture);
+        if (size < 0 || count < 1)
+        {
+            throw new ArgumentException($"bench-side: SIZE must be at least 0 and COUNT at least 1 (got {size}, {count})");
+        }
+
         if (args[1] is "grpc" or "grpc-shm")
         {
+            if (args.Length != 7 || mode is not ("latency" or "throughput"))
+            {
+                throw new ArgumentException("bench-side IMPLEMENTATION grpc|grpc-shm measure|peer latency|throughput SIZE COUNT ADDRESS (@name, /name or 127.0.0.1:PORT)");
+            }
+
             GrpcSides.Run(mode, measuring, size, count, args[6], output);
             return 0;
         }

@@ -50,7 +50,14 @@ internal static class ChannelFanSides
     {
         var open = new SharedMemoryChannelOpenOptions { WaitStrategy = mechanism == "channel-spin" ? ChannelWaitStrategy.BusySpin : ChannelWaitStrategy.SpinThenSleep };
         bool broadcast = mode == "broadcast";
-        int peers = int.Parse(args[broadcast ? 2 : 1], CultureInfo.InvariantCulture);
+        int expected = (broadcast ? 3 : 2) + (measuring ? 0 : 1);
+        if (mechanism is not ("channel" or "channel-spin") || args.Length != expected
+            || !int.TryParse(args[broadcast ? 2 : 1], CultureInfo.InvariantCulture, out int peers) || peers is < 1 or > 8
+            || (!measuring && !int.TryParse(args[^1], CultureInfo.InvariantCulture, out _)))
+        {
+            throw new ArgumentException($"bench-side IMPLEMENTATION channel|channel-spin measure|peer {mode} 64 COUNT {(broadcast ? "CHANNEL REPLIES" : "CHANNEL")} N(1-8) [INDEX] (it is run by bench, which passes them)");
+        }
+
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(args[0], open);
         using CpuPin pin = CpuPin.Thread(measuring ? 0 : 1);
         int total = (count + (count / 4)) / (broadcast ? 1 : peers) * (broadcast ? 1 : peers);

@@ -28,6 +28,18 @@ internal static class GrpcSides
 
     public static void Run(string mode, bool measuring, int size, int count, string address, Stream output)
     {
+        try
+        {
+            RunSide(mode, measuring, size, count, address, output);
+        }
+        catch (RpcException e)
+        {
+            throw new InvalidOperationException($"gRPC at {address}: {e.StatusCode}: {e.Status.Detail}", e);
+        }
+    }
+
+    private static void RunSide(string mode, bool measuring, int size, int count, string address, Stream output)
+    {
         if (!measuring)
         {
             ServeAsync(address).GetAwaiter().GetResult();
@@ -62,7 +74,7 @@ internal static class GrpcSides
 
                 break;
             default:
-                throw new ArgumentException($"gRPC: no '{mode}' figure (latency or throughput)");
+                throw new ArgumentException($"gRPC: no '{mode}' figure (latency or throughput)"); // BenchSide checked it
         }
 
         output.Flush();

@@ -232,7 +232,9 @@ public static class UnixSocket
         return new UnixIpcException(error, operation, address, $"\"{address}\"", error switch
         {
             Errno.ENOENT => operation == "bind" ? $"The directory of {address} does not exist." : $"Nothing is listening at {address} (no such socket file).",
-            Errno.ECONNREFUSED => $"{address} exists, but no process listens on it (or it is not a socket).",
+            Errno.ECONNREFUSED => address.StartsWith('@')
+                ? $"No process listens on the abstract address {address} (nothing has bound it, or its listener has closed)."
+                : $"{address} exists, but no process listens on it (or it is not a socket).",
             Errno.EADDRINUSE => $"{address} is taken.",
             Errno.EPROTOTYPE => "The socket there is of another type (stream against seqpacket).",
             Errno.EACCES => $"This user may not use {address} or its directory.",

@@ -101,6 +101,17 @@ public sealed class UnixSocketAddressTests : IDisposable
     }
 
     [Fact]
+    [Trait("conformance", "UDS-08")]
+    public async Task Connecting_to_an_abstract_address_nobody_bound_says_so_not_that_a_file_exists()
+    {
+        string address = $"@unixipc_unbound_{Guid.NewGuid():N}";
+        UnixIpcException refused = await Assert.ThrowsAsync<UnixIpcException>(() => UnixSocket.ConnectAsync(address));
+        Assert.Equal(Errno.ECONNREFUSED, refused.Error);
+        Assert.Contains($"No process listens on the abstract address {address}", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("exists", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     [Trait("conformance", "UDS-09")]
     public void An_address_longer_than_sun_path_is_refused_not_cut_off()
     {
