@@ -126,6 +126,29 @@ public sealed class SharedMemoryChannelTests : IDisposable
     }
 
     [Fact]
+    public void The_release_position_passes_released_records_in_one_walk_and_stops_at_the_first_still_held()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader first = channel.CreateReader();
+        using SharedMemoryChannelReader second = channel.CreateReader();
+        using SharedMemoryChannelReader third = channel.CreateReader();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(writer.TryWrite("12345"u8)); // 64-byte records
+        }
+
+        Assert.True(first.TryRead(out ReadLease a));
+        Assert.True(second.TryRead(out ReadLease b));
+        Assert.True(third.TryRead(out ReadLease c));
+        a.Release();
+        c.Release();
+        Assert.Equal(128, channel.Stat().UsedBytes); // the first is given back; the walk stops at the second, still held, with the third released behind it
+        b.Release();
+        Assert.Equal(0, channel.Stat().UsedBytes);
+    }
+
+    [Fact]
     public void A_full_ring_refuses_then_times_out_then_accepts_once_read()
     {
         using SharedMemoryChannel channel = NewChannel(4096);
