@@ -177,7 +177,7 @@ internal sealed class SignalEnd : BenchEnd
 
     public override int Receive(Span<byte> buffer)
     {
-        SignalInfo info = listener.ReceiveAsync().AsTask().GetAwaiter().GetResult();
+        SignalInfo info = listener.Receive(); // the only listener of its signal: the waiting thread takes it itself (sigtimedwait), as C does
         if (!measuring)
         {
             other = info.SenderProcessId ?? other;
@@ -210,7 +210,8 @@ internal static class BenchEnds
                 new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(3, ownsHandle: true)),
                 new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(4, ownsHandle: true))),
             "pipe" => new StreamEnd(PipeEndStream.FromHandle(new SafeFileHandle(3, ownsHandle: true)), PipeEndStream.FromHandle(new SafeFileHandle(4, ownsHandle: true))),
-            "fifo" when dotnet => NamedPipe(measuring, args[0]),
+            "fifo" or "shmstream" when dotnet => NamedPipe(measuring, args[0]),
+            "shmstream" => SharedMemoryStream(measuring, args[0]),
             "fifo" when measuring => OpenFifo(() => Fifo.OpenWrite(args[0]), () => Fifo.OpenRead(args[1]), swap: true),
             "fifo" => OpenFifo(() => Fifo.OpenRead(args[0]), () => Fifo.OpenWrite(args[1]), swap: false),
             "stream" or "seqpacket" when dotnet => DotNetSocket(measuring, mechanism == "seqpacket" ? SocketType.Seqpacket : SocketType.Stream, args[0]),
@@ -252,6 +253,30 @@ internal static class BenchEnds
         var client = new NamedPipeClientStream(".", name, PipeDirection.InOut, PipeOptions.None);
         client.Connect(TimeSpan.FromSeconds(30));
         return new StreamEnd(client, client);
+    }
+
+    // A SharedMemoryConnection: the measuring side listens, the peer connects once the listener is there.
+    private static StreamEnd SharedMemoryStream(bool measuring, string name)
+    {
+        if (measuring)
+        {
+            using var listener = SharedMemoryListener.Start(name);
+            SharedMemoryConnection accepted = listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            return new StreamEnd(accepted, accepted);
+        }
+
+        for (long deadline = Environment.TickCount64 + 30_000; ; Thread.Sleep(5))
+        {
+            try
+            {
+                SharedMemoryConnection connection = SharedMemoryConnection.ConnectAsync(name).GetAwaiter().GetResult();
+                return new StreamEnd(connection, connection);
+            }
+            catch (UnixIpcException e) when (e.Error == Errno.ECONNREFUSED && Environment.TickCount64 < deadline)
+            {
+                // Not listening yet.
+            }
+        }
     }
 
     // .NET's Socket over UnixDomainSocketEndPoint (an abstract address): the measuring side listens, the peer connects.

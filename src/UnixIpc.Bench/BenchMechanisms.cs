@@ -8,7 +8,7 @@ namespace UnixIpc.Benchmarking;
 /// does the same job, if any (the "what .NET users use today" column). A row not <paramref name="ThroughUnixIpc"/>
 /// (TCP loopback) is a baseline only: .NET's own type against C, and what every other row is compared with.
 /// </summary>
-internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<BenchMeasure> Measures, string? DotNetBaseline, bool ThroughUnixIpc = true)
+internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<BenchMeasure> Measures, string? DotNetBaseline, bool ThroughUnixIpc = true, bool HasC = true)
 {
     /// <summary>The one-way message size of the bulk throughput figure (MB/s).</summary>
     public const int BulkSize = 65536;
@@ -27,8 +27,11 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
         new("signal", "signals (sigqueue)", [.. Signals(), WakeUp], null), // the timestamp rides in the signal's value
         new("lock", "file locks (OFD, 2 hand-offs)", Signals(), null),
         new("shmsem", "shm + semaphores (64 B items)", [new("latency", 64), new("throughput", 64), WakeUp], null),
-        new("channel", "channel (spin, then sleep)", [.. Bytes(), WakeUp], null),
-        new("channel-spin", "channel (busy-spin)", Bytes(), null), // never sleeps
+        new("channel", "channel (spin, then sleep)", [.. Bytes(), WakeUp, .. Fans()], null),
+        new("channel-spin", "channel (busy-spin)", [.. Bytes(), .. Fans()], null), // never sleeps
+        new("shmstream", "shared-memory stream", [.. Bytes(), WakeUp], "NamedPipe", HasC: false), // C has no such stream: against .NET's own
+        new("grpc", "gRPC over Unix socket", Bytes(), "gRPC over TCP", HasC: false), // unary calls, a client stream
+        new("grpc-shm", "gRPC over shared memory", Bytes(), "gRPC over TCP", HasC: false),
         new(Tcp, "TCP loopback (baseline)", [.. Bytes(), WakeUp], "Socket (TCP)", ThroughUnixIpc: false),
     ];
 
@@ -39,7 +42,12 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
     public const string Tcp = "tcp";
 
     /// <summary>Whether C measures <paramref name="measure"/> (the minimal ring only spins: it has no wake-up to time).</summary>
-    public bool HasNative(BenchMeasure measure) => !(NativeName == "ring" && measure.IsWakeUp);
+    public bool HasNative(BenchMeasure measure) => HasC && !(NativeName == "ring" && measure.IsWakeUp);
+
+    /// <summary>Why C has no figure for <paramref name="measure"/> (a note under the table), or null when it has one.</summary>
+    public string? NoNative(BenchMeasure measure) => HasNative(measure) ? null : !HasC
+        ? $"{Title}: no C figures (C has no such mechanism; compared with .NET's {DotNetBaseline})"
+        : $"{Title} {measure.Label}: no C figure (its C baseline, the minimal ring, only spins: it never sleeps)";
 
     /// <summary>The mechanism bench_side.c runs as this row's C baseline: the channel's is the minimal spin ring.</summary>
     public string NativeName => Name.StartsWith("channel", StringComparison.Ordinal) ? "ring" : Name;
@@ -77,6 +85,9 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
 
     // Byte-carrying mechanisms: 8 B and 1 KiB round trips, 64 B and 64 KiB one-way.
     private static BenchMeasure[] Bytes() => [new("latency", 8), new("latency", 1024), new("throughput", 64), new("throughput", BulkSize)];
+
+    // Many processes, 64 B one-way: FanPeers producers into one queue, one producer to FanPeers subscribers.
+    private static BenchMeasure[] Fans() => [new("fanin", ChannelFanSides.MessageSize), new("broadcast", ChannelFanSides.MessageSize)];
 
     // The time from a send to the return of a receiver blocked (asleep) in its receive.
     private static BenchMeasure WakeUp => new("wakeup", 8);
@@ -129,7 +140,7 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
                 objects.Peer[3] = ChildDescriptor.From(there.Reader);
                 objects.Peer[4] = ChildDescriptor.From(back.Writer);
                 break;
-            case "fifo" when implementation == "dotnet":
+            case "fifo" or "shmstream" when implementation == "dotnet":
                 objects.Arguments.Add(tag);
                 objects.Cleanups.Add(() => File.Delete(Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + tag)));
                 break;
@@ -140,6 +151,18 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
                 Fifo.Create(from);
                 objects.Cleanups.Add(() => File.Delete(from));
                 objects.Arguments.AddRange([to, from]);
+                break;
+            case "shmstream":
+                objects.Arguments.Add("/" + tag); // the listener's name: its setup socket is abstract, its rings anonymous
+                break;
+            case "grpc" or "grpc-shm" when implementation == "dotnet":
+                objects.Arguments.Add("127.0.0.1:" + FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case "grpc":
+                objects.Arguments.Add("@" + tag); // an abstract Unix socket: nothing on disk
+                break;
+            case "grpc-shm":
+                objects.Arguments.Add("/" + tag);
                 break;
             case "stream" or "seqpacket" when implementation == "dotnet":
                 objects.Arguments.Add(tag); // an abstract address: nothing on disk
@@ -198,6 +221,14 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
                 }
 
                 break;
+            case "channel" or "channel-spin" when measure.Peers > 1 && implementation == "c":
+                objects.Owned.Add(PosixSharedMemory.CreateNew("/" + tag + "_fan", ChannelFanSides.NativeObjectSize, new PosixSharedMemoryOptions { UnlinkOnDispose = true }));
+                objects.Arguments.Add("/" + tag + "_fan");
+                objects.Arguments.Add(measure.Peers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case "channel" or "channel-spin" when measure.Peers > 1:
+                ChannelFanSides.Make(objects, measure, tag);
+                break;
             case "channel" or "channel-spin" when implementation == "c":
                 objects.Owned.Add(PosixSharedMemory.CreateNew("/" + tag + "_rings", NativeRingsSize, new PosixSharedMemoryOptions { UnlinkOnDispose = true }));
                 objects.Arguments.Add("/" + tag + "_rings");
@@ -217,6 +248,14 @@ internal sealed record BenchMechanism(string Name, string Title, IReadOnlyList<B
             default:
                 throw new ArgumentException($"no objects for '{Name}'");
         }
+    }
+
+    // A TCP port free now on 127.0.0.1, for the gRPC server the peer starts (taken back at once: the server binds it).
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     // A TCP connection over 127.0.0.1 with Nagle off on both ends (what a request/response user sets): both sides of
@@ -253,6 +292,9 @@ internal sealed record BenchMeasure(string Mode, int Size)
 
     public bool IsWakeUp => Mode == "wakeup";
 
+    /// <summary>How many peers the harness starts: the producers into one queue (fanin), the subscribers of a broadcast; otherwise one.</summary>
+    public int Peers => Mode is "fanin" or "broadcast" ? ChannelFanSides.FanPeers : 1;
+
     /// <summary>Throughput of large messages, shown in MB/s rather than messages/s.</summary>
     public bool IsBulk => Mode == "throughput" && Size >= BenchMechanism.BulkSize;
 
@@ -260,6 +302,8 @@ internal sealed record BenchMeasure(string Mode, int Size)
     {
         "wakeup" => "wake-up",
         "latency" => Size == 0 ? "rtt" : $"rtt {SizeText}",
+        "fanin" => $"{Peers}→1 {SizeText} msgs/s",
+        "broadcast" => $"1→{Peers} {SizeText} msgs/s",
         _ => IsBulk ? $"{SizeText} MB/s" : $"{SizeText} msgs/s",
     };
 

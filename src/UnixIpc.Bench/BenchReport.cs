@@ -31,6 +31,9 @@ internal sealed record BenchResult(long[]? Samples, double Rate)
 internal sealed class BenchReport(BenchSettings settings, bool hasC, string? note)
 {
     public const double LatencyTarget = 1.15, ThroughputTarget = 0.85;
+
+    /// <summary>The baseline of the ÷NamedPipe column: what .NET users reach for today between two local processes.</summary>
+    public const string NamedPipe = "namedpipe";
     private static readonly double[] Fractions = [0.5, 0.9, 0.99, 0.999];
     private readonly List<(BenchMechanism Mechanism, BenchMeasure Measure)> rows = [];
     private readonly Dictionary<(string, BenchMeasure, string), List<BenchResult>> results = [];
@@ -74,12 +77,18 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
 
     /// <summary>
     /// Median over rounds of the row's subject (UnixIpc; .NET for a baseline-only row) ÷ <paramref name="baseline"/>
-    /// ("c", "dotnet", or "tcp": .NET's TCP loopback at the same figure) at <paramref name="fraction"/> (throughput:
-    /// of the rates); null without the baseline.
+    /// ("c", "dotnet", <see cref="NamedPipe"/>: .NET's named pipes at the same figure, the FIFO row's own type, or
+    /// "tcp": .NET's TCP loopback at the same figure) at <paramref name="fraction"/> (throughput: of the rates); null
+    /// without the baseline (a row not in the run, or without that figure).
     /// </summary>
     public double? Ratio(BenchMechanism mechanism, BenchMeasure measure, string baseline, double fraction = 0.5)
     {
-        (string Mechanism, string Implementation) theirs = baseline == BenchMechanism.Tcp ? (BenchMechanism.Tcp, "dotnet") : (mechanism.Name, baseline);
+        (string Mechanism, string Implementation) theirs = baseline switch
+        {
+            BenchMechanism.Tcp => (BenchMechanism.Tcp, "dotnet"),
+            NamedPipe => ("fifo", "dotnet"),
+            _ => (mechanism.Name, baseline),
+        };
         if (theirs == (mechanism.Name, mechanism.Subject)
             || !results.TryGetValue((theirs.Mechanism, measure, theirs.Implementation), out List<BenchResult>? baselineRounds)
             || !results.TryGetValue((mechanism.Name, measure, mechanism.Subject), out List<BenchResult>? ours))
@@ -96,13 +105,13 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
 
     public void WriteTable(TextWriter output)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc bench: {settings.Rounds} round(s), {settings.RoundTrips} round trips and {settings.Messages} messages a round; {Environment.ProcessorCount} CPUs, each side pinned to its own; .NET {Environment.Version}, kernel {Kernel()}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc bench: {settings.Rounds} round(s), {settings.RoundTrips} round trips and {settings.Messages} messages a round; {Environment.ProcessorCount} CPUs, each side pinned to its own; .NET {Environment.Version} ({settings.DotNetCode}), kernel {Kernel()}"));
         if (note is not null)
         {
             output.WriteLine("note: " + note);
         }
 
-        string[] header = ["mechanism", "figure", "UnixIpc p50/p99", "C p50/p99", "÷C p50", "÷C p99", ".NET own", ".NET p50/p99", "÷.NET p50", "÷TCP p50", "target"];
+        string[] header = ["mechanism", "figure", "UnixIpc p50/p99", "C p50/p99", "÷C p50", "÷C p99", ".NET own", ".NET p50/p99", "÷.NET p50", "÷NamedPipe p50", "÷TCP p50", "target"];
         var lines = new List<string[]> { header };
         foreach ((BenchMechanism m, BenchMeasure measure) in rows)
         {
@@ -120,6 +129,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
                 m.DotNetBaseline ?? "",
                 m.DotNetBaseline is null ? "" : Figure("dotnet"),
                 againstOwn ? RatioText("dotnet", 0.5) : "",
+                Ratio(m, measure, NamedPipe) is double overPipe ? overPipe.ToString("0.00", CultureInfo.InvariantCulture) : "",
                 Ratio(m, measure, BenchMechanism.Tcp) is double overTcp ? overTcp.ToString("0.00", CultureInfo.InvariantCulture) : "",
                 !m.ThroughUnixIpc ? "–" : MeetsTarget(m, measure) switch { true => "met", false => "missed", null => "n/a" },
             ]);
@@ -136,7 +146,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
             output.WriteLine(reason);
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET, ÷TCP: UnixIpc over the baseline (÷TCP: over .NET's Socket on TCP loopback, the same figure), median of per-round ratios (latency: lower is better; msgs/s, MB/s: higher); a baseline-only row's ÷C is .NET's. Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"÷C, ÷.NET, ÷NamedPipe, ÷TCP: UnixIpc over the baseline (÷NamedPipe: over .NET's named pipes, the FIFO row's own type; ÷TCP: over .NET's Socket on TCP loopback; both at the same figure, when their row is in the run), median of per-round ratios (latency: lower is better; msgs/s, MB/s: higher); a baseline-only row's ÷C is .NET's. Target: latency p50 ≤ {LatencyTarget}× C, throughput ≥ {ThroughputTarget}× C."));
     }
 
     public void WriteJson(Utf8JsonWriter json)
@@ -150,6 +160,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
         json.WriteNumber("rounds", settings.Rounds);
         json.WriteNumber("roundTripsPerRound", settings.RoundTrips);
         json.WriteNumber("messagesPerRound", settings.Messages);
+        json.WriteString("dotnetCode", settings.DotNetCode);
         json.WriteBoolean("c", hasC);
         if (note is null)
         {
@@ -223,7 +234,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
                 json.WriteEndObject();
             }
 
-            foreach ((string name, string baseline) in new[] { ("overC", "c"), ("overDotnet", "dotnet"), ("overTcp", BenchMechanism.Tcp) })
+            foreach ((string name, string baseline) in new[] { ("overC", "c"), ("overDotnet", "dotnet"), ("overNamedPipe", NamedPipe), ("overTcp", BenchMechanism.Tcp) })
             {
                 if (Ratio(m, measure, baseline) is not double p50)
                 {

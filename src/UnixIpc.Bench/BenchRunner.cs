@@ -22,6 +22,9 @@ internal sealed record BenchSettings(
     public static BenchSettings Quick(IReadOnlyList<BenchMechanism> mechanisms, Func<IReadOnlyList<string>, ChildProcessOptions> side)
         => new(mechanisms, 1, 2000, 10_000, 250, 200, side);
 
+    /// <summary>How the .NET sides' code is compiled, as the report states it (the CLI chooses: tiered compilation off, or the runtime's defaults).</summary>
+    public string DotNetCode { get; init; } = "tiered compilation off";
+
     /// <summary>How many round trips, messages or wake-ups one measurement of <paramref name="measure"/> times.</summary>
     public int CountFor(BenchMeasure measure) => measure.IsWakeUp ? WakeUps : measure.IsLatency ? RoundTrips : measure.IsBulk ? BulkMessages : Messages;
 }
@@ -57,9 +60,9 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchProgress progres
                             continue;
                         }
 
-                        if (c is not null && !mechanism.HasNative(measure))
+                        if (c is not null && mechanism.NoNative(measure) is string why)
                         {
-                            report.AddNote($"{mechanism.Title} {measure.Label}: no C figure (its C baseline, the minimal ring, only spins: it never sleeps)");
+                            report.AddNote(why);
                         }
 
                         foreach (string implementation in Implementations(mechanism, measure, c is not null))
@@ -103,7 +106,7 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchProgress progres
     private static async Task<(string? Binary, string? Note)> BuildCAsync(string scratch, CancellationToken cancellationToken)
     {
         string source = Path.Combine(scratch, "bench_side.c"), binary = Path.Combine(scratch, "bench_side");
-        foreach (string name in new[] { "bench_side.c", "cpu_pin.h" })
+        foreach (string name in new[] { "bench_side.c", "cpu_pin.h", "fan_rings.h" })
         {
             using Stream resource = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)!;
             using FileStream file = File.Create(Path.Combine(scratch, name));
@@ -151,53 +154,87 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchProgress progres
             return options;
         }
 
-        ChildProcessOptions peerOptions = Side("peer", objects.MeasureGetsPeerId ? [] : objects.Arguments, objects.Peer);
-        peerOptions.StandardOutput = ChildDescriptor.Null;
-        using ChildProcess peer = ChildProcess.Start(peerOptions);
-        ChildProcessOptions measureOptions = Side("measure", objects.MeasureGetsPeerId ? [Text(peer.ProcessId)] : objects.Arguments, objects.Measure);
-        measureOptions.StandardOutput = ChildDescriptor.Pipe;
+        // The peers first (a fan figure has several: each gets its index last), then the measuring side.
+        var peers = new List<ChildProcess>();
         ChildProcess measurer;
         try
         {
+            for (int index = 0; index < measure.Peers; index++)
+            {
+                string[] peerArguments = objects.MeasureGetsPeerId ? [] : measure.Peers > 1 ? [.. objects.Arguments, Text(index)] : [.. objects.Arguments];
+                ChildProcessOptions peerOptions = Side("peer", peerArguments, objects.Peer);
+                peerOptions.StandardOutput = ChildDescriptor.Null;
+                peers.Add(ChildProcess.Start(peerOptions));
+            }
+
+            ChildProcessOptions measureOptions = Side("measure", objects.MeasureGetsPeerId ? [Text(peers[0].ProcessId)] : objects.Arguments, objects.Measure);
+            measureOptions.StandardOutput = ChildDescriptor.Pipe;
             measurer = ChildProcess.Start(measureOptions);
         }
         catch
         {
-            peer.Kill();
+            foreach (ChildProcess started in peers)
+            {
+                started.Kill();
+                started.Dispose();
+            }
+
             throw;
         }
 
-        using (measurer)
+        try
         {
-            objects.CloseDescriptors();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(MeasurementTimeout);
-            using CancellationTokenRegistration kill = timeout.Token.Register(() =>
+            using (measurer)
             {
-                measurer.Kill();
-                peer.Kill();
-            });
-            Task<byte[]> peerErrors = ReadAllAsync(peer.StandardError!);
-            Task<byte[]> measureErrors = ReadAllAsync(measurer.StandardError!);
-            byte[] output = await ReadAllAsync(measurer.StandardOutput!).ConfigureAwait(false);
-            ChildExitStatus measured = await measurer.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            ChildExitStatus answered = await peer.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (timeout.IsCancellationRequested)
-            {
-                throw new TimeoutException($"{implementation} {mechanism.Name} {measure.Label}: no result in {MeasurementTimeout.TotalSeconds} s");
-            }
+                objects.CloseDescriptors();
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(MeasurementTimeout);
+                using CancellationTokenRegistration kill = timeout.Token.Register(() =>
+                {
+                    measurer.Kill();
+                    peers.ForEach(p => p.Kill());
+                });
 
-            if (!measured.Success || !answered.Success)
-            {
-                string errors = System.Text.Encoding.UTF8.GetString([.. await measureErrors.ConfigureAwait(false), .. await peerErrors.ConfigureAwait(false)]);
-                throw new InvalidOperationException($"{implementation} {mechanism.Name} {measure.Label}: measuring side {measured}, peer {answered}: {errors.ReplaceLineEndings(" ").Trim()}");
-            }
+                // A side that fails ends the others, which would otherwise wait for it until the time-out.
+                Task<(ChildExitStatus, byte[])>[] answered = [.. peers.Select(p => ExitAsync(p, () => measurer.Kill()))];
+                Task<(ChildExitStatus, byte[])> measuredTask = ExitAsync(measurer, () => peers.ForEach(p => p.Kill()));
+                byte[] output = await ReadAllAsync(measurer.StandardOutput!).ConfigureAwait(false);
+                (ChildExitStatus measured, byte[] measureErrors) = await measuredTask.ConfigureAwait(false);
+                (ChildExitStatus Status, byte[] Errors)[] peerExits = await Task.WhenAll(answered).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (timeout.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"{implementation} {mechanism.Name} {measure.Label}: no result in {MeasurementTimeout.TotalSeconds} s");
+                }
 
-            return measure.IsLatency
-                ? BenchResult.FromSamples(MemoryMarshal.Cast<byte, long>(output).ToArray(), count)
-                : BenchResult.FromRate(double.Parse(System.Text.Encoding.ASCII.GetString(output).Trim(), CultureInfo.InvariantCulture));
+                if (!measured.Success || peerExits.Any(p => !p.Status.Success))
+                {
+                    string errors = System.Text.Encoding.UTF8.GetString([.. measureErrors, .. peerExits.SelectMany(p => p.Errors)]);
+                    throw new InvalidOperationException($"{implementation} {mechanism.Name} {measure.Label}: measuring side {measured}, {(peers.Count == 1 ? "peer" : "peers")} {string.Join(", ", peerExits.Select(p => p.Status))}: {errors.ReplaceLineEndings(" ").Trim()}");
+                }
+
+                return measure.IsLatency
+                    ? BenchResult.FromSamples(MemoryMarshal.Cast<byte, long>(output).ToArray(), count)
+                    : BenchResult.FromRate(double.Parse(System.Text.Encoding.ASCII.GetString(output).Trim(), CultureInfo.InvariantCulture));
+            }
         }
+        finally
+        {
+            peers.ForEach(p => p.Dispose()); // after the time-out's registration, which may kill them, is gone
+        }
+    }
+
+    // A side's exit and what it wrote to standard error; if it failed, onFailure ends the others.
+    private static async Task<(ChildExitStatus, byte[])> ExitAsync(ChildProcess side, Action onFailure)
+    {
+        byte[] errors = await ReadAllAsync(side.StandardError!).ConfigureAwait(false);
+        ChildExitStatus status = await side.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        if (!status.Success)
+        {
+            onFailure();
+        }
+
+        return (status, errors);
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream stream)

@@ -21,6 +21,18 @@ internal static class BenchSide
         bool measuring = args[2] == "measure";
         string mode = args[3];
         int size = int.Parse(args[4], CultureInfo.InvariantCulture), count = int.Parse(args[5], CultureInfo.InvariantCulture);
+        if (args[1] is "grpc" or "grpc-shm")
+        {
+            GrpcSides.Run(mode, measuring, size, count, args[6], output);
+            return 0;
+        }
+
+        if (mode is "fanin" or "broadcast")
+        {
+            ChannelFanSides.Run(args[1], mode, measuring, count, args[6..], output);
+            return 0;
+        }
+
         using BenchEnd end = BenchEnds.Open(args[0], args[1], measuring, args[6..]);
         using CpuPin pin = CpuPin.Thread(measuring ? 0 : 1);
         switch (mode)

@@ -17,6 +17,8 @@ var scenarios = new Dictionary<string, Func<string[], int>>
     ["stream-accept-and-hang"] = a => StreamScenarios.AcceptAndHang(a[1]),
     ["uds-recv-beyond-nofile"] = _ => SocketScenarios.ReceiveBeyondDescriptorLimit(),
     ["interrupter-beside-block-everything"] = _ => SignalScenarios.InterrupterBesideABlockEverythingThread(),
+    ["signal-direct-beside-async"] = a => SignalScenarios.DirectBesideAsync(a[1], a[2]),
+    ["reactor-sync-only"] = a => ReactorScenarios.SyncOnly(a[1]),
     ["signal-dispose"] = a => SignalScenarios.ListenThenDispose(a[1], a.Length > 2 ? Int(a[2]) : 1),
     ["shm-open-umask"] = a => SharedMemoryScenarios.ShmOpenUnderUmask(a[1], a[2]),
     ["mq-open"] = a => MessageQueueScenarios.ServeQueue(PosixMessageQueue.OpenExisting(a[1])),

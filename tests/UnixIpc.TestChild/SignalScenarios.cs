@@ -42,6 +42,101 @@ internal static class SignalScenarios
         return 0;
     }
 
+    // Started with signals A and B blocked (signalfd path). A thread loops on Receive of a listener of A (the only one:
+    // it takes A itself), while a listener of B is read asynchronously; each record is reported as "A 2 direct=True"
+    // (whether that listener's thread takes its signals itself) or "B 1". Commands: "dispose-a" disposes A's listener
+    // under its waiting thread ("A disposed", then "disposed-a"); "two-a" starts two new listeners of A, one on a
+    // thread in Receive, one read asynchronously, each reporting "A 5 by 1" / "A 5 by 2" ("two-a" answers at once).
+    public static int DirectBesideAsync(string a, string b)
+    {
+        UnixSignal signalA = UnixSignal.Parse(a), signalB = UnixSignal.Parse(b);
+        var listenerA = SignalListener.Create(signalA);
+        using var listenerB = SignalListener.Create(signalB);
+        var output = new Lock();
+        void Say(string line)
+        {
+            lock (output)
+            {
+                Console.WriteLine(line);
+            }
+        }
+
+        Thread taking = OnThread(() =>
+        {
+            try
+            {
+                while (true)
+                {
+                    SignalInfo got = listenerA.Receive();
+                    Say($"A {got.Value} direct={listenerA.DirectOwned}");
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                Say("A disposed");
+            }
+        });
+        Task readingB = Task.Run(async () =>
+        {
+            await foreach (SignalInfo got in listenerB.ReadAllAsync())
+            {
+                Say($"B {got.Value}");
+            }
+        });
+        var more = new List<SignalListener>();
+        Say("READY");
+        Say($"{Environment.ProcessId} {(listenerA.KnowsSender && listenerB.KnowsSender ? "signalfd" : "handler")}");
+        while (Console.ReadLine() is { } line)
+        {
+            if (line == "dispose-a")
+            {
+                listenerA.Dispose();
+                taking.Join(TimeSpan.FromSeconds(30));
+                Say("disposed-a");
+            }
+            else if (line == "two-a")
+            {
+                SignalListener first = SignalListener.Create(signalA), second = SignalListener.Create(signalA);
+                more.AddRange([first, second]);
+                OnThread(() =>
+                {
+                    try
+                    {
+                        while (true)
+                        {
+                            Say($"A {first.Receive().Value} by 1");
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                    }
+                });
+                _ = Task.Run(async () =>
+                {
+                    await foreach (SignalInfo got in second.ReadAllAsync())
+                    {
+                        Say($"A {got.Value} by 2");
+                    }
+                });
+                Say("two-a");
+            }
+        }
+
+        foreach (SignalListener listener in more)
+        {
+            listener.Dispose();
+        }
+
+        return 0;
+    }
+
+    private static Thread OnThread(Action action)
+    {
+        var thread = new Thread(() => action()) { IsBackground = true };
+        thread.Start();
+        return thread;
+    }
+
     // Takes the interrupter's signal while another thread blocks every signal (as glibc's posix_spawn does in the
     // spawning thread for a moment): prints "INTERRUPTER n", or the exception ends the process.
     public static unsafe int InterrupterBesideABlockEverythingThread()

@@ -17,7 +17,9 @@
  *   shmsem: ARG shm there-empty there-full back-empty back-full: a bounded buffer each way, SLOTS items of 64 bytes
  *   in shared memory, one POSIX semaphore counting free slots and one counting full ones (the classic producer and
  *   consumer).
- *   ring: ARG shm: the minimal single-producer single-consumer spin ring each way (the channel's C baseline). */
+ *   ring: ARG shm: the minimal single-producer single-consumer spin ring each way (the channel's C baseline).
+ *   ring with MODE fanin or broadcast (SIZE 64): ARG shm N, and each peer its INDEX: N producers to one measuring
+ *   consumer, or a measuring producer to N subscribers (fan_rings.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -139,6 +141,8 @@ static size_t ring_receive(char *b, size_t capacity) {
     }
 }
 
+#include "fan_rings.h"
+
 /* Sends SIZE bytes (one message, one post, one signal, one hand-off). */
 static void send_one(const char *b, size_t n) {
     switch (kind) {
@@ -233,6 +237,11 @@ int main(int argc, char **argv) {
     int latency = strcmp(argv[3], "latency") == 0, wakeup = strcmp(argv[3], "wakeup") == 0;
     long size = atol(argv[4]), n = atol(argv[5]);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (kind == RING && (strcmp(argv[3], "fanin") == 0 || strcmp(argv[3], "broadcast") == 0)) {
+        if (argc < 8 + !measuring || size != FAN_MESSAGE) { fprintf(stderr, "%s: ARG shm N [INDEX], SIZE %d\n", argv[3], FAN_MESSAGE); return 2; }
+        pin(measuring ? 0 : 1);
+        return strcmp(argv[3], "fanin") == 0 ? fan_in_run(argv + 6, n) : fan_out_run(argv + 6, n);
+    }
     open_end(argv + 6);
     pin(measuring ? 0 : 1);
     char *buffer = calloc(1, 65536 + (size_t)size);

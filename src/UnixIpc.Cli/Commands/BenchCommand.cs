@@ -15,8 +15,9 @@ internal static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "A smoke run in seconds: one round, few round trips (figures are rough)." };
         Option<long> rounds = CliParsers.NumberOption("--rounds", "Interleaved rounds (default 5: 100 000 round trips in each latency histogram; 1 to 1000).", defaultValue: 5);
         var plot = new Option<string?>("--plot") { Description = "Also draw each row's speed relative to C as bars into this PNG file (ScottPlot).", HelpName = "FILE.png" };
+        var runtimeDefaults = new Option<bool>("--runtime-defaults") { Description = "Run the .NET sides with the runtime's default tiered compilation and dynamic PGO, as an ordinary application runs (default: tiered compilation off, optimised code from the first call)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {rounds, c, note, rows:[{mechanism, figure, size, unit, unixipc, c, dotnet, overC, overDotnet, targetMet}]}." };
-        var command = new Command("bench", "Measure every mechanism between two processes (round-trip latency, throughput) through UnixIpc, against C (gcc) and .NET's own types.") { only, quick, rounds, json, plot };
+        var command = new Command("bench", "Measure every mechanism between two processes (round-trip latency, throughput) through UnixIpc, against C (gcc) and .NET's own types.") { only, quick, rounds, runtimeDefaults, json, plot };
         command.SetAction(CliApp.Handler(console, "bench", "run", async (parse, cancellationToken) =>
         {
             string? chosen = parse.GetValue(only);
@@ -41,7 +42,11 @@ internal static class BenchCommand
 
             console.RequireStandardOutput(); // before minutes of measuring, not after
 
-            BenchSettings settings = parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, QuickSideOptions) : BenchSettings.Full(mechanisms, (int)count, SideOptions);
+            BenchSettings settings = parse.GetValue(quick)
+                ? BenchSettings.Quick(mechanisms, QuickSideOptions) with { DotNetCode = "runtime defaults: tiered compilation, dynamic PGO" }
+                : parse.GetValue(runtimeDefaults)
+                    ? BenchSettings.Full(mechanisms, (int)count, QuickSideOptions) with { DotNetCode = "runtime defaults: tiered compilation, dynamic PGO" }
+                    : BenchSettings.Full(mechanisms, (int)count, SideOptions);
             BenchReport report = console.ErrorIsTerminal
                 ? await BenchProgressDisplay.RunAsync(console.Error, display => new BenchRunner(settings, display).RunAsync(cancellationToken)).ConfigureAwait(false)
                 : await new BenchRunner(settings, new PlainBenchProgress(console.Error)).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -121,9 +126,17 @@ internal static class BenchCommand
     // which tier-0 code would fill.
     private static ChildProcessOptions SideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: false);
 
-    // --quick proves every side runs and is never read for speed: the default tiering starts a side faster, and
-    // process starts are most of a quick run (CI runs it).
+    // The runtime's defaults (--runtime-defaults: what an ordinary application gets). --quick uses them too: it proves
+    // every side runs and is never read for speed, the default tiering starts a side faster, and process starts are
+    // most of a quick run (CI runs it).
     private static ChildProcessOptions QuickSideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: true);
+
+    // The runtime's own variables that choose how code is compiled (DOTNET_TieredCompilation, DOTNET_TieredPGO, …).
+    private static readonly string[] RuntimePrefixes = ["DOTNET_", "COMPlus_"], CodeGenerationSettings = ["Tiered", "TC_", "ReadyToRun", "OSR_"];
+
+    private static bool IsCodeGenerationSetting(string name)
+        => RuntimePrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+            && CodeGenerationSettings.Any(setting => name.AsSpan(prefix.Length).StartsWith(setting, StringComparison.OrdinalIgnoreCase)));
 
     private static ChildProcessOptions Side(IReadOnlyList<string> arguments, bool tiered)
     {
@@ -138,6 +151,14 @@ internal static class BenchCommand
         if (!tiered)
         {
             environment["DOTNET_TieredCompilation"] = "0";
+        }
+        else
+        {
+            // The runtime's defaults, whatever this process was started with.
+            foreach (string name in environment.Keys.Where(IsCodeGenerationSetting).ToList())
+            {
+                environment.Remove(name);
+            }
         }
 
         options.Environment = environment;

@@ -40,6 +40,18 @@ internal sealed unsafe class EpollReactor
     public static EpollReactor Shared => s_shared.Value;
 
     /// <summary>
+    /// <see cref="Forget"/> on the shared reactor if it has been started: a descriptor closed by a process that never
+    /// waited asynchronously must not start an epoll instance and its thread just to be forgotten.
+    /// </summary>
+    public static void ForgetIfStarted(int fd)
+    {
+        if (s_shared.IsValueCreated)
+        {
+            s_shared.Value.Forget(fd);
+        }
+    }
+
+    /// <summary>
     /// Completes with <see langword="true"/> when <paramref name="fd"/> is ready for <paramref name="readiness"/>
     /// (or reports an error or hang-up, which the caller's next call will surface), with <see langword="false"/>
     /// if <see cref="Forget"/> is called for it first, and is cancelled by <paramref name="cancellationToken"/>.

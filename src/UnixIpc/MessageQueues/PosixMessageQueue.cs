@@ -162,7 +162,7 @@ public sealed partial class PosixMessageQueue : IDisposable
         }
 
         CancelNotification();
-        EpollReactor.Shared.Forget(_handle.Fd);
+        EpollReactor.ForgetIfStarted(_handle.Fd);
         _handle.Dispose();
         if (_unlinkOnDispose)
         {

@@ -356,7 +356,7 @@ public sealed partial class PipeEndStream : Stream
     {
         if (disposing && !_handle.IsClosed)
         {
-            EpollReactor.Shared.Forget((int)_handle.DangerousGetHandle());
+            EpollReactor.ForgetIfStarted((int)_handle.DangerousGetHandle());
             _handle.Dispose();
         }
 

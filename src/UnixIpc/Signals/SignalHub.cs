@@ -9,19 +9,39 @@ namespace UnixIpc;
 /// ones in the order sent), and a runtime handler for each of the others. Each delivery is copied to every listener
 /// of its signal.
 /// </summary>
+/// <remarks>
+/// A listener that is the only one of its signals (all on the signalfd path) may take them itself, on the thread that
+/// waits in <see cref="SignalListener.Receive"/>: sigtimedwait, as a C program would, with no thread between the kernel
+/// and the caller. Its signals then leave the signalfd's mask (<c>s_direct</c>), so the reactor never reads them, and
+/// stay out after the call returns (a loop of receives changes the mask once); they go back when another listener of
+/// one of them comes, when a receive of that listener waits on its channel (async, or a second thread), or when it is
+/// disposed. A thread taking signals delivers each record like the reactor does, to every listener of the signal.
+/// </remarks>
 internal static class SignalHub
 {
     private static readonly Lock s_lock = new();
     private static readonly Dictionary<int, List<SignalListener>> s_listeners = [];
     private static readonly Dictionary<int, PosixSignalRegistration> s_handlers = [];
     private static readonly HashSet<int> s_fdSignals = [];
+    private static readonly Dictionary<int, SignalListener> s_direct = [];
     private static SafeFdHandle? s_fd;
+    private static bool s_maskEmpty;
+    private static TaskCompletionSource? s_readerParked; // the signalfd's reader waits here while its mask is empty
+    private static CancellationTokenSource s_readerWait = new(); // ends the reader's epoll wait when the mask empties
 
     /// <summary>Subscribes <paramref name="listener"/>; true if every signal comes with full information. All or nothing.</summary>
     public static bool Subscribe(SignalListener listener, UnixSignal[] signals)
     {
         lock (s_lock)
         {
+            foreach (UnixSignal signal in signals)
+            {
+                if (s_direct.TryGetValue(signal.Number, out SignalListener? owner) && !owner.DirectWaiting)
+                {
+                    ReleaseDirect(owner); // its signals go back to the signalfd; a waiting owner does it when its call returns
+                }
+            }
+
             // First what can fail (a handler registration, the signalfd); the tables change only once all of it worked.
             var newHandlers = new Dictionary<int, PosixSignalRegistration>();
             var newFdSignals = new List<int>();
@@ -46,7 +66,7 @@ internal static class SignalHub
 
                 if (newFdSignals.Count > 0)
                 {
-                    UpdateSignalFd([.. s_fdSignals, .. newFdSignals], signals[0]);
+                    UpdateSignalFd(Unowned([.. s_fdSignals, .. newFdSignals]), signals[0]);
                 }
             }
             catch
@@ -85,7 +105,16 @@ internal static class SignalHub
     {
         lock (s_lock)
         {
-            bool maskChanged = false;
+            bool maskChanged = listener.DirectOwned;
+            if (listener.DirectOwned)
+            {
+                listener.DirectOwned = false;
+                foreach (UnixSignal signal in signals)
+                {
+                    s_direct.Remove(signal.Number);
+                }
+            }
+
             foreach (UnixSignal signal in signals)
             {
                 if (s_listeners.TryGetValue(signal.Number, out List<SignalListener>? listeners) && listeners.Remove(listener) && listeners.Count == 0)
@@ -101,10 +130,145 @@ internal static class SignalHub
 
             if (maskChanged)
             {
-                UpdateSignalFd(s_fdSignals, signals[0]); // the signal stays blocked (the mask is the process's): it stays pending
+                UpdateSignalFd(Unowned(s_fdSignals), signals[0]); // the signal stays blocked (the mask is the process's): it stays pending
             }
         }
     }
+
+    /// <summary>
+    /// Lets the calling thread take <paramref name="listener"/>'s signals itself (<see cref="TakeDirect"/>, then
+    /// <see cref="EndDirect"/>): true if it is the only listener of each, each is on the signalfd path, and no other
+    /// receive of it is waiting. Records the reactor read before are in the listener's channel by the time this returns.
+    /// </summary>
+    public static bool BeginDirect(SignalListener listener)
+    {
+        lock (s_lock)
+        {
+            if (listener.DirectWaiting || listener.ChannelWaiters > 0 || !IsOnlyListenerOnTheSignalFd(listener))
+            {
+                return false;
+            }
+
+            if (!listener.DirectOwned)
+            {
+                foreach (UnixSignal signal in listener.Signals)
+                {
+                    s_direct[signal.Number] = listener;
+                }
+
+                listener.DirectOwned = true;
+                try
+                {
+                    UpdateSignalFd(Unowned(s_fdSignals), listener.Signals[0]);
+                }
+                catch
+                {
+                    ReleaseDirect(listener);
+                    throw;
+                }
+            }
+
+            listener.DirectWaiting = true;
+            return true;
+        }
+    }
+
+    /// <summary>The thread has stopped taking: the signals stay its listener's unless someone else now wants them.</summary>
+    public static void EndDirect(SignalListener listener)
+    {
+        lock (s_lock)
+        {
+            listener.DirectWaiting = false;
+            if (listener.DirectOwned && (listener.ChannelWaiters > 0 || !IsOnlyListenerOnTheSignalFd(listener)))
+            {
+                ReleaseDirect(listener);
+            }
+        }
+    }
+
+    /// <summary>A receive of <paramref name="listener"/> starts (+1) or stops (-1) waiting on its channel: while one does, the reactor reads its signals.</summary>
+    public static void WaitingOnChannel(SignalListener listener, int change)
+    {
+        lock (s_lock)
+        {
+            listener.ChannelWaiters += change;
+            if (change > 0 && listener.DirectOwned && !listener.DirectWaiting)
+            {
+                ReleaseDirect(listener); // a waiting taker delivers to the channel meanwhile, and releases when it returns
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes one signal of <paramref name="listener"/>'s on the calling thread (between <see cref="BeginDirect"/> and
+    /// <see cref="EndDirect"/>), delivering it to every listener of it: false when <paramref name="timeout"/> ran out.
+    /// A signal of the interrupter's (cancellation, disposal) ends the wait early with true and nothing delivered.
+    /// </summary>
+    public static unsafe bool TakeDirect(SignalListener listener, TimeSpan timeout)
+    {
+        byte* set = stackalloc byte[Interop.SigSetBytes];
+        _ = Interop.SigEmptySet(set);
+        foreach (UnixSignal signal in listener.Signals)
+        {
+            _ = Interop.SigAddSet(set, signal.Number);
+        }
+
+        Interop.siginfo_queued info;
+        Interop.timespec limit = Interop.timespec.Relative(timeout);
+        int number = Interop.SigTimedWait(set, &info, timeout == Timeout.InfiniteTimeSpan ? null : &limit);
+        if (number == -1)
+        {
+            Errno error = Interop.LastErrno;
+            return error == Errno.EINTR || (error == Errno.EAGAIN ? false : throw Interop.Fail(error, "sigtimedwait", listener.Signals[0].Name, "set, &info, timeout"));
+        }
+
+        var record = new Interop.signalfd_siginfo
+        {
+            ssi_signo = (uint)number,
+            ssi_errno = info.si_errno,
+            ssi_code = info.si_code,
+            ssi_pid = info.si_pid,
+            ssi_uid = info.si_uid,
+            ssi_status = info.si_int, // SIGCHLD's si_status, at the same offset
+            ssi_int = info.si_int,
+        };
+        Deliver(Describe(new UnixSignal(number), record));
+        return true;
+    }
+
+    // Called with s_lock held.
+    private static bool IsOnlyListenerOnTheSignalFd(SignalListener listener)
+    {
+        foreach (UnixSignal signal in listener.Signals)
+        {
+            if (!s_fdSignals.Contains(signal.Number) || !s_listeners.TryGetValue(signal.Number, out List<SignalListener>? listeners) || listeners is not [SignalListener only] || only != listener)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Called with s_lock held: LISTENER's signals go back to the signalfd (pending ones are read from there next).
+    private static void ReleaseDirect(SignalListener listener)
+    {
+        if (!listener.DirectOwned)
+        {
+            return;
+        }
+
+        listener.DirectOwned = false;
+        foreach (UnixSignal signal in listener.Signals)
+        {
+            s_direct.Remove(signal.Number);
+        }
+
+        UpdateSignalFd(Unowned(s_fdSignals), listener.Signals[0]);
+    }
+
+    // The signals of NUMBERS that no thread takes itself: the signalfd's mask.
+    private static List<int> Unowned(IEnumerable<int> numbers) => [.. numbers.Where(number => !s_direct.ContainsKey(number))];
 
     public static string? WhyNotListenable(UnixSignal signal) => signal.Number switch
     {
@@ -188,8 +352,9 @@ internal static class SignalHub
         Deliver(new SignalInfo { Signal = signal, Code = SignalCode.Unknown });
     });
 
-    // Called with s_lock held: creates the signalfd (and its reader) or changes its mask to NUMBERS.
-    private static unsafe void UpdateSignalFd(IEnumerable<int> numbers, UnixSignal forErrors)
+    // Called with s_lock held: creates the signalfd (and its reader) or changes its mask to NUMBERS; a reader parked on
+    // an empty mask goes back to reading.
+    private static unsafe void UpdateSignalFd(List<int> numbers, UnixSignal forErrors)
     {
         byte* mask = stackalloc byte[Interop.SigSetBytes];
         _ = Interop.SigEmptySet(mask);
@@ -201,6 +366,22 @@ internal static class SignalHub
         if (s_fd is not null)
         {
             Interop.Check(Interop.SignalFd(s_fd.Fd, mask, 0), "signalfd", forErrors.Name, $"{s_fd.Fd}, mask");
+            bool wasEmpty = s_maskEmpty;
+            s_maskEmpty = numbers.Count == 0;
+            if (s_maskEmpty && !wasEmpty)
+            {
+                // Out of epoll altogether: armed, the signalfd would wake the reactor's thread (in the kernel) for
+                // every signal the process gets, none of which it may read now.
+                s_readerWait.Cancel();
+                s_readerWait = new CancellationTokenSource();
+                EpollReactor.Shared.Forget(s_fd.Fd);
+            }
+            else if (!s_maskEmpty && s_readerParked is { } parked)
+            {
+                s_readerParked = null;
+                parked.TrySetResult();
+            }
+
             return;
         }
 
@@ -211,10 +392,13 @@ internal static class SignalHub
         }
 
         s_fd = fd;
+        s_maskEmpty = numbers.Count == 0;
         _ = ReadLoopAsync(fd);
     }
 
-    // The signalfd lives as long as the process: it is cheap, and closing it under a reader would race.
+    // The signalfd lives as long as the process: it is cheap, and closing it under a reader would race. Records are read
+    // and delivered under s_lock, so a change of the mask comes after the delivery of everything read before it. While
+    // the mask is empty (every signal taken by a thread itself) the reader is out of epoll and parked (see UpdateSignalFd).
     private static async Task ReadLoopAsync(SafeFdHandle fd)
     {
         await Task.Yield(); // never under the caller's lock
@@ -222,12 +406,25 @@ internal static class SignalHub
         {
             try
             {
-                while (TryRead(fd, out Interop.signalfd_siginfo info))
+                Task? parked = null;
+                CancellationToken emptied;
+                lock (s_lock)
                 {
-                    Deliver(Describe(new UnixSignal((int)info.ssi_signo), info));
+                    while (TryRead(fd, out Interop.signalfd_siginfo info))
+                    {
+                        Deliver(Describe(new UnixSignal((int)info.ssi_signo), info));
+                    }
+
+                    if (s_maskEmpty)
+                    {
+                        s_readerParked ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        parked = s_readerParked.Task;
+                    }
+
+                    emptied = s_readerWait.Token;
                 }
 
-                await EpollReactor.Shared.WaitAsync(fd.Fd, Readiness.Read, CancellationToken.None).ConfigureAwait(false);
+                await (parked ?? EpollReactor.Shared.WaitAsync(fd.Fd, Readiness.Read, emptied)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (Exception e) when (e is UnixIpcException or InvalidOperationException)
             {

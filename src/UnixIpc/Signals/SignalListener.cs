@@ -19,6 +19,11 @@ namespace UnixIpc;
 /// <see cref="KnowsSender"/> says which applies.</para>
 /// <para>Refused: SIGKILL and SIGSTOP (cannot be caught), 32 and 33 (glibc's), SIGRTMIN (the .NET runtime's own
 /// thread-activation signal) and the library's interrupter signal once installed.</para>
+/// <para><b>Waiting on a thread.</b> <see cref="Receive"/> and <see cref="TryReceive(TimeSpan, out SignalInfo?)"/> block the
+/// calling thread. When this listener is the only one of its signals and they are on the signalfd path, that thread
+/// takes them from the kernel itself (sigtimedwait, as a C program would): the kernel wakes it directly, with no thread
+/// hop through the reactor. Otherwise it waits for the reactor's delivery as <see cref="ReceiveAsync"/> does. Either
+/// way every listener of a signal still gets every delivery.</para>
 /// <para>When the last listener of a signal is disposed, the runtime handler is removed and the signal's default
 /// action applies again (SIGUSR1 then terminates the process); on the signalfd path the signal stays blocked, so it
 /// stays pending until something reads it.</para>
@@ -26,6 +31,7 @@ namespace UnixIpc;
 public sealed class SignalListener : IDisposable
 {
     private readonly Channel<SignalInfo> _received = Channel.CreateUnbounded<SignalInfo>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly CancellationTokenSource _disposing = new(); // interrupts a thread taking this listener's signals
     private int _disposed;
 
     private SignalListener(UnixSignal[] signals)
@@ -73,10 +79,24 @@ public sealed class SignalListener : IDisposable
     /// <summary>Whether <paramref name="signal"/> is blocked in every thread of this process (then signalfd gives full information).</summary>
     public static bool IsBlockedInEveryThread(UnixSignal signal) => SignalHub.BlockedInEveryThread(signal.Number);
 
+    // Guarded by SignalHub's lock: whether a thread takes this listener's signals itself (they are out of the signalfd's
+    // mask), whether one is waiting in sigtimedwait now, and how many receives wait on the channel.
+    internal bool DirectOwned { get; set; }
+
+    internal bool DirectWaiting { get; set; }
+
+    internal int ChannelWaiters { get; set; }
+
     /// <summary>The next signal, awaited without holding a thread.</summary>
     public async ValueTask<SignalInfo> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_received.Reader.TryRead(out SignalInfo? ready))
+        {
+            return ready;
+        }
+
+        SignalHub.WaitingOnChannel(this, +1);
         try
         {
             return await _received.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -85,30 +105,140 @@ public sealed class SignalListener : IDisposable
         {
             throw new ObjectDisposedException(nameof(SignalListener));
         }
+        finally
+        {
+            SignalHub.WaitingOnChannel(this, -1);
+        }
     }
 
-    /// <summary>A signal already received, if there is one.</summary>
-    public bool TryReceive([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SignalInfo? signal) => _received.Reader.TryRead(out signal);
+    /// <summary>
+    /// The next signal, waited for on the calling thread (or until <paramref name="cancellationToken"/> fires). If this
+    /// listener is the only one of its signals and they are on the signalfd path, the thread takes them from the kernel
+    /// itself (see remarks).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The listener is disposed, also while the call waits.</exception>
+    public SignalInfo Receive(CancellationToken cancellationToken = default)
+        => ReceiveCore(Timeout.InfiniteTimeSpan, cancellationToken) ?? throw new InvalidOperationException("A wait without a time-out ended without a signal.");
+
+    /// <summary>As <see cref="Receive"/>, waiting up to <paramref name="timeout"/>; <see langword="false"/> if no signal came.</summary>
+    public bool TryReceive(TimeSpan timeout, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SignalInfo? signal)
+    {
+        Timeouts.Validate(timeout);
+        signal = ReceiveCore(timeout, CancellationToken.None);
+        return signal is not null;
+    }
+
+    /// <summary>A signal already received, if there is one (or, while this listener's thread takes its signals itself, one pending in the kernel).</summary>
+    public bool TryReceive([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SignalInfo? signal)
+    {
+        if (_received.Reader.TryRead(out signal))
+        {
+            return true;
+        }
+
+        if (Volatile.Read(ref _disposed) == 0 && DirectOwned && SignalHub.BeginDirect(this))
+        {
+            try
+            {
+                _ = SignalHub.TakeDirect(this, TimeSpan.Zero);
+            }
+            finally
+            {
+                SignalHub.EndDirect(this);
+            }
+        }
+
+        return _received.Reader.TryRead(out signal);
+    }
 
     /// <summary>Every signal as it comes; ends when the listener is disposed.</summary>
     public async IAsyncEnumerable<SignalInfo> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        while (await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        SignalHub.WaitingOnChannel(this, +1);
+        try
         {
-            while (_received.Reader.TryRead(out SignalInfo? signal))
+            while (await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return signal;
+                while (_received.Reader.TryRead(out SignalInfo? signal))
+                {
+                    yield return signal;
+                }
             }
+        }
+        finally
+        {
+            SignalHub.WaitingOnChannel(this, -1);
         }
     }
 
-    /// <summary>Stops listening; a pending <see cref="ReadAllAsync"/> ends.</summary>
+    /// <summary>Stops listening; a pending <see cref="ReadAllAsync"/> ends, a waiting <see cref="Receive"/> throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             SignalHub.Unsubscribe(this, [.. Signals]);
             _received.Writer.TryComplete();
+            _disposing.Cancel();
+        }
+    }
+
+    // The record, or null when TIMEOUT ran out.
+    private SignalInfo? ReceiveCore(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_received.Reader.TryRead(out SignalInfo? ready))
+        {
+            return ready;
+        }
+
+        if (!SignalHub.BeginDirect(this))
+        {
+            return ReceiveFromChannel(timeout, cancellationToken);
+        }
+
+        try
+        {
+            long deadline = Timeouts.DeadlineFrom(timeout);
+            using CancellationTokenSource? linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token) : null;
+            using SignalInterrupter.Scope interruptible = SignalInterrupter.Begin(Timeout.InfiniteTimeSpan, linked?.Token ?? _disposing.Token);
+            while (true)
+            {
+                if (_received.Reader.TryRead(out SignalInfo? signal))
+                {
+                    return signal;
+                }
+
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!SignalHub.TakeDirect(this, Timeouts.RemainingUntil(deadline)))
+                {
+                    return _received.Reader.TryRead(out signal) ? signal : null;
+                }
+            }
+        }
+        finally
+        {
+            SignalHub.EndDirect(this);
+        }
+    }
+
+    private SignalInfo? ReceiveFromChannel(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout == TimeSpan.Zero)
+        {
+            return _received.Reader.TryRead(out SignalInfo? signal) ? signal : null;
+        }
+
+        using CancellationTokenSource? timer = timeout == Timeout.InfiniteTimeSpan ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer?.CancelAfter(timeout);
+        try
+        {
+            return ReceiveAsync(timer?.Token ?? cancellationToken).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (timer is not null && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

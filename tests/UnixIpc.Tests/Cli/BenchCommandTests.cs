@@ -48,7 +48,7 @@ public sealed class BenchCommandTests
             }
 
             Assert.Equal(pipe ? "AnonymousPipe" : "Socket (TCP)", row.GetProperty("dotnet").GetProperty("type").GetString());
-            foreach ((string ratio, bool expected) in new[] { ("overDotnet", pipe), ("overTcp", pipe), ("overC", hasC) })
+            foreach ((string ratio, bool expected) in new[] { ("overDotnet", pipe), ("overTcp", pipe), ("overC", hasC), ("overNamedPipe", false) }) // no FIFO row in this run: no named pipe figure
             {
                 JsonElement value = row.GetProperty(ratio);
                 Assert.True(expected ? value.EnumerateObject().First().Value.GetDouble() > 0 : value.ValueKind == JsonValueKind.Null, $"{ratio}: {row}");
@@ -56,8 +56,6 @@ public sealed class BenchCommandTests
 
             Assert.Equal(pipe && hasC, row.GetProperty("targetMet").ValueKind != JsonValueKind.Null);
         }
-
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
     }
 
     [Fact]
@@ -66,7 +64,7 @@ public sealed class BenchCommandTests
         (_, JsonElement root) = await QuickJsonAsync("lock,shmsem,channel");
         bool hasC = root.GetProperty("c").GetBoolean();
         string[] rows = [.. root.GetProperty("rows").EnumerateArray().Select(RowName)];
-        Assert.Equal(["lock rtt 0", "shmsem rtt 64", "shmsem throughput 64", "shmsem wakeup 8", "channel rtt 8", "channel rtt 1024", "channel throughput 64", "channel throughput 65536", "channel wakeup 8"], rows);
+        Assert.Equal(["lock rtt 0", "shmsem rtt 64", "shmsem throughput 64", "shmsem wakeup 8", "channel rtt 8", "channel rtt 1024", "channel throughput 64", "channel throughput 65536", "channel wakeup 8", "channel fanin 64", "channel broadcast 64"], rows);
         foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
         {
             bool ringOnlySpins = RowName(row) == "channel wakeup 8"; // the C ring never sleeps: no C figure, a note says so
@@ -74,12 +72,76 @@ public sealed class BenchCommandTests
             foreach (string implementation in hasC && !ringOnlySpins ? new[] { "unixipc", "c" } : ["unixipc"])
             {
                 JsonElement measured = row.GetProperty(implementation);
-                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() == "throughput" ? "msgsPerSecond" : "p50").GetDouble() > 0, $"{implementation}: {row}");
+                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() is "throughput" or "fanin" or "broadcast" ? "msgsPerSecond" : "p50").GetDouble() > 0, $"{implementation}: {row}");
             }
         }
+    }
 
-        Assert.Empty(Directory.EnumerateFileSystemEntries("/dev/shm", "*unixipc_bench_*"));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"));
+    [Fact]
+    public async Task Bench_quick_measures_the_shared_memory_stream_against_dotnet_named_pipes_and_says_c_has_none()
+    {
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("fifo,shmstream");
+        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536", "wakeup 8"];
+        Assert.Equal([.. figures.Select(f => "fifo " + f), .. figures.Select(f => "shmstream " + f)], root.GetProperty("rows").EnumerateArray().Select(RowName));
+        foreach (JsonElement fifo in root.GetProperty("rows").EnumerateArray().Take(figures.Length))
+        {
+            // The ÷NamedPipe column is over the FIFO row's own .NET type, its ÷.NET column.
+            Assert.Equal(fifo.GetProperty("overDotnet").GetRawText(), fifo.GetProperty("overNamedPipe").GetRawText());
+        }
+
+        foreach (JsonElement row in root.GetProperty("rows").EnumerateArray().Skip(figures.Length))
+        {
+            Assert.True(row.GetProperty("overNamedPipe").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("c").ValueKind);
+            Assert.Equal("NamedPipe", row.GetProperty("dotnet").GetProperty("type").GetString());
+            Assert.True(row.GetProperty("overDotnet").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("targetMet").ValueKind);
+        }
+
+        if (root.GetProperty("c").GetBoolean())
+        {
+            Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString() == "shared-memory stream: no C figures (C has no such mechanism; compared with .NET's NamedPipe)");
+        }
+    }
+
+    [Fact]
+    public async Task Bench_quick_measures_grpc_over_shared_memory_against_grpc_over_tcp_and_every_server_stops()
+    {
+        (ProcessRunner.Result run, JsonElement root) = await QuickJsonAsync("grpc-shm");
+        string[] figures = ["rtt 8", "rtt 1024", "throughput 64", "throughput 65536"];
+        Assert.Equal([.. figures.Select(f => "grpc-shm " + f)], root.GetProperty("rows").EnumerateArray().Select(RowName));
+        foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
+        {
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("c").ValueKind);
+            Assert.Equal("gRPC over TCP", row.GetProperty("dotnet").GetProperty("type").GetString());
+            foreach (string implementation in new[] { "unixipc", "dotnet" })
+            {
+                JsonElement measured = row.GetProperty(implementation);
+                Assert.True(measured.GetProperty(row.GetProperty("figure").GetString() == "rtt" ? "p50" : "msgsPerSecond").GetDouble() > 0, $"{implementation}: {row}");
+            }
+
+            Assert.True(row.GetProperty("overDotnet").EnumerateObject().First().Value.GetDouble() > 0, run.Stdout);
+        }
+
+        // Each measurement's server stopped when its client was done (a server left running would have held the run
+        // until the measurement's time-out, and failed it); nothing was left (QuickJsonAsync).
+    }
+
+    [Fact]
+    public async Task Bench_says_how_the_dotnet_sides_were_compiled_and_runtime_defaults_chooses_the_runtimes_own()
+    {
+        foreach ((string[] extra, string expected) in new[]
+        {
+            (Array.Empty<string>(), "tiered compilation off"),
+            (new[] { "--runtime-defaults" }, "runtime defaults: tiered compilation, dynamic PGO"),
+        })
+        {
+            ProcessRunner.Result run = await ProcessRunner.RunCliAsync(TimeSpan.FromMinutes(10), ["bench", "--rounds", "1", "--only", "psem", "--json", .. extra]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            using JsonDocument document = JsonDocument.Parse(run.Stdout);
+            Assert.Equal(expected, document.RootElement.GetProperty("dotnetCode").GetString());
+            Assert.Equal(20_000, document.RootElement.GetProperty("rows")[0].GetProperty("unixipc").GetProperty("roundTrips").GetInt32()); // a full round, not --quick
+        }
     }
 
     [Fact]
@@ -139,7 +201,7 @@ public sealed class BenchCommandTests
         CliRunner.Result run = await CliRunner.RunAsync("bench", "--only", "pipe,nosuch");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("nosuch", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, tcp", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pipe, fifo, stream, seqpacket, mq, msg, psem, sem, signal, lock, shmsem, channel, channel-spin, shmstream, grpc, grpc-shm, tcp", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
 
@@ -163,14 +225,27 @@ public sealed class BenchCommandTests
         }
     }
 
-    // A quick run of ONLY as JSON, which must succeed: the run (for messages) and its root object.
+    // A quick run of ONLY as JSON, which must succeed: the run (for messages) and its root object. It also checks
+    // that the run left nothing behind: no bench object in /dev/shm or TMPDIR that was not there before it (another
+    // program's benchmark may have left its own).
     private static async Task<(ProcessRunner.Result Run, JsonElement Root)> QuickJsonAsync(string only)
     {
-        ProcessRunner.Result run = await ProcessRunner.RunCliAsync("bench", "--quick", "--only", only, "--json");
+        string[] before = BenchLeftovers();
+        // Bounded by what the harness allows: each measurement is killed after two minutes (a gRPC run starts a Kestrel
+        // server per measurement, which takes seconds on a loaded machine).
+        ProcessRunner.Result run = await ProcessRunner.RunCliAsync(TimeSpan.FromMinutes(10), "bench", "--quick", "--only", only, "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Empty(BenchLeftovers().Except(before));
         using JsonDocument document = JsonDocument.Parse(run.Stdout);
         return (run, document.RootElement.Clone());
     }
+
+    private static string[] BenchLeftovers() =>
+    [
+        .. Directory.EnumerateFileSystemEntries("/dev/shm", "*unixipc_bench_*"),
+        .. Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "unixipc_bench_*"),
+        .. Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "CoreFxPipe_unixipc_bench_*"),
+    ];
 
     private static string RowName(JsonElement row) => $"{row.GetProperty("mechanism").GetString()} {row.GetProperty("figure").GetString()} {row.GetProperty("size").GetInt32()}";
 }

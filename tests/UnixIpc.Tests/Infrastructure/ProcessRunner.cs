@@ -58,6 +58,10 @@ internal static class ProcessRunner
     public static Task<Result> RunCliAsync(params string[] arguments)
         => RunAsync(DotnetHost, [Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), .. arguments]);
 
+    /// <summary>The CLI with a longer bound than <see cref="DefaultTimeout"/> (a benchmark run that starts servers).</summary>
+    public static Task<Result> RunCliAsync(TimeSpan timeout, params string[] arguments)
+        => RunAsync(DotnetHost, [Path.Combine(AppContext.BaseDirectory, "unixipc.dll"), .. arguments], timeout: timeout);
+
     internal static string Describe(IEnumerable<string> arguments)
     {
         var text = new StringBuilder();

@@ -5,6 +5,24 @@ namespace UnixIpc.Tests;
 public sealed class PipeTests
 {
     [Fact]
+    public async Task Closing_a_pipe_or_queue_used_only_synchronously_starts_no_reactor()
+    {
+        // Disposal forgets the descriptor in the reactor; it used to start the reactor (an epoll instance and a thread)
+        // just for that, in every process that closed a pipe or a queue.
+        string name = TestNames.Unique("mq");
+        try
+        {
+            await using TestChildProcess child = await TestChildProcess.StartAsync("reactor-sync-only", name);
+            Assert.Equal("reactor no", await child.ReadLineAsync());
+            Assert.Equal(0, await child.WaitForExitAsync());
+        }
+        finally
+        {
+            PosixMessageQueue.TryUnlink(name);
+        }
+    }
+
+    [Fact]
     [Trait("conformance", "PIPE-01")]
     public void Bytes_arrive_in_order_and_writes_keep_no_boundaries()
     {

@@ -155,6 +155,63 @@ public sealed class SignalListenerTests
     }
 
     [Fact]
+    [Trait("conformance", "SIG-03")]
+    public async Task A_thread_taking_its_signal_itself_leaves_the_other_signals_to_their_listeners_and_shares_with_a_new_one()
+    {
+        // A thread in Receive of the only listener of A takes A from the kernel itself (sigtimedwait); B must still reach
+        // its listener through the signalfd, disposal must end the waiting Receive, and listeners of A that come later
+        // must each get every A.
+        UnixSignal a = UnixSignal.RealTime(4), b = UnixSignal.RealTime(5);
+        var options = new ChildProcessOptions(ProcessRunner.DotnetHost, Path.Combine(AppContext.BaseDirectory, "UnixIpc.TestChild.dll"), "signal-direct-beside-async", a.Name, b.Name)
+        {
+            StandardInput = ChildDescriptor.Pipe,
+            StandardOutput = ChildDescriptor.Pipe,
+        };
+        options.BlockedSignals.Add(a);
+        options.BlockedSignals.Add(b);
+        using ChildProcess child = ChildProcess.Start(options);
+        try
+        {
+            using var output = new StreamReader(child.StandardOutput!);
+            using var input = new StreamWriter(child.StandardInput!) { AutoFlush = true };
+            async Task<string> Line() => await output.ReadLineAsync().WaitAsync(Bound) ?? throw new EndOfStreamException("the child ended");
+            Assert.Equal("READY", await Line());
+            string[] ready = (await Line()).Split(' ');
+            int pid = int.Parse(ready[0], CultureInfo.InvariantCulture);
+            Assert.Equal("signalfd", ready[1]);
+
+            b.Queue(pid, 1);
+            a.Queue(pid, 2);
+            b.Queue(pid, 3);
+            a.Queue(pid, 4);
+            var lines = new List<string> { await Line(), await Line(), await Line(), await Line() };
+            Assert.Equal(["A 2 direct=True", "A 4 direct=True"], lines.Where(l => l.StartsWith('A')));
+            Assert.Equal(["B 1", "B 3"], lines.Where(l => l.StartsWith('B')));
+
+            await input.WriteLineAsync("dispose-a");
+            Assert.Equal("A disposed", await Line());
+            Assert.Equal("disposed-a", await Line());
+
+            await input.WriteLineAsync("two-a");
+            Assert.Equal("two-a", await Line());
+            a.Queue(pid, 5);
+            b.Queue(pid, 6);
+            a.Queue(pid, 7);
+            lines = [await Line(), await Line(), await Line(), await Line(), await Line()];
+            Assert.Equal(["A 5 by 1", "A 7 by 1"], lines.Where(l => l.EndsWith("by 1", StringComparison.Ordinal)));
+            Assert.Equal(["A 5 by 2", "A 7 by 2"], lines.Where(l => l.EndsWith("by 2", StringComparison.Ordinal)));
+            Assert.Equal(["B 6"], lines.Where(l => l.StartsWith('B')));
+
+            input.Close();
+            Assert.Equal(0, (await child.WaitForExitAsync().WaitAsync(Bound)).ExitCode);
+        }
+        finally
+        {
+            child.Kill();
+        }
+    }
+
+    [Fact]
     public async Task The_listening_copy_of_signal_wait_ends_when_the_process_that_started_it_dies()
     {
         using Process outer = StartCli("signal", "wait", "USR1", "--json");
