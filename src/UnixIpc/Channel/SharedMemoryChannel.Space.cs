@@ -259,9 +259,10 @@ public sealed unsafe partial class SharedMemoryChannel
                 byte* record = Record(position);
                 ulong commit = Volatile.Read(ref RecordCommit(record));
                 if (!IsComplete(commit, position)
-                    || Volatile.Read(ref RecordClaim(record)) != ((ulong)position | ChannelLayout.Released))
+                    || Volatile.Read(ref RecordClaim(record)) != ((ulong)position | ChannelLayout.Released)
+                    || (uint)RecordLength(record) > (uint)Capacity)
                 {
-                    break;
+                    break; // (a length no producer writes, e.g. forged in the world-writable object, would stall the walk: stop)
                 }
 
                 position += RecordSpan(record, commit);
