@@ -72,7 +72,7 @@ internal static class IpcBenchmark
         // for the channel alone, with the default wait strategy (more processes than cores here).
         var scaling = new Dictionary<string, List<double>> { ["1 producer"] = [], ["2 producers"] = [], ["4 producers"] = [], ["broadcast to 2"] = [], ["broadcast to 2, overrun"] = [] };
         var overrunReceived = new List<double>();
-        for (int round = 1; round <= (spinOnly ? 0 : rounds); round++)
+        for (int round = 1; round <= (spinOnly || args.Contains("--only") ? 0 : rounds); round++)
         {
             Console.Error.WriteLine($"scaling round {round}/{rounds}");
             foreach (int producers in new[] { 1, 2, 4 })
@@ -104,8 +104,15 @@ internal static class IpcBenchmark
                 wake_p50_ns = wake.TryGetValue(m.Name, out var w) ? Median(w.Select(l => l.P50)) : (double?)null,
                 wake_p99_ns = wake.TryGetValue(m.Name, out var w2) ? Median(w2.Select(l => l.P99)) : (double?)null,
             }).ToArray(),
-            channel_scaling_msgs_per_s_64B = spinOnly ? null : scaling.ToDictionary(e => e.Key, e => Median(e.Value)),
-            overrun_share_received_by_subscribers = spinOnly ? (double?)null : Median(overrunReceived),
+            per_round = mechanisms.ToDictionary(m => m.Name, m => new // each round's figures, for same-round ratios of --only runs
+            {
+                p50_ns = latency[m.Name].Select(l => l.P50).ToArray(),
+                p99_ns = latency[m.Name].Select(l => l.P99).ToArray(),
+                msgs_per_s_64B = small[m.Name].ToArray(),
+                mb_per_s_64KiB = large[m.Name].Select(x => x * 65536 / 1e6).ToArray(),
+            }),
+            channel_scaling_msgs_per_s_64B = spinOnly || args.Contains("--only") ? null : scaling.ToDictionary(e => e.Key, e => Median(e.Value)),
+            overrun_share_received_by_subscribers = spinOnly || args.Contains("--only") ? (double?)null : Median(overrunReceived),
             ratios_to_minimal_c_ring = args.Contains("--only") ? null : new
             {
                 channel_spin_p50 = MedianRatio(latency["channel busy-spin"], latency["C minimal ring"], l => l.P50),
@@ -122,7 +129,7 @@ internal static class IpcBenchmark
                 throughput_64B = MedianRatio(small["channel busy-spin"], small[b.Name], x => x),
                 throughput_64KiB = MedianRatio(large["channel busy-spin"], large[b.Name], x => x),
             }),
-            ratios = spinOnly ? null : new
+            ratios = spinOnly || args.Contains("--only") ? null : new
             {
                 channel_spin_p50_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P50),
                 channel_spin_p99_over_c_spin = MedianRatio(latency["channel busy-spin"], latency["C spin ring"], l => l.P99),

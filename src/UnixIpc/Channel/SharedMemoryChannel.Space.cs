@@ -239,7 +239,12 @@ public sealed unsafe partial class SharedMemoryChannel
         }
     }
 
-    /// <summary>Moves the release position over every released record at its front; wakes sleeping producers if it moved.</summary>
+    /// <summary>
+    /// Moves the release position over every released record at its front, in one CAS per walk (not one per
+    /// record); wakes sleeping producers if it moved. The records walked lie between the release position read
+    /// and the read position, so none of them can be reused while the release position stays where it was read;
+    /// a CAS that finds it moved (another consumer advanced it) discards the walk, which may have read reused bytes.
+    /// </summary>
     internal bool AdvanceRelease(int slot)
     {
         ref ulong releaseWord = ref U64(ChannelLayout.ReleaseOffset);
@@ -248,20 +253,27 @@ public sealed unsafe partial class SharedMemoryChannel
         {
             long release = (long)Volatile.Read(ref releaseWord);
             long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
-            if (release >= read)
+            long position = release;
+            while (position < read)
+            {
+                byte* record = Record(position);
+                ulong commit = Volatile.Read(ref RecordCommit(record));
+                if (!IsComplete(commit, position)
+                    || Volatile.Read(ref RecordClaim(record)) != ((ulong)position | ChannelLayout.Released)
+                    || (uint)RecordLength(record) > (uint)Capacity)
+                {
+                    break; // (a length no producer writes, e.g. forged in the world-writable object, would stall the walk: stop)
+                }
+
+                position += RecordSpan(record, commit);
+            }
+
+            if (position == release)
             {
                 break;
             }
 
-            byte* record = Record(release);
-            ulong commit = Volatile.Read(ref RecordCommit(record));
-            if (!IsComplete(commit, release)
-                || Volatile.Read(ref RecordClaim(record)) != ((ulong)release | ChannelLayout.Released))
-            {
-                break;
-            }
-
-            if (Interlocked.CompareExchange(ref releaseWord, (ulong)(release + RecordSpan(record, commit)), (ulong)release) == (ulong)release)
+            if (Interlocked.CompareExchange(ref releaseWord, (ulong)position, (ulong)release) == (ulong)release)
             {
                 advanced = true;
             }

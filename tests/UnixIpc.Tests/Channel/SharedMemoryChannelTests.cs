@@ -126,6 +126,48 @@ public sealed class SharedMemoryChannelTests : IDisposable
     }
 
     [Fact]
+    public void The_release_position_passes_released_records_in_one_walk_and_stops_at_the_first_still_held()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader first = channel.CreateReader();
+        using SharedMemoryChannelReader second = channel.CreateReader();
+        using SharedMemoryChannelReader third = channel.CreateReader();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(writer.TryWrite("12345"u8)); // 64-byte records
+        }
+
+        Assert.True(first.TryRead(out ReadLease a));
+        Assert.True(second.TryRead(out ReadLease b));
+        Assert.True(third.TryRead(out ReadLease c));
+        a.Release();
+        c.Release();
+        Assert.Equal(128, channel.Stat().UsedBytes); // the first is given back; the walk stops at the second, still held, with the third released behind it
+        b.Release();
+        Assert.Equal(0, channel.Stat().UsedBytes);
+    }
+
+    [Fact]
+    public unsafe void A_released_record_with_a_forged_length_stops_the_release_walk_instead_of_moving_it_backwards()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var buffer = new byte[16];
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(writer.TryWrite("12345"u8)); // 64-byte records at 0, 64 and 128
+            Assert.True(reader.TryRead(buffer, out _)); // read and released; the release position is advanced lazily
+        }
+
+        *(int*)(channel.Record(64) + ChannelLayout.RecordLengthOffset) = -64; // the object is world-writable: anyone may write this
+        SharedMemoryChannelStatus status = channel.Stat();
+        Assert.Equal(64, status.Positions.Release); // past the intact first record, stopped at the forged one
+        Assert.Equal(128, status.UsedBytes);
+    }
+
+    [Fact]
     public void A_full_ring_refuses_then_times_out_then_accepts_once_read()
     {
         using SharedMemoryChannel channel = NewChannel(4096);
