@@ -6,7 +6,12 @@ public enum ChannelWaitStrategy
     /// <summary>Spin for <see cref="SharedMemoryChannelOpenOptions.SpinDuration"/>, then sleep on the shared futex (the default).</summary>
     SpinThenSleep = 0,
 
-    /// <summary>Never sleep: lowest latency, one core busy while waiting.</summary>
+    /// <summary>
+    /// Never sleep: lowest latency, one core busy while waiting. It never yields the CPU either, so use it only
+    /// when every spinning process has a core of its own: with more spinners than cores, one that waits for a
+    /// process sharing its core holds that core until the scheduler ends its time slice (three processes on two
+    /// cores ran at a tenth of the rate; see docs/benchmarks, "the channel with three processes").
+    /// </summary>
     BusySpin = 1,
 
     /// <summary>Sleep on the futex at once: no spinning at all.</summary>
