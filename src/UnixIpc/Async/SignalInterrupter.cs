@@ -18,6 +18,18 @@ namespace UnixIpc;
 internal static class SignalInterrupter
 {
     private static readonly Lazy<int> s_signal = new(Install, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<bool> s_available = new(() =>
+    {
+        try
+        {
+            _ = s_signal.Value;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly List<Scope> s_pending = [];
     private static readonly Lock s_lock = new();
     private static readonly SemaphoreSlim s_wake = new(0);
@@ -25,6 +37,12 @@ internal static class SignalInterrupter
 
     /// <summary>The signal used to interrupt (installs the handler on first use).</summary>
     public static int SignalNumber => s_signal.Value;
+
+    /// <summary>
+    /// Whether a signal can be taken to interrupt (installs the handler on first use): false when every candidate is
+    /// blocked in some thread or someone else's, so a caller that has another way to wait takes it instead of failing.
+    /// </summary>
+    public static bool IsAvailable => s_available.Value;
 
     /// <summary>Whether the handler has been installed (a signal is taken).</summary>
     public static bool IsInstalled => s_signal.IsValueCreated;

@@ -192,7 +192,9 @@ public sealed class SignalListener : IDisposable
             return ready;
         }
 
-        if (!SignalHub.BeginDirect(this))
+        // Taking the signals on this thread needs the interrupter (disposal, cancellation); a process that blocks every
+        // signal it could use (started with all of them blocked) waits for the reactor's delivery instead.
+        if (!SignalInterrupter.IsAvailable || !SignalHub.BeginDirect(this))
         {
             return ReceiveFromChannel(timeout, cancellationToken);
         }

@@ -162,14 +162,7 @@ public sealed class SignalListenerTests
         // its listener through the signalfd, disposal must end the waiting Receive, and listeners of A that come later
         // must each get every A.
         UnixSignal a = UnixSignal.RealTime(4), b = UnixSignal.RealTime(5);
-        var options = new ChildProcessOptions(ProcessRunner.DotnetHost, Path.Combine(AppContext.BaseDirectory, "UnixIpc.TestChild.dll"), "signal-direct-beside-async", a.Name, b.Name)
-        {
-            StandardInput = ChildDescriptor.Pipe,
-            StandardOutput = ChildDescriptor.Pipe,
-        };
-        options.BlockedSignals.Add(a);
-        options.BlockedSignals.Add(b);
-        using ChildProcess child = ChildProcess.Start(options);
+        using ChildProcess child = StartDirectBesideAsync(a, b, [a, b]);
         try
         {
             using var output = new StreamReader(child.StandardOutput!);
@@ -209,6 +202,48 @@ public sealed class SignalListenerTests
         {
             child.Kill();
         }
+    }
+
+    [Fact]
+    [Trait("conformance", "SIG-03")]
+    public async Task Receive_still_works_when_every_signal_the_interrupter_could_take_is_blocked()
+    {
+        // A process started with every real-time signal blocked (the classic "block everything, read a signalfd"
+        // set-up) leaves the interrupter no signal: Receive must still deliver (through the reactor), not throw.
+        UnixSignal a = UnixSignal.RealTime(3), b = UnixSignal.RealTime(4);
+        using ChildProcess child = StartDirectBesideAsync(a, b, Enumerable.Range(a.Number, UnixSignal.RealTimeMax.Number - a.Number + 1).Select(number => new UnixSignal(number)));
+        try
+        {
+            using var output = new StreamReader(child.StandardOutput!);
+            using var input = new StreamWriter(child.StandardInput!) { AutoFlush = true };
+            async Task<string> Line() => await output.ReadLineAsync().WaitAsync(Bound) ?? throw new EndOfStreamException("the child ended");
+            Assert.Equal("READY", await Line());
+            int pid = int.Parse((await Line()).Split(' ')[0], CultureInfo.InvariantCulture);
+            a.Queue(pid, 2);
+            Assert.StartsWith("A 2 ", await Line(), StringComparison.Ordinal);
+            input.Close();
+            Assert.Equal(0, (await child.WaitForExitAsync().WaitAsync(Bound)).ExitCode);
+        }
+        finally
+        {
+            child.Kill();
+        }
+    }
+
+    // The child of "signal-direct-beside-async" (SignalScenarios.DirectBesideAsync) for A and B, started with BLOCKED blocked.
+    private static ChildProcess StartDirectBesideAsync(UnixSignal a, UnixSignal b, IEnumerable<UnixSignal> blocked)
+    {
+        var options = new ChildProcessOptions(ProcessRunner.DotnetHost, Path.Combine(AppContext.BaseDirectory, "UnixIpc.TestChild.dll"), "signal-direct-beside-async", a.Name, b.Name)
+        {
+            StandardInput = ChildDescriptor.Pipe,
+            StandardOutput = ChildDescriptor.Pipe,
+        };
+        foreach (UnixSignal signal in blocked)
+        {
+            options.BlockedSignals.Add(signal);
+        }
+
+        return ChildProcess.Start(options);
     }
 
     [Fact]
