@@ -79,6 +79,12 @@ internal sealed unsafe class EpollReactor
         if (cancellationToken.CanBeCanceled)
         {
             waiter.CancellationRegistration = cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), waiter);
+            if (waiter.Task.IsCompleted)
+            {
+                // The reactor's thread completed it before the registration was stored, so Complete could not undo it:
+                // a long-lived token (the signal reader's) would otherwise keep every such waiter.
+                waiter.CancellationRegistration.Dispose();
+            }
         }
 
         return waiter.Task;
