@@ -141,12 +141,5 @@ public sealed class UdsCommandTests : IDisposable
 
     private const int O_DIRECTORY = 0x10000;
 
-    private static async Task WaitForSocketAsync(string path)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (!File.Exists(path) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(5);
-        }
-    }
+    private static Task WaitForSocketAsync(string path) => UnixListeners.WaitUntilListeningAsync(path, Bound);
 }

@@ -283,12 +283,5 @@ public sealed class UnixSocketAddressTests : IDisposable
         Assert.Contains(clients, c => c.GetProperty("pid").GetInt32() == Environment.ProcessId); // the slow one was this process
     }
 
-    private static async Task WaitForSocketAsync(string path)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (!File.Exists(path) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(5);
-        }
-    }
+    private static Task WaitForSocketAsync(string path) => UnixListeners.WaitUntilListeningAsync(path, Bound);
 }
