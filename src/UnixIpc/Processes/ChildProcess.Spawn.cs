@@ -264,7 +264,7 @@ public sealed partial class ChildProcess
 
     private unsafe bool TryReap(out ChildExitStatus status)
     {
-        Interop.siginfo_child info = default;
+        Interop.siginfo_t info = default;
         while (Interop.WaitId(Interop.P_PIDFD_TYPE, _pidfd, &info, Interop.WEXITED | Interop.WNOHANG) == -1)
         {
             Errno error = Interop.LastErrno;

@@ -213,7 +213,7 @@ internal static class SignalHub
             _ = Interop.SigAddSet(set, signal.Number);
         }
 
-        Interop.siginfo_queued info;
+        Interop.siginfo_t info;
         Interop.timespec limit = Interop.timespec.Relative(timeout);
         int number = Interop.SigTimedWait(set, &info, timeout == Timeout.InfiniteTimeSpan ? null : &limit);
         if (number == -1)
@@ -227,9 +227,9 @@ internal static class SignalHub
             ssi_signo = (uint)number,
             ssi_errno = info.si_errno,
             ssi_code = info.si_code,
-            ssi_pid = info.si_pid,
+            ssi_pid = (uint)info.si_pid,
             ssi_uid = info.si_uid,
-            ssi_status = info.si_int, // SIGCHLD's si_status, at the same offset
+            ssi_status = info.si_status,
             ssi_int = info.si_int,
         };
         Deliver(Describe(new UnixSignal(number), record));
