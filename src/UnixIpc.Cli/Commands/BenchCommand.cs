@@ -42,11 +42,11 @@ internal static class BenchCommand
 
             console.RequireStandardOutput(); // before minutes of measuring, not after
 
-            BenchSettings settings = parse.GetValue(quick)
-                ? BenchSettings.Quick(mechanisms, QuickSideOptions) with { DotNetCode = "runtime defaults: tiered compilation, dynamic PGO" }
-                : parse.GetValue(runtimeDefaults)
-                    ? BenchSettings.Full(mechanisms, (int)count, QuickSideOptions) with { DotNetCode = "runtime defaults: tiered compilation, dynamic PGO" }
-                    : BenchSettings.Full(mechanisms, (int)count, SideOptions);
+            // --quick always runs the sides with the runtime's defaults (see DefaultSideOptions).
+            bool defaults = parse.GetValue(quick) || parse.GetValue(runtimeDefaults);
+            Func<IReadOnlyList<string>, ChildProcessOptions> side = defaults ? DefaultSideOptions : SideOptions;
+            BenchSettings settings = (parse.GetValue(quick) ? BenchSettings.Quick(mechanisms, side) : BenchSettings.Full(mechanisms, (int)count, side))
+                with { DotNetCode = defaults ? "runtime defaults: tiered compilation, dynamic PGO" : "tiered compilation off" };
             BenchReport report = console.ErrorIsTerminal
                 ? await BenchProgressDisplay.RunAsync(console.Error, display => new BenchRunner(settings, display).RunAsync(cancellationToken)).ConfigureAwait(false)
                 : await new BenchRunner(settings, new PlainBenchProgress(console.Error)).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -129,7 +129,7 @@ internal static class BenchCommand
     // The runtime's defaults (--runtime-defaults: what an ordinary application gets). --quick uses them too: it proves
     // every side runs and is never read for speed, the default tiering starts a side faster, and process starts are
     // most of a quick run (CI runs it).
-    private static ChildProcessOptions QuickSideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: true);
+    private static ChildProcessOptions DefaultSideOptions(IReadOnlyList<string> arguments) => Side(arguments, tiered: true);
 
     // The runtime's own variables that choose how code is compiled (DOTNET_TieredCompilation, DOTNET_TieredPGO, …).
     private static readonly string[] RuntimePrefixes = ["DOTNET_", "COMPlus_"], CodeGenerationSettings = ["Tiered", "TC_", "ReadyToRun", "OSR_"];
