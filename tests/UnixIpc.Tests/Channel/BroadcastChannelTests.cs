@@ -188,29 +188,38 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     [Fact]
     public async Task A_subscriber_reading_on_wakes_a_producer_process_asleep_for_room()
     {
-        // A small ring the producer fills at once; it then sleeps on the futex until the subscriber frees space.
+        // A small ring (a sixteenth is 256 bytes: a 64-byte message's record is 96) that the producer fills at once.
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
         using SharedMemoryChannelReader reader = channel.CreateReader();
-        const int Count = 300;
+        const int Count = 300, Cycles = 10, PerCycle = 8;
         await using TestChildProcess producer = await TestChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
-        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!channel.Stat().Participants.Any(p => p.Role == "producer" && p.Waits > 0))
+        var message = new byte[64];
+        int next = 0;
+        void ReadOne()
         {
-            Assert.True(DateTime.UtcNow < limit, "the producer never slept for room");
-            await Task.Yield();
+            Assert.True(reader.TryRead(message, TimeSpan.FromSeconds(30), out int length), $"message {next} never came");
+            Assert.True(ChannelMessages.TryCheck(message.AsSpan(0, length), out int from, out int sequence) && from == 0 && sequence == next, $"message {next} out of order or torn");
+            next++;
         }
 
-        var message = new byte[64];
-        for (int i = 0; i < Count; i++)
+        // Each cycle: once the producer sleeps for room, read enough to cross a sixteenth of the ring (which must wake
+        // it); it fills the ring again and goes back to sleep. A producer only left to its own 20 ms recovery slices
+        // would get every message through too, but the subscriber's wake-up counter would stay 0.
+        for (int cycle = 0; cycle < Cycles; cycle++)
         {
-            Assert.True(reader.TryRead(message, TimeSpan.FromSeconds(30), out int length), $"message {i} never came");
-            Assert.True(ChannelMessages.TryCheck(message.AsSpan(0, length), out int from, out int sequence) && from == 0 && sequence == i, $"message {i} out of order or torn");
+            await ThreadProbe.WaitUntilProcessInSharedFutexWaitAsync(producer.Id);
+            for (int i = 0; i < PerCycle; i++)
+            {
+                ReadOne();
+            }
+        }
+
+        while (next < Count)
+        {
+            ReadOne();
         }
 
         Assert.Equal("done", await producer.ReadLineAsync());
-
-        // Woken by the subscriber's moves (a FUTEX_WAKE, counted on the waker's slot), not left to the producer's
-        // own 20 ms recovery slices, which would also get every message through.
         Assert.True(channel.Stat().Participants.Single(p => p.Role == "subscriber").Wakeups > 0, "the subscriber never woke the sleeping producer");
     }
 

@@ -149,6 +149,38 @@ internal static class ThreadProbe
         throw new TimeoutException($"process {pid} never blocked in {call}");
     }
 
+    /// <summary>
+    /// Waits (bounded) until some thread of process <paramref name="pid"/> sleeps in FUTEX_WAIT on a shared word (op 0:
+    /// a channel's sleep; the runtime's own waits are private futexes), read from /proc/PID/task/*/syscall.
+    /// </summary>
+    public static async Task WaitUntilProcessInSharedFutexWaitAsync(int pid)
+    {
+        string futex = SyscallNumber("futex").ToString(CultureInfo.InvariantCulture);
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < limit)
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    string[] fields = File.ReadAllText(Path.Combine(task, "syscall")).Split(' ');
+                    if (fields.Length > 2 && fields[0] == futex && fields[2] == "0x0")
+                    {
+                        return;
+                    }
+                }
+                catch (IOException)
+                {
+                    // the thread ended meanwhile
+                }
+            }
+
+            await Task.Yield();
+        }
+
+        throw new TimeoutException($"process {pid} never slept on a shared futex");
+    }
+
     internal static int SyscallNumber(string call) => (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture, call) switch
     {
         (System.Runtime.InteropServices.Architecture.X64, "msgsnd") => 69,
