@@ -103,7 +103,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         }
         else
         {
-            Unsafe.CopyBlockUnaligned(ref MemoryMarshal.GetReference(buffer), ref *payload, (uint)size); // size <= buffer.Length: TryClaim checked
+            QueueCopy.Copy(ref MemoryMarshal.GetReference(buffer), ref *payload, size); // size <= buffer.Length: TryClaim checked
         }
 
         AfterCopy?.Invoke();

@@ -65,7 +65,7 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
             return false;
         }
 
-        Unsafe.CopyBlockUnaligned(ref *(record + ChannelLayout.RecordHeaderSize), ref MemoryMarshal.GetReference(message), (uint)length);
+        QueueCopy.Copy(ref *(record + ChannelLayout.RecordHeaderSize), ref MemoryMarshal.GetReference(message), length);
         Commit(record, position, length, reservationStart);
         return true;
     }
