@@ -287,15 +287,12 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _channel.AdvanceReleaseLazily(_slot);
     }
 
-    // A subscriber's release is moving its own cursor past the record; the exchange (a full barrier) orders it
-    // before the look at the sleeper flag.
+    // A subscriber's release is moving its own cursor past the record.
     private void ReleaseSubscribed(long position, int length)
     {
         *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
         *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
-        long next = position + ChannelLayout.RecordSize(length);
-        Interlocked.Exchange(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset), (ulong)next);
-        WakeProducersAfterMove(position, next);
+        MoveCursor(position, position + ChannelLayout.RecordSize(length));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -430,9 +427,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
             if (commit == ((ulong)cursor | ChannelLayout.Padding))
             {
-                long next = cursor + ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record);
-                Interlocked.Exchange(ref cursorWord, (ulong)next);
-                WakeProducersAfterMove(cursor, next);
+                MoveCursor(cursor, cursor + ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record));
                 continue;
             }
 
@@ -519,13 +514,23 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
 
     // Broadcast: producers asleep for room are woken when this cursor crosses a sixteenth of the ring, or
     // catches up with the tail, not on every message (each would be a FUTEX_WAKE system call).
-    private void WakeProducersAfterMove(long from, long to)
+    private void MoveCursor(long from, long to)
     {
+        // Sleeping producers are woken for a batch of space (the cursor crossing a sixteenth of the ring) or when
+        // this subscriber has caught up with them (the record at its new cursor is not committed yet; that includes
+        // reaching the tail). Only then is the move an exchange, a full barrier that orders it before the look at the
+        // sleeper flag; otherwise a release store. Looking at the record this subscriber reads next, not at the tail,
+        // keeps it off the cache line producers write on every reservation.
+        ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
         long step = _channel.Capacity / 16;
-        if (from / step != to / step || to == (long)Volatile.Read(ref _channel.U64(ChannelLayout.TailOffset)))
+        if (from / step == to / step && SharedMemoryChannel.IsComplete(Volatile.Read(ref SharedMemoryChannel.RecordCommit(Record(to))), to))
         {
-            _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
+            Volatile.Write(ref cursorWord, (ulong)to);
+            return;
         }
+
+        Interlocked.Exchange(ref cursorWord, (ulong)to);
+        _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
     }
 
     // Named after the public methods' parameter: the caller's buffer is what is too small.

@@ -186,6 +186,35 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_subscriber_reading_on_wakes_a_producer_process_asleep_for_room()
+    {
+        // A small ring the producer fills at once; it then sleeps on the futex until the subscriber frees space.
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        const int Count = 300;
+        await using TestChildProcess producer = await TestChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!channel.Stat().Participants.Any(p => p.Role == "producer" && p.Waits > 0))
+        {
+            Assert.True(DateTime.UtcNow < limit, "the producer never slept for room");
+            await Task.Yield();
+        }
+
+        var message = new byte[64];
+        for (int i = 0; i < Count; i++)
+        {
+            Assert.True(reader.TryRead(message, TimeSpan.FromSeconds(30), out int length), $"message {i} never came");
+            Assert.True(ChannelMessages.TryCheck(message.AsSpan(0, length), out int from, out int sequence) && from == 0 && sequence == i, $"message {i} out of order or torn");
+        }
+
+        Assert.Equal("done", await producer.ReadLineAsync());
+
+        // Woken by the subscriber's moves (a FUTEX_WAKE, counted on the waker's slot), not left to the producer's
+        // own 20 ms recovery slices, which would also get every message through.
+        Assert.True(channel.Stat().Participants.Single(p => p.Role == "subscriber").Wakeups > 0, "the subscriber never woke the sleeping producer");
+    }
+
+    [Fact]
     public async Task A_killed_subscriber_stops_holding_producers_back()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
