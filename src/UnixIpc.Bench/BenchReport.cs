@@ -105,7 +105,7 @@ internal sealed class BenchReport(BenchSettings settings, bool hasC, string? not
 
     public void WriteTable(TextWriter output)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc bench: {settings.Rounds} round(s), {settings.RoundTrips} round trips and {settings.Messages} messages a round; {Environment.ProcessorCount} CPUs, each side pinned to its own; .NET {Environment.Version} ({settings.DotNetCode}), kernel {Kernel()}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unixipc bench: {settings.Rounds} round(s), {settings.RoundTrips} round trips and {settings.Messages} messages a round ({BenchMechanism.ChannelMessageScale}× on the channel rows); {Environment.ProcessorCount} CPUs, each side pinned to its own; .NET {Environment.Version} ({settings.DotNetCode}), kernel {Kernel()}"));
         if (note is not null)
         {
             output.WriteLine("note: " + note);

@@ -68,7 +68,7 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchProgress progres
                         foreach (string implementation in Implementations(mechanism, measure, c is not null))
                         {
                             progress.Next(round, settings.Rounds, mechanism, measure, implementation);
-                            BenchResult result = await MeasureAsync(mechanism, measure, implementation, implementation == "c" ? c : null, settings.CountFor(measure), scratch, cancellationToken).ConfigureAwait(false);
+                            BenchResult result = await MeasureAsync(mechanism, measure, implementation, implementation == "c" ? c : null, settings.CountFor(measure) * mechanism.CountScale(measure), scratch, cancellationToken).ConfigureAwait(false);
                             report.Add(mechanism, measure, implementation, result);
                         }
                     }

@@ -7,6 +7,44 @@ namespace UnixIpc.Tests;
 /// <summary>Scenarios on shared-memory channels: producers, consumers and participants killed at chosen moments.</summary>
 internal static class ChannelScenarios
 {
+    // A busy-spinning reader on a real-time priority (SCHED_FIFO 1) pinned to CPU `cpu`: a writer of the same priority
+    // pinned there too runs only when this reader gives up the CPU. Prints "spinning" (or "no-realtime ..." when the
+    // system refuses real-time scheduling), then the message it read, in hex.
+    public static int ChannelSpinReadRealtime(string name, int cpu)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name, new SharedMemoryChannelOpenOptions { WaitStrategy = ChannelWaitStrategy.BusySpin });
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        Console.WriteLine("READY");
+        string? refused = Native.RunRealtimeOn(cpu);
+        Console.WriteLine(refused is null ? "spinning" : "no-realtime " + refused);
+        if (refused is null)
+        {
+            var buffer = new byte[channel.MaxMessageSize];
+            int length = reader.Read(buffer);
+            Console.WriteLine(Convert.ToHexString(buffer, 0, length));
+        }
+
+        return 0;
+    }
+
+    // Writes one message (hex) after moving to CPU `cpu` at real-time priority SCHED_FIFO 1.
+    public static int ChannelWriteRealtime(string name, int cpu, string hex)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Console.WriteLine("READY");
+        string? refused = Native.RunRealtimeOn(cpu);
+        if (refused is not null)
+        {
+            Console.WriteLine("no-realtime " + refused);
+            return 0;
+        }
+
+        writer.Write(Convert.FromHexString(hex));
+        Console.WriteLine("written");
+        return 0;
+    }
+
     // Reserves a record and never commits it: the parent kills this process mid-record.
     public static int ChannelReserveAndHang(string name)
     {

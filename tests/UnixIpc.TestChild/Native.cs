@@ -27,6 +27,33 @@ internal static partial class Native
 
     [LibraryImport("libc.so.6", EntryPoint = "setresgid", SetLastError = true)]
     public static partial int SetResGid(uint rgid, uint egid, uint sgid);
+
+    public const int SCHED_FIFO = 1;
+
+    // Both act on the calling thread when pid is 0.
+    [LibraryImport("libc.so.6", EntryPoint = "sched_setaffinity", SetLastError = true)]
+    public static unsafe partial int SchedSetAffinity(int pid, nuint size, ulong* mask);
+
+    [LibraryImport("libc.so.6", EntryPoint = "sched_setscheduler", SetLastError = true)]
+    public static unsafe partial int SchedSetScheduler(int pid, int policy, int* priority);
+
+    /// <summary>
+    /// Makes the calling thread SCHED_FIFO priority 1 on CPU <paramref name="cpu"/> only: another such thread there runs
+    /// only when this one blocks or yields. Null on success, else why not (errno).
+    /// </summary>
+    public static unsafe string? RunRealtimeOn(int cpu)
+    {
+        int priority = 1;
+        if (SchedSetScheduler(0, SCHED_FIFO, &priority) != 0)
+        {
+            return $"sched_setscheduler: errno {Marshal.GetLastPInvokeError()}";
+        }
+
+        ulong* mask = stackalloc ulong[16]; // 1024 CPUs
+        new Span<ulong>(mask, 16).Clear();
+        mask[cpu / 64] = 1UL << (cpu % 64);
+        return SchedSetAffinity(0, 16 * sizeof(ulong), mask) != 0 ? $"sched_setaffinity: errno {Marshal.GetLastPInvokeError()}" : null;
+    }
 }
 
 /// <summary>struct rlimit.</summary>

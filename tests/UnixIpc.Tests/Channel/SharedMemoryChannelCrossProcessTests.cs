@@ -10,6 +10,39 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
 
     public void Dispose() => SharedMemoryChannel.TryUnlink(_name);
 
+    [SkippableFact]
+    public async Task A_busy_spinning_reader_gives_its_CPU_to_the_writer_it_waits_for()
+    {
+        // Both at real-time priority SCHED_FIFO 1 on one CPU: the scheduler never preempts the spinning reader for the
+        // writer, so the message arrives only if the reader's wait yields the CPU (sched_yield). A reader that spins on
+        // regardless holds the CPU until the test gives up and kills it.
+        Skip.IfNot(Capabilities.Has(Capabilities.CAP_SYS_NICE), "needs CAP_SYS_NICE for real-time scheduling");
+        int cpu = LastAllowedCpu();
+        Skip.If(cpu < 1, "needs two CPUs: the test's own threads keep the other one");
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
+
+        // Without tiered compilation: its call-counting stubs suspend the runtime's threads now and then, and a suspended
+        // reader would let the writer run without ever yielding.
+        var fullyCompiled = new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" };
+        await using TestChildProcess reader = await TestChildProcess.StartAsync(fullyCompiled, "channel-spin-read-realtime", _name, cpu.ToString(CultureInfo.InvariantCulture));
+        string state = await reader.ReadLineAsync();
+        Skip.If(state.StartsWith("no-realtime", StringComparison.Ordinal), $"the system refuses real-time scheduling here ({state})");
+        Assert.Equal("spinning", state);
+        await using TestChildProcess writer = await TestChildProcess.StartAsync("channel-write-realtime", _name, cpu.ToString(CultureInfo.InvariantCulture), "C0FFEE");
+        Assert.Equal("written", await writer.ReadLineAsync());
+        Assert.Equal("C0FFEE", await reader.ReadLineAsync());
+    }
+
+    // The highest CPU number this process may run on (Cpus_allowed_list, e.g. "0-3,6").
+    private static int LastAllowedCpu()
+    {
+        string list = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))["Cpus_allowed_list:".Length..];
+        int allowed = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Sum(r => r.Contains('-', StringComparison.Ordinal) ? int.Parse(r[(r.IndexOf('-', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture) - int.Parse(r[..r.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture) + 1 : 1);
+        int last = list.Split(',', '-').Select(n => int.Parse(n.Trim(), CultureInfo.InvariantCulture)).Max();
+        return allowed >= 2 ? last : -1;
+    }
+
     [Fact]
     public async Task Four_producer_processes_and_two_consumer_processes_lose_and_duplicate_nothing()
     {

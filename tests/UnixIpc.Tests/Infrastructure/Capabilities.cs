@@ -12,6 +12,7 @@ internal static class Capabilities
     public const int CAP_FOWNER = 3;
     public const int CAP_IPC_OWNER = 15;
     public const int CAP_SYS_ADMIN = 21;
+    public const int CAP_SYS_NICE = 23;
     public const int CAP_SYS_RESOURCE = 24;
 
     private static readonly Lazy<ulong> s_effective = new(() =>

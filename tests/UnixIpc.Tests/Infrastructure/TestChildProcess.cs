@@ -20,7 +20,11 @@ internal sealed class TestChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static async Task<TestChildProcess> StartAsync(string scenario, params string[] arguments)
+    public static Task<TestChildProcess> StartAsync(string scenario, params string[] arguments)
+        => StartAsync(new Dictionary<string, string>(), scenario, arguments);
+
+    /// <summary>As <see cref="StartAsync(string, string[])"/>, with these environment variables set for the child.</summary>
+    public static async Task<TestChildProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string scenario, params string[] arguments)
     {
         var info = new ProcessStartInfo(ProcessRunner.DotnetHost)
         {
@@ -29,6 +33,11 @@ internal sealed class TestChildProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string variable, string value) in environment)
+        {
+            info.Environment[variable] = value;
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "UnixIpc.TestChild.dll"));
         info.ArgumentList.Add(scenario);
         foreach (string argument in arguments)
