@@ -457,11 +457,24 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
+    /// <summary>The cold end of a writer's or reader's check that neither it nor the channel is disposed: says which one is.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void ThrowDisposed(object participant, bool participantDisposed)
+    {
+        ObjectDisposedException.ThrowIf(participantDisposed, participant);
+        ThrowIfDisposed();
+        throw new UnreachableException();
+    }
+
     // --- raw access -------------------------------------------------------------------------------
 
     internal ref ulong U64(int offset) => ref Unsafe.AsRef<ulong>(_base + offset);
 
     internal ref int I32(int offset) => ref Unsafe.AsRef<int>(_base + offset);
+
+    /// <summary>The address of a header word, for a writer or reader to keep (the mapping outlives them).</summary>
+    internal byte* At(int offset) => _base + offset;
 
     internal byte* Slot(int index) => _base + ChannelLayout.SlotsOffset + (index * ChannelLayout.SlotSize);
 

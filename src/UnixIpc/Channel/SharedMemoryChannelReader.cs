@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace UnixIpc;
 
@@ -23,6 +25,16 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     private readonly byte* _slotBase;
     private readonly Func<bool> _hasData;
     private readonly Func<long>? _stalledAt; // broadcast: a subscriber waits at its own cursor
+
+    // The channel's fixed shape and the words the read path touches, resolved once: the path reads them from
+    // here instead of through the channel's properties on every message.
+    private readonly byte* _ring;
+    private readonly long _mask;
+    private readonly bool _isBroadcast;
+    private readonly bool _isOverrun;
+    private readonly ulong* _read;
+    private readonly int* _orphans;
+    private readonly ulong* _pending;
     private ulong _sequence; // overrun: messages below this subscriber's cursor
     private long _lost;
     private long _lostUnreported; // skipped when no message followed yet: reported with the next one
@@ -38,6 +50,13 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _hasData = HasData;
         _stalledAt = channel.IsBroadcast ? () => (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset)) : null;
         _sequence = startSequence;
+        _ring = channel.Record(0);
+        _mask = channel.Capacity - 1;
+        _isBroadcast = channel.IsBroadcast;
+        _isOverrun = channel.IsOverrun;
+        _read = (ulong*)channel.At(ChannelLayout.ReadOffset);
+        _orphans = (int*)channel.At(ChannelLayout.OrphansOffset);
+        _pending = (ulong*)(_slotBase + ChannelLayout.SlotPendingOffset);
     }
 
     /// <summary>
@@ -62,29 +81,33 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(Span<byte> buffer, out int length, out long lost)
     {
-        if (_channel.IsOverrun)
+        if (_isOverrun)
         {
             return TryReadOverrun(buffer, out length, out lost);
         }
 
+        // Claim, copy and release in this one method (the two halves are inlined): a message costs no call but the
+        // copy and the lazy release's look at the positions.
         lost = 0;
-        if (!TryClaim(buffer.Length, out long position, out length))
+        byte* record = TryClaim(buffer.Length, out long position, out int size); // (a local: the out parameter is the caller's memory)
+        length = size;
+        if (record == null)
         {
             return false;
         }
 
-        byte* payload = _channel.Record(position) + ChannelLayout.RecordHeaderSize;
-        if (length >= QueueCopy.LargeMessage && !_channel.IsBroadcast) // subscribers share the record: they never write into it
+        byte* payload = record + ChannelLayout.RecordHeaderSize;
+        if (size >= QueueCopy.LargeMessage && !_isBroadcast) // subscribers share the record: they never write into it
         {
-            QueueCopy.CopyOutTakingLines(payload, buffer[..length]);
+            QueueCopy.CopyOutTakingLines(payload, buffer[..size]);
         }
         else
         {
-            new ReadOnlySpan<byte>(payload, length).CopyTo(buffer);
+            QueueCopy.Copy(ref MemoryMarshal.GetReference(buffer), ref *payload, size); // size <= buffer.Length: TryClaim checked
         }
 
         AfterCopy?.Invoke();
-        Release(position, length);
+        Release(record, position, size);
         return true;
     }
 
@@ -96,19 +119,20 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out ReadLease lease)
     {
-        if (_channel.IsOverrun)
+        if (_isOverrun)
         {
             throw new NotSupportedException($"{_channel.Name} overruns slow subscribers, so a message read in place could be overwritten while it is read. "
                 + "Use TryRead(Span<byte>, out int), which copies the message and checks the copy.");
         }
 
-        if (!TryClaim(int.MaxValue, out long position, out int length))
+        byte* record = TryClaim(int.MaxValue, out long position, out int length);
+        if (record == null)
         {
             lease = default;
             return false;
         }
 
-        lease = new ReadLease(this, position, _channel.Record(position) + ChannelLayout.RecordHeaderSize, length);
+        lease = new ReadLease(this, position, record + ChannelLayout.RecordHeaderSize, length);
         return true;
     }
 
@@ -221,28 +245,28 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         }
     }
 
-    // A dead consumer's message, kept by its orphan slot: ours now, released through that slot.
-    private bool TryAdopt(int bufferLength, out long position)
+    // A dead consumer's message, kept by its orphan slot: ours now (at _adoptedPosition), released through that slot.
+    private byte* TryAdopt(int bufferLength)
     {
-        if (_channel.TryAdoptOrphan(bufferLength, out int orphanSlot, out position, out int tooLarge))
+        if (_channel.TryAdoptOrphan(bufferLength, out int orphanSlot, out long position, out int tooLarge))
         {
             (_adoptedSlot, _adoptedPosition) = (orphanSlot, position);
             Interlocked.Increment(ref *(long*)(_slotBase + ChannelLayout.SlotRedeliveredOffset));
-            return true;
+            return Record(position);
         }
 
-        return tooLarge > 0 ? throw TooSmall(tooLarge, bufferLength) : false;
+        return tooLarge > 0 ? throw TooSmall(tooLarge, bufferLength) : null;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void Release(long position, int length)
+    /// <summary>Tests: releases the record claimed at <paramref name="position"/>.</summary>
+    internal void Release(long position, int length) => Release(Record(position), position, length);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Release(byte* record, long position, int length)
     {
-        if (_channel.IsBroadcast) // (overrun reads never come here: they move the cursor themselves)
+        if (_isBroadcast) // (overrun reads never come here: they move the cursor themselves)
         {
-            // A subscriber's release is moving its own cursor past the record.
-            *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
-            *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
-            MoveCursor(position, position + ChannelLayout.RecordSize(length));
+            ReleaseSubscribed(position, length);
             return;
         }
 
@@ -254,8 +278,8 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         else
         {
             // The release is stored before the mark is cleared: recovery that no longer sees the mark sees the release.
-            Volatile.Write(ref SharedMemoryChannel.RecordClaim(_channel.Record(position)), (ulong)position | ChannelLayout.Released);
-            Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
+            Volatile.Write(ref SharedMemoryChannel.RecordClaim(record), (ulong)position | ChannelLayout.Released);
+            Volatile.Write(ref *_pending, 0);
         }
 
         *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
@@ -263,106 +287,143 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         _channel.AdvanceReleaseLazily(_slot);
     }
 
+    // A subscriber's release is moving its own cursor past the record.
+    private void ReleaseSubscribed(long position, int length)
+    {
+        *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
+        *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
+        MoveCursor(position, position + ChannelLayout.RecordSize(length));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool HasData()
     {
         ObjectDisposedException.ThrowIf(_disposed, this); // ends a wait another thread's Dispose cut short
-        if (_channel.IsBroadcast)
+        if (_isBroadcast)
         {
             long cursor = (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset));
-            ulong at = Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(cursor)));
+            ulong at = Volatile.Read(ref SharedMemoryChannel.RecordCommit(Record(cursor)));
             return SharedMemoryChannel.IsComplete(at, cursor)
-                || (_channel.IsOverrun && !_channel.IsIntactSince(cursor)); // lapped: the read skips ahead
+                || (_isOverrun && !_channel.IsIntactSince(cursor)); // lapped: the read skips ahead
         }
 
-        if (_channel.HasOrphan())
+        if (Volatile.Read(ref *_orphans) > 0 && _channel.HasOrphan()) // (the hint is HasOrphan's own first test)
         {
             return true;
         }
 
-        long read = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReadOffset));
-        ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(read)));
+        long read = (long)Volatile.Read(ref *_read);
+        ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(Record(read)));
         return SharedMemoryChannel.IsComplete(commit, read);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryClaim(int bufferLength, out long position, out int length)
+    // The record claimed (queue) or next (broadcast), null when there is none yet.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* TryClaim(int bufferLength, out long position, out int length)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _channel.ThrowIfDisposed();
-        if (_channel.IsBroadcast)
+        if (_disposed | _channel.IsDisposed)
         {
-            return TryTakeNext(bufferLength, out position, out length);
+            _channel.ThrowDisposed(this, _disposed);
         }
 
-        if (Volatile.Read(ref _channel.I32(ChannelLayout.OrphansOffset)) > 0 && _adoptedSlot < 0 && TryAdopt(bufferLength, out position))
+        // (The rarer paths hand back only the record, so that the position and length stay in registers here.)
+        byte* found = null;
+        if (_isBroadcast)
         {
-            length = SharedMemoryChannel.RecordLength(_channel.Record(position));
-            return true;
+            found = TryTakeNext(bufferLength);
+            position = (long)Volatile.Read(ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset)); // only this subscriber moves it
+        }
+        else if (Volatile.Read(ref *_orphans) > 0 && _adoptedSlot < 0 && (found = TryAdopt(bufferLength)) != null)
+        {
+            position = _adoptedPosition;
+        }
+        else
+        {
+            return TryClaimNext(bufferLength, out position, out length);
         }
 
-        ref ulong readWord = ref _channel.U64(ChannelLayout.ReadOffset);
-        ref ulong pendingWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset);
+        length = found == null ? 0 : SharedMemoryChannel.RecordLength(found);
+        return found;
+    }
+
+    // Queue: the record at the read position, if committed, claimed by moving the read position past it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* TryClaimNext(int bufferLength, out long position, out int length)
+    {
+
+        ulong* readWord = _read;
+        ulong* pendingWord = _pending;
         while (true)
         {
-            long read = (long)Volatile.Read(ref readWord);
-            byte* record = _channel.Record(read);
+            long read = (long)Volatile.Read(ref *readWord);
+            byte* record = Record(read);
             ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
-            if (commit == ((ulong)read | ChannelLayout.Padding))
-            {
-                // Skip padding (a wrap, or a dead producer's reservation). It was written released, so nothing is
-                // stored into it: a consumer killed right here holds nothing back, and no late store can land in
-                // space the ring has reused since.
-                long span = ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record);
-                if (Interlocked.CompareExchange(ref readWord, (ulong)(read + span), (ulong)read) == (ulong)read)
-                {
-                    _channel.AdvanceReleaseLazily(_slot);
-                }
-
-                continue;
-            }
-
             if (commit != ((ulong)read | ChannelLayout.Committed))
             {
+                if (commit == ((ulong)read | ChannelLayout.Padding))
+                {
+                    SkipPadding(record, read);
+                    continue;
+                }
+
                 // Empty, or a producer is still writing this record. If that producer died, skip it.
                 _channel.Recover(recoveringSlot: _slot);
                 position = 0;
                 length = 0;
-                return false;
+                return null;
             }
 
             length = SharedMemoryChannel.RecordLength(record);
             if (length > bufferLength)
             {
-                throw TooSmall(length, bufferLength);
+                ThrowTooSmall(length, bufferLength);
             }
 
             // Announce the claim before making it, so a recovery can tell whose it is if we die.
-            Volatile.Write(ref pendingWord, (ulong)read | ChannelLayout.Announced);
-            if (Interlocked.CompareExchange(ref readWord, (ulong)(read + ChannelLayout.RecordSize(length)), (ulong)read) == (ulong)read)
+            Volatile.Write(ref *pendingWord, (ulong)read | ChannelLayout.Announced);
+            if (Interlocked.CompareExchange(ref *readWord, (ulong)(read + ChannelLayout.RecordSize(length)), (ulong)read) == (ulong)read)
             {
                 // The record is ours, and our slot says so for sure (recovery tells an owner from a claimer
                 // that lost by this). The claim word is left as it is until the release: one store fewer to a
                 // line the producer shares saves a cache-line round trip on every message.
-                Volatile.Write(ref pendingWord, (ulong)read | ChannelLayout.Confirmed);
+                Volatile.Write(ref *pendingWord, (ulong)read | ChannelLayout.Confirmed);
                 position = read;
-                return true;
+                return record;
             }
 
-            Volatile.Write(ref pendingWord, 0); // lost: a stale mark would make recovery wait for us
+            Volatile.Write(ref *pendingWord, 0); // lost: a stale mark would make recovery wait for us
         }
     }
+
+    // Skip padding (a wrap, or a dead producer's reservation). It was written released, so nothing is stored
+    // into it: a consumer killed right here holds nothing back, and no late store can land in space the ring
+    // has reused since.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SkipPadding(byte* record, long read)
+    {
+        long span = ChannelLayout.RecordHeaderSize + SharedMemoryChannel.RecordLength(record);
+        if (Interlocked.CompareExchange(ref *_read, (ulong)(read + span), (ulong)read) == (ulong)read)
+        {
+            _channel.AdvanceReleaseLazily(_slot);
+        }
+    }
+
+    private byte* Record(long position) => _ring + (position & _mask);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowTooSmall(int length, int buffer) => throw TooSmall(length, buffer);
 
     // Broadcast: the record at this subscriber's own cursor, if committed. Nobody else moves the cursor, and
     // producers do not overwrite anything at or above the slowest cursor, so the record stays put.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryTakeNext(int bufferLength, out long position, out int length)
+    private byte* TryTakeNext(int bufferLength)
     {
         ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
         while (true)
         {
             long cursor = (long)Volatile.Read(ref cursorWord);
-            byte* record = _channel.Record(cursor);
+            byte* record = Record(cursor);
             ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
             if (commit == ((ulong)cursor | ChannelLayout.Padding))
             {
@@ -373,19 +434,16 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             if (commit != ((ulong)cursor | ChannelLayout.Committed))
             {
                 _channel.Recover(recoveringSlot: _slot, stalledAt: cursor);
-                position = 0;
-                length = 0;
-                return false;
+                return null;
             }
 
-            length = SharedMemoryChannel.RecordLength(record);
+            int length = SharedMemoryChannel.RecordLength(record);
             if (length > bufferLength)
             {
                 throw TooSmall(length, bufferLength);
             }
 
-            position = cursor;
-            return true;
+            return record;
         }
     }
 
@@ -402,7 +460,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         while (true)
         {
             long cursor = (long)Volatile.Read(ref cursorWord);
-            byte* record = _channel.Record(cursor);
+            byte* record = Record(cursor);
             ulong commit = Volatile.Read(ref SharedMemoryChannel.RecordCommit(record));
             length = SharedMemoryChannel.RecordLength(record);
             if (commit == ((ulong)cursor | ChannelLayout.Committed) && (uint)length <= (uint)buffer.Length)
@@ -465,7 +523,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         // keeps it off the cache line producers write on every reservation.
         ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
         long step = _channel.Capacity / 16;
-        if (from / step == to / step && SharedMemoryChannel.IsComplete(Volatile.Read(ref SharedMemoryChannel.RecordCommit(_channel.Record(to))), to))
+        if (from / step == to / step && SharedMemoryChannel.IsComplete(Volatile.Read(ref SharedMemoryChannel.RecordCommit(Record(to))), to))
         {
             Volatile.Write(ref cursorWord, (ulong)to);
             return;
@@ -509,6 +567,6 @@ public readonly unsafe ref struct ReadLease
             throw new InvalidOperationException("This lease holds no message.");
         }
 
-        _reader.Release(_position, Length);
+        _reader.Release(_payload - ChannelLayout.RecordHeaderSize, _position, Length);
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace UnixIpc;
 
@@ -14,9 +16,22 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     private readonly int _slot;
     private readonly byte* _slotBase;
     private readonly Func<bool> _hasRoom;
+
+    // The channel's fixed shape and the words the write path touches, resolved once: the path reads them from
+    // here instead of through the channel's properties on every message.
+    private readonly byte* _ring;
+    private readonly long _mask;
+    private readonly long _capacity;
+    private readonly long _headroom;
+    private readonly int _maxMessage;
+    private readonly bool _isOverrun;
+    private readonly ulong* _tail;
+    private readonly ulong* _release;
+    private readonly ulong* _pending;
+    private readonly int* _dataSleepers;
+
     private int _needed;
     private int _polls;
-    private long _reservationStart;
     private bool _disposed;
 
     internal SharedMemoryChannelWriter(SharedMemoryChannel channel, int slot)
@@ -25,6 +40,16 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         _slot = slot;
         _slotBase = channel.Slot(slot);
         _hasRoom = () => HasRoom(_needed);
+        _ring = channel.Record(0);
+        _capacity = channel.Capacity;
+        _mask = _capacity - 1;
+        _headroom = channel.Headroom;
+        _maxMessage = channel.MaxMessageSize;
+        _isOverrun = channel.IsOverrun;
+        _tail = (ulong*)channel.At(ChannelLayout.TailOffset);
+        _release = (ulong*)channel.At(ChannelLayout.ReleaseOffset);
+        _pending = (ulong*)(_slotBase + ChannelLayout.SlotPendingOffset);
+        _dataSleepers = (int*)channel.At(ChannelLayout.DataSleepersOffset);
     }
 
     /// <summary>Writes a copy of <paramref name="message"/> if there is room now; <see langword="false"/> when the channel is full.</summary>
@@ -32,13 +57,16 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryWrite(ReadOnlySpan<byte> message)
     {
-        if (!TryReserveCore(message.Length, out long position))
+        // Reserve, copy and commit in this one method (the two halves are inlined): a message costs no call but the copy.
+        int length = message.Length;
+        byte* record = TryReserveCore(length, out long position, out long reservationStart);
+        if (record == null)
         {
             return false;
         }
 
-        message.CopyTo(new Span<byte>(_channel.Record(position) + ChannelLayout.RecordHeaderSize, message.Length));
-        Commit(position, message.Length, _reservationStart);
+        QueueCopy.Copy(ref *(record + ChannelLayout.RecordHeaderSize), ref MemoryMarshal.GetReference(message), length);
+        Commit(record, position, length, reservationStart);
         return true;
     }
 
@@ -50,13 +78,14 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReserve(int size, out WriteLease lease)
     {
-        if (!TryReserveCore(size, out long position))
+        byte* record = TryReserveCore(size, out long position, out long reservationStart);
+        if (record == null)
         {
             lease = default;
             return false;
         }
 
-        lease = new WriteLease(this, position, _reservationStart, _channel.Record(position) + ChannelLayout.RecordHeaderSize, size);
+        lease = new WriteLease(this, position, reservationStart, record + ChannelLayout.RecordHeaderSize, size);
         return true;
     }
 
@@ -138,10 +167,12 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void Commit(long position, int length, long reservationStart)
+    /// <summary>Tests: commits the record reserved at <paramref name="position"/>.</summary>
+    internal void Commit(long position, int length, long reservationStart) => Commit(Record(position), position, length, reservationStart);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Commit(byte* record, long position, int length, long reservationStart)
     {
-        byte* record = _channel.Record(position);
         *(long*)(_slotBase + ChannelLayout.SlotMessagesOffset) += 1;
         *(long*)(_slotBase + ChannelLayout.SlotBytesOffset) += length;
 
@@ -150,9 +181,13 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
         // cleared only after the commit: a producer that dies in between leaves a committed record, never
         // an unowned stalled one.
         Interlocked.Exchange(ref SharedMemoryChannel.RecordCommit(record), (ulong)position | ChannelLayout.Committed);
-        Volatile.Write(ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset), 0);
-        _channel.WakeReadersFor(reservationStart, _slot);
-        if (_channel.IsOverrun)
+        Volatile.Write(ref *_pending, 0);
+        if (Volatile.Read(ref *_dataSleepers) != 0) // WakeReadersFor's own first test, here to save the call while nobody sleeps
+        {
+            _channel.WakeReadersFor(reservationStart, _slot);
+        }
+
+        if (_isOverrun)
         {
             // Producers wait only for each other here: one may sleep for the frontier this record held back.
             _channel.WakeIfSleeping(ChannelLayout.SpaceSeqOffset, ChannelLayout.SpaceSleepersOffset, _slot);
@@ -190,37 +225,45 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool RoomFor(int length)
     {
-        long size = ChannelLayout.RecordSize(length);
-        long tail = (long)Volatile.Read(ref _channel.U64(ChannelLayout.TailOffset));
-        long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
-        long offset = tail & (_channel.Capacity - 1);
-        long pad = offset + size > _channel.Capacity ? _channel.Capacity - offset : 0;
-        return tail + pad + size + _channel.Headroom - release <= _channel.Capacity;
+        long tail = (long)Volatile.Read(ref *_tail);
+        return Fits(tail, ChannelLayout.RecordSize(length), (long)Volatile.Read(ref *_release), out _);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryReserveCore(int length, out long position)
+    // Whether a record of `size` bytes reserved at `tail` fits below the release position, with the padding to the
+    // ring's end a record that would wrap needs first (a record never wraps).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Fits(long tail, long size, long release, out long pad)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _channel.ThrowIfDisposed();
-        if ((uint)length > (uint)_channel.MaxMessageSize)
+        long offset = tail & _mask;
+        pad = offset + size > _capacity ? _capacity - offset : 0;
+        return tail + pad + size + _headroom - release <= _capacity;
+    }
+
+    private byte* Record(long position) => _ring + (position & _mask);
+
+    // The record reserved for `length` payload bytes, its header written (not committed); null when there is no room.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* TryReserveCore(int length, out long position, out long reservationStart)
+    {
+        if (_disposed | _channel.IsDisposed)
         {
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"A message on {_channel.Name} is 0 to {_channel.MaxMessageSize} bytes (half the capacity, less the record header).");
+            _channel.ThrowDisposed(this, _disposed);
+        }
+
+        if ((uint)length > (uint)_maxMessage)
+        {
+            ThrowTooLarge(length);
         }
 
         long size = ChannelLayout.RecordSize(length);
-        long capacity = _channel.Capacity;
-        ref ulong tailWord = ref _channel.U64(ChannelLayout.TailOffset);
-        ref ulong pendingWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotPendingOffset);
+        ulong* tailWord = _tail;
+        ulong* pendingWord = _pending;
         long tail;
         long pad;
         while (true)
         {
-            tail = (long)Volatile.Read(ref tailWord);
-            long offset = tail & (capacity - 1);
-            pad = offset + size > capacity ? capacity - offset : 0; // a record never wraps: pad to the ring's end
-            long release = (long)Volatile.Read(ref _channel.U64(ChannelLayout.ReleaseOffset));
-            if (tail + pad + size + _channel.Headroom - release > capacity)
+            tail = (long)Volatile.Read(ref *tailWord);
+            if (!Fits(tail, size, (long)Volatile.Read(ref *_release), out pad))
             {
                 // Consumers (overrun: producers) advance the release position lazily; catch it up before calling the ring full.
                 if (_channel.ReclaimSpace(_slot))
@@ -229,37 +272,50 @@ public sealed unsafe partial class SharedMemoryChannelWriter : IDisposable
                 }
 
                 position = 0;
-                return false;
+                reservationStart = 0;
+                return null;
             }
 
             // Announce the reservation before making it, so a reader can tell whose it is if we die.
             *(ulong*)(_slotBase + ChannelLayout.SlotPendingSizeOffset) = (ulong)(pad + size);
-            Volatile.Write(ref pendingWord, (ulong)tail | ChannelLayout.Announced);
-            if (Interlocked.CompareExchange(ref tailWord, (ulong)(tail + pad + size), (ulong)tail) == (ulong)tail)
+            Volatile.Write(ref *pendingWord, (ulong)tail | ChannelLayout.Announced);
+            if (Interlocked.CompareExchange(ref *tailWord, (ulong)(tail + pad + size), (ulong)tail) == (ulong)tail)
             {
                 // Mark it ours for sure, so recovery never confuses it with another dead producer's announcement.
-                Volatile.Write(ref pendingWord, (ulong)tail | ChannelLayout.Confirmed);
+                Volatile.Write(ref *pendingWord, (ulong)tail | ChannelLayout.Confirmed);
                 break;
             }
         }
 
         if (pad > 0)
         {
-            byte* padding = _channel.Record(tail);
-            *(int*)(padding + ChannelLayout.RecordLengthOffset) = (int)(pad - ChannelLayout.RecordHeaderSize);
-            *(int*)(padding + ChannelLayout.RecordProducerOffset) = _slot;
-            _channel.InitializeClaim(padding, tail, padding: true);
-            Volatile.Write(ref SharedMemoryChannel.RecordCommit(padding), (ulong)tail | ChannelLayout.Padding);
+            WritePadding(tail, pad);
         }
 
-        _reservationStart = tail;
+        reservationStart = tail;
         position = tail + pad;
-        byte* record = _channel.Record(position);
+        byte* record = Record(position);
         *(int*)(record + ChannelLayout.RecordLengthOffset) = length;
         *(int*)(record + ChannelLayout.RecordProducerOffset) = _slot;
         _channel.InitializeClaim(record, position, padding: false);
-        return true;
+        return record;
     }
+
+    // A reservation that would wrap first fills the ring's end with a padding record (released: nobody claims it).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WritePadding(long tail, long pad)
+    {
+        byte* padding = Record(tail);
+        *(int*)(padding + ChannelLayout.RecordLengthOffset) = (int)(pad - ChannelLayout.RecordHeaderSize);
+        *(int*)(padding + ChannelLayout.RecordProducerOffset) = _slot;
+        _channel.InitializeClaim(padding, tail, padding: true);
+        Volatile.Write(ref SharedMemoryChannel.RecordCommit(padding), (ulong)tail | ChannelLayout.Padding);
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowTooLarge(int length)
+        => throw new ArgumentOutOfRangeException(nameof(length), length, $"A message on {_channel.Name} is 0 to {_maxMessage} bytes (half the capacity, less the record header).");
 }
 
 /// <summary>Space reserved in a channel for one message, written in place; <see cref="Commit"/> publishes it.</summary>
@@ -293,6 +349,6 @@ public readonly unsafe ref struct WriteLease
             throw new InvalidOperationException("This lease holds no reservation.");
         }
 
-        _writer.Commit(_position, Length, _reservationStart);
+        _writer.Commit(_payload - ChannelLayout.RecordHeaderSize, _position, Length, _reservationStart);
     }
 }

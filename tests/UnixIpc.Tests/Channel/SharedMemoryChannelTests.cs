@@ -32,6 +32,37 @@ public sealed class SharedMemoryChannelTests : IDisposable
     }
 
     [Fact]
+    public void Every_small_size_fills_the_ring_and_comes_back_exactly_with_nothing_written_past_it()
+    {
+        // Sizes up to 130 take every branch of the copy (0, 1-3, 4-7, 8-16, 17-32, 33-64, longer), each at every
+        // alignment the ring gives it; a full ring puts records next to ones not yet read.
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        using SharedMemoryChannelReader reader = channel.CreateReader();
+        var buffer = new byte[256];
+        for (int size = 0; size <= 130; size++)
+        {
+            int written = 0;
+            while (writer.TryWrite(Message(size, written)))
+            {
+                written++;
+            }
+
+            for (int i = 0; i < written; i++)
+            {
+                Array.Fill(buffer, (byte)0xEE);
+                Assert.True(reader.TryRead(buffer, out int length), $"size {size}, message {i}");
+                Assert.Equal(Message(size, i), buffer[..length]);
+                Assert.True(buffer.AsSpan(length).IndexOfAnyExcept((byte)0xEE) < 0, $"size {size}: the read wrote past the message");
+            }
+
+            Assert.False(reader.TryRead(buffer, out _));
+        }
+
+        static byte[] Message(int size, int index) => Enumerable.Range(0, size).Select(i => (byte)(i + index + 1)).ToArray();
+    }
+
+    [Fact]
     public void Bad_capacities_and_names_are_rejected_clearly()
     {
         var options = new SharedMemoryChannelOptions();
