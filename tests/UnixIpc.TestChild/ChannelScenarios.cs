@@ -9,7 +9,8 @@ internal static class ChannelScenarios
 {
     // A busy-spinning reader on a real-time priority (SCHED_FIFO 1) pinned to CPU `cpu`: a writer of the same priority
     // pinned there too runs only when this reader gives up the CPU. Prints "spinning" (or "no-realtime ..." when the
-    // system refuses real-time scheduling), then the message it read, in hex.
+    // system refuses real-time scheduling), then the message it read, in hex, or "timed out" after 90 s: a reader
+    // whose parent died (a killed test run) must not hold its CPU at real-time priority for ever.
     public static int ChannelSpinReadRealtime(string name, int cpu)
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name, new SharedMemoryChannelOpenOptions { WaitStrategy = ChannelWaitStrategy.BusySpin });
@@ -20,19 +21,20 @@ internal static class ChannelScenarios
         if (refused is null)
         {
             var buffer = new byte[channel.MaxMessageSize];
-            int length = reader.Read(buffer);
-            Console.WriteLine(Convert.ToHexString(buffer, 0, length));
+            Console.WriteLine(reader.TryRead(buffer, TimeSpan.FromSeconds(90), out int length) ? Convert.ToHexString(buffer, 0, length) : "timed out");
         }
 
         return 0;
     }
 
-    // Writes one message (hex) after moving to CPU `cpu` at real-time priority SCHED_FIFO 1.
+    // Started and ready before the real-time reader spins, so nothing of this process's start-up competes with it:
+    // on the command "write", moves to CPU `cpu` at real-time priority SCHED_FIFO 1 and writes one message (hex).
     public static int ChannelWriteRealtime(string name, int cpu, string hex)
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         Console.WriteLine("READY");
+        Console.ReadLine(); // "write"
         string? refused = Native.RunRealtimeOn(cpu);
         if (refused is not null)
         {

@@ -21,6 +21,10 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         Skip.If(cpu < 1, "needs two CPUs: the test's own threads keep the other one");
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
 
+        // The writer is started first: the reader's real-time spin then holds its CPU only from "spinning" to the write
+        // (not through a process start-up), and the writer's own start-up never waits for that CPU.
+        await using TestChildProcess writer = await TestChildProcess.StartAsync("channel-write-realtime", _name, cpu.ToString(CultureInfo.InvariantCulture), "C0FFEE");
+
         // Without tiered compilation: its call-counting stubs suspend the runtime's threads now and then, and a suspended
         // reader would let the writer run without ever yielding.
         var fullyCompiled = new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" };
@@ -28,8 +32,9 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         string state = await reader.ReadLineAsync();
         Skip.If(state.StartsWith("no-realtime", StringComparison.Ordinal), $"the system refuses real-time scheduling here ({state})");
         Assert.Equal("spinning", state);
-        await using TestChildProcess writer = await TestChildProcess.StartAsync("channel-write-realtime", _name, cpu.ToString(CultureInfo.InvariantCulture), "C0FFEE");
-        Assert.Equal("written", await writer.ReadLineAsync());
+        string written = await writer.SendAsync("write");
+        Skip.If(written.StartsWith("no-realtime", StringComparison.Ordinal), $"the system refuses real-time scheduling here ({written})");
+        Assert.Equal("written", written);
         Assert.Equal("C0FFEE", await reader.ReadLineAsync());
     }
 
