@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using UnixIpc;
@@ -44,6 +45,65 @@ internal static class ChannelScenarios
 
         writer.Write(Convert.FromHexString(hex));
         Console.WriteLine("written");
+        return 0;
+    }
+
+    // A busy-spinning writer at real-time priority SCHED_FIFO 1 on CPU `cpu`: on the command "write", prints "realtime"
+    // (or "no-realtime ..."), then writes COUNT messages of 1000 bytes, waiting for room, and prints "written".
+    public static int ChannelFillRealtime(string name, int cpu, int count)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name, new SharedMemoryChannelOpenOptions { WaitStrategy = ChannelWaitStrategy.BusySpin });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Console.WriteLine("READY");
+        Console.ReadLine(); // "write"
+        string? refused = Native.RunRealtimeOn(cpu);
+        Console.WriteLine(refused is null ? "realtime" : "no-realtime " + refused);
+        if (refused is null)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                writer.Write(new byte[1000]);
+            }
+
+            Console.WriteLine("written");
+        }
+
+        return 0;
+    }
+
+    // Another process's CPU time, in turns: at real-time priority SCHED_FIFO 1 on CPU `cpu`, spins 5 ms, then yields, over
+    // and over, so a process of the same priority there runs only between two turns (and only until it yields). Prints
+    // "hogging" (or "no-realtime ..."); once told "count", takes TURNS more turns and, still holding the CPU, prints
+    // whether channel NAME still has a subscriber ("subscriber held" or "subscriber freed").
+    public static int CpuTurnsRealtime(string name, int cpu, int turns)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
+        Console.WriteLine("READY");
+        bool counting = false;
+        new Thread(() =>
+        {
+            Console.ReadLine(); // "count"
+            Volatile.Write(ref counting, true);
+        }) { IsBackground = true }.Start(); // started before this thread turns real-time, so it does not inherit that
+        string? refused = Native.RunRealtimeOn(cpu);
+        Console.WriteLine(refused is null ? "hogging" : "no-realtime " + refused);
+        if (refused is not null)
+        {
+            return 0;
+        }
+
+        while (turns > 0)
+        {
+            long until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 200);
+            while (Stopwatch.GetTimestamp() < until)
+            {
+            }
+
+            Thread.Yield();
+            turns -= Volatile.Read(ref counting) ? 1 : 0;
+        }
+
+        Console.WriteLine(channel.Stat().Participants.Any(p => p.Role == "subscriber") ? "subscriber held" : "subscriber freed");
         return 0;
     }
 
