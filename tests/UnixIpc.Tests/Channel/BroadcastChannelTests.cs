@@ -193,8 +193,12 @@ public sealed class BroadcastChannelCrossProcessTests : IDisposable
         using SharedMemoryChannelReader reader = channel.CreateReader();
         const int Count = 300;
         await using TestChildProcess producer = await TestChildProcess.StartAsync("channel-produce", _name, "0", Count.ToString(CultureInfo.InvariantCulture));
+        // Asleep now, not only once: its wait count goes up as a 20 ms sleep slice ends, when it is awake (looking for room,
+        // running recovery), and a subscriber that read on right then found no sleeper to wake, and often none after
+        // (the producer, spinning before it sleeps, kept up). Its main thread blocked on a futex is the sleep itself.
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!channel.Stat().Participants.Any(p => p.Role == "producer" && p.Waits > 0))
+        while (!channel.Stat().Participants.Any(p => p.Role == "producer" && p.Waits > 0)
+            || !File.ReadAllText($"/proc/{producer.Id}/task/{producer.Id}/wchan").Contains("futex", StringComparison.Ordinal))
         {
             Assert.True(DateTime.UtcNow < limit, "the producer never slept for room");
             await Task.Yield();
