@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using UnixIpc;
@@ -9,7 +10,8 @@ internal static class ChannelScenarios
 {
     // A busy-spinning reader on a real-time priority (SCHED_FIFO 1) pinned to CPU `cpu`: a writer of the same priority
     // pinned there too runs only when this reader gives up the CPU. Prints "spinning" (or "no-realtime ..." when the
-    // system refuses real-time scheduling), then the message it read, in hex.
+    // system refuses real-time scheduling), then the message it read, in hex, or "timed out" after 90 s: a reader
+    // whose parent died (a killed test run) must not hold its CPU at real-time priority for ever.
     public static int ChannelSpinReadRealtime(string name, int cpu)
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name, new SharedMemoryChannelOpenOptions { WaitStrategy = ChannelWaitStrategy.BusySpin });
@@ -20,19 +22,20 @@ internal static class ChannelScenarios
         if (refused is null)
         {
             var buffer = new byte[channel.MaxMessageSize];
-            int length = reader.Read(buffer);
-            Console.WriteLine(Convert.ToHexString(buffer, 0, length));
+            Console.WriteLine(reader.TryRead(buffer, TimeSpan.FromSeconds(90), out int length) ? Convert.ToHexString(buffer, 0, length) : "timed out");
         }
 
         return 0;
     }
 
-    // Writes one message (hex) after moving to CPU `cpu` at real-time priority SCHED_FIFO 1.
+    // Started and ready before the real-time reader spins, so nothing of this process's start-up competes with it:
+    // on the command "write", moves to CPU `cpu` at real-time priority SCHED_FIFO 1 and writes one message (hex).
     public static int ChannelWriteRealtime(string name, int cpu, string hex)
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
         Console.WriteLine("READY");
+        Console.ReadLine(); // "write"
         string? refused = Native.RunRealtimeOn(cpu);
         if (refused is not null)
         {
@@ -42,6 +45,65 @@ internal static class ChannelScenarios
 
         writer.Write(Convert.FromHexString(hex));
         Console.WriteLine("written");
+        return 0;
+    }
+
+    // A busy-spinning writer at real-time priority SCHED_FIFO 1 on CPU `cpu`: on the command "write", prints "realtime"
+    // (or "no-realtime ..."), then writes COUNT messages of 1000 bytes, waiting for room, and prints "written".
+    public static int ChannelFillRealtime(string name, int cpu, int count)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name, new SharedMemoryChannelOpenOptions { WaitStrategy = ChannelWaitStrategy.BusySpin });
+        using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        Console.WriteLine("READY");
+        Console.ReadLine(); // "write"
+        string? refused = Native.RunRealtimeOn(cpu);
+        Console.WriteLine(refused is null ? "realtime" : "no-realtime " + refused);
+        if (refused is null)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                writer.Write(new byte[1000]);
+            }
+
+            Console.WriteLine("written");
+        }
+
+        return 0;
+    }
+
+    // Another process's CPU time, in turns: at real-time priority SCHED_FIFO 1 on CPU `cpu`, spins 5 ms, then yields, over
+    // and over, so a process of the same priority there runs only between two turns (and only until it yields). Prints
+    // "hogging" (or "no-realtime ..."); once told "count", takes TURNS more turns and, still holding the CPU, prints
+    // whether channel NAME still has a subscriber ("subscriber held" or "subscriber freed").
+    public static int CpuTurnsRealtime(string name, int cpu, int turns)
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
+        Console.WriteLine("READY");
+        bool counting = false;
+        new Thread(() =>
+        {
+            Console.ReadLine(); // "count"
+            Volatile.Write(ref counting, true);
+        }) { IsBackground = true }.Start(); // started before this thread turns real-time, so it does not inherit that
+        string? refused = Native.RunRealtimeOn(cpu);
+        Console.WriteLine(refused is null ? "hogging" : "no-realtime " + refused);
+        if (refused is not null)
+        {
+            return 0;
+        }
+
+        while (turns > 0)
+        {
+            long until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 200);
+            while (Stopwatch.GetTimestamp() < until)
+            {
+            }
+
+            Thread.Yield();
+            turns -= Volatile.Read(ref counting) ? 1 : 0;
+        }
+
+        Console.WriteLine(channel.Stat().Participants.Any(p => p.Role == "subscriber") ? "subscriber held" : "subscriber freed");
         return 0;
     }
 

@@ -34,6 +34,8 @@ var scenarios = new Dictionary<string, Func<string[], int>>
     ["channel-produce"] = a => ChannelScenarios.ChannelProduce(a[1], Int(a[2]), Int(a[3]), a.Length > 4 ? a[4] : null),
     ["channel-spin-read-realtime"] = a => ChannelScenarios.ChannelSpinReadRealtime(a[1], Int(a[2])),
     ["channel-write-realtime"] = a => ChannelScenarios.ChannelWriteRealtime(a[1], Int(a[2]), a[3]),
+    ["channel-fill-realtime"] = a => ChannelScenarios.ChannelFillRealtime(a[1], Int(a[2]), Int(a[3])),
+    ["cpu-turns-realtime"] = a => ChannelScenarios.CpuTurnsRealtime(a[1], Int(a[2]), Int(a[3])),
     ["channel-consume"] = a => ChannelScenarios.ChannelConsume(a[1], a.Length > 2 ? a[2] : null),
     ["channel-create-and-exit"] = a => ChannelScenarios.ChannelCreateAndExit(a[1]),
     ["channel-subscribe-and-hang"] = a => ChannelScenarios.ChannelSubscribeAndHang(a[1]),

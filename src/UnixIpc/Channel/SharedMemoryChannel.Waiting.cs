@@ -90,6 +90,7 @@ public sealed unsafe partial class SharedMemoryChannel
             // clock, the token and crash recovery are looked at only every 64 polls.
             long spinUntil = strategy == ChannelWaitStrategy.BusySpin ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(SpinDuration.TotalSeconds * Stopwatch.Frequency);
             long limit = Math.Min(spinUntil, deadline);
+            long recoverAt = 0; // busy spin: when crash recovery runs next (set at the first look at the clock)
             for (int polls = 0; ; polls++)
             {
                 if (ready())
@@ -102,14 +103,22 @@ public sealed unsafe partial class SharedMemoryChannel
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     ThrowIfDisposed();
-                    if (Stopwatch.GetTimestamp() >= limit)
+                    long now = Stopwatch.GetTimestamp();
+                    if (now >= limit)
                     {
                         break;
                     }
 
-                    if (strategy == ChannelWaitStrategy.BusySpin && (polls & 0xFFFF) == 0xFFFF)
+                    // By the clock, not by polls: once the wait yields, 64 polls may take a whole time slice of
+                    // another process, and a count of polls would put off recovery by seconds.
+                    if (strategy == ChannelWaitStrategy.BusySpin && now >= recoverAt)
                     {
-                        RecoverWhileWaiting(slot, stalledAt);
+                        if (recoverAt != 0)
+                        {
+                            RecoverWhileWaiting(slot, stalledAt);
+                        }
+
+                        recoverAt = now + (Stopwatch.Frequency / BusySpinRecoveriesPerSecond);
                     }
 
                     if (polls >= PollsBeforeYielding)
@@ -148,6 +157,12 @@ public sealed unsafe partial class SharedMemoryChannel
     /// message in flight takes (a round trip is ~200 ns), so round trips between two spinning processes never yield.
     /// </summary>
     internal const int PollsBeforeYielding = 1024;
+
+    /// <summary>
+    /// How often a busy-spinning waiter runs crash recovery: every 2 ms of its wait, about as often as every 65 536
+    /// polls did before waits yielded (the slower parts of recovery run at most every 20 ms anyway).
+    /// </summary>
+    private const int BusySpinRecoveriesPerSecond = 500;
 
     /// <summary>
     /// One pause between polls: on x86 a single PAUSE instruction (about 26 ns on the benchmark VM's EPYC), as the

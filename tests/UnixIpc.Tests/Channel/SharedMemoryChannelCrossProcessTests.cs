@@ -21,6 +21,10 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         Skip.If(cpu < 1, "needs two CPUs: the test's own threads keep the other one");
         using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096 });
 
+        // The writer is started first: the reader's real-time spin then holds its CPU only from "spinning" to the write
+        // (not through a process start-up), and the writer's own start-up never waits for that CPU.
+        await using TestChildProcess writer = await TestChildProcess.StartAsync("channel-write-realtime", _name, cpu.ToString(CultureInfo.InvariantCulture), "C0FFEE");
+
         // Without tiered compilation: its call-counting stubs suspend the runtime's threads now and then, and a suspended
         // reader would let the writer run without ever yielding.
         var fullyCompiled = new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" };
@@ -28,9 +32,39 @@ public sealed class SharedMemoryChannelCrossProcessTests : IDisposable
         string state = await reader.ReadLineAsync();
         Skip.If(state.StartsWith("no-realtime", StringComparison.Ordinal), $"the system refuses real-time scheduling here ({state})");
         Assert.Equal("spinning", state);
-        await using TestChildProcess writer = await TestChildProcess.StartAsync("channel-write-realtime", _name, cpu.ToString(CultureInfo.InvariantCulture), "C0FFEE");
-        Assert.Equal("written", await writer.ReadLineAsync());
+        string written = await writer.SendAsync("write");
+        Skip.If(written.StartsWith("no-realtime", StringComparison.Ordinal), $"the system refuses real-time scheduling here ({written})");
+        Assert.Equal("written", written);
         Assert.Equal("C0FFEE", await reader.ReadLineAsync());
+    }
+
+    [SkippableFact]
+    public async Task A_busy_spinning_writer_that_yields_to_a_busy_CPU_still_frees_a_killed_subscriber_at_once()
+    {
+        // The writer waits for room a killed subscriber holds; on its CPU, another real-time process takes a 5 ms turn
+        // each time the writer's wait yields. Crash recovery must come by the writer's clock (a few turns), not after
+        // so many polls that the yields in between cost a thousand turns.
+        Skip.IfNot(Capabilities.Has(Capabilities.CAP_SYS_NICE), "needs CAP_SYS_NICE for real-time scheduling");
+        int cpu = LastAllowedCpu();
+        Skip.If(cpu < 1, "needs two CPUs: the test's own threads keep the other one");
+        using SharedMemoryChannel channel = SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = 4096, Delivery = ChannelDelivery.Broadcast });
+        await using (TestChildProcess subscriber = await TestChildProcess.StartAsync("channel-subscribe-and-hang", _name))
+        {
+            subscriber.Kill();
+            await subscriber.WaitForExitAsync();
+        }
+
+        string onCpu = cpu.ToString(CultureInfo.InvariantCulture);
+        await using TestChildProcess writer = await TestChildProcess.StartAsync("channel-fill-realtime", _name, onCpu, "4"); // the 4th message waits
+        await using TestChildProcess turns = await TestChildProcess.StartAsync("cpu-turns-realtime", _name, onCpu, "50");
+        string state = await turns.ReadLineAsync();
+        Skip.If(state.StartsWith("no-realtime", StringComparison.Ordinal), $"the system refuses real-time scheduling here ({state})");
+        Assert.Equal("hogging", state);
+        state = await writer.SendAsync("write");
+        Skip.If(state.StartsWith("no-realtime", StringComparison.Ordinal), $"the system refuses real-time scheduling here ({state})");
+        Assert.Equal("realtime", state);
+        Assert.Equal("subscriber freed", await turns.SendAsync("count"));
+        Assert.Equal("written", await writer.ReadLineAsync());
     }
 
     // The highest CPU number this process may run on (Cpus_allowed_list, e.g. "0-3,6").
