@@ -74,8 +74,6 @@ public sealed unsafe partial class SharedMemoryChannel
         }
     }
 
-    private long Total(int role, int counter) => Volatile.Read(ref *((long*)(_base + ChannelLayout.TotalsOffset) + ((role - 1) * ChannelLayout.TotalsPerRole) + counter));
-
     private bool IsSlotAlive(byte* slot)
         => ProcessIdentity.IsAlive(*(int*)(slot + ChannelLayout.SlotPidOffset), *(ulong*)(slot + ChannelLayout.SlotStartTimeOffset));
 }

@@ -381,11 +381,53 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     {
         AdvanceRelease(-1); // consumers give space back lazily; count only what is really in use
 
+        // A participant leaving moves its counters into the totals. Had it done so between the look at its slot and
+        // the look at the totals, its work would be counted twice (seen: 600 000 messages written for 400 000); so the
+        // totals are read before and after the slots, and the slots again, until nothing moved in between.
+        for (int attempt = 0; ; attempt++)
+        {
+            long[] totals = Totals();
+            (List<ChannelParticipant> participants, int[] states) = Participants();
+            if ((totals.AsSpan().SequenceEqual(Totals()) && States().AsSpan().SequenceEqual(states)) || attempt == 1000)
+            {
+                return Status(participants, totals);
+            }
+
+            Thread.Yield();
+        }
+    }
+
+    private long[] Totals()
+    {
+        var totals = new long[2 * ChannelLayout.TotalsPerRole];
+        for (int i = 0; i < totals.Length; i++)
+        {
+            totals[i] = Volatile.Read(ref *((long*)(_base + ChannelLayout.TotalsOffset) + i));
+        }
+
+        return totals;
+    }
+
+    private int[] States()
+    {
+        var states = new int[SlotCount];
+        for (int i = 0; i < SlotCount; i++)
+        {
+            states[i] = Volatile.Read(ref *(int*)(Slot(i) + ChannelLayout.SlotStateOffset));
+        }
+
+        return states;
+    }
+
+    // The registered participants with their counters, and every slot's state as read.
+    private (List<ChannelParticipant> Participants, int[] States) Participants()
+    {
         var participants = new List<ChannelParticipant>();
+        var states = new int[SlotCount];
         for (int i = 0; i < SlotCount; i++)
         {
             byte* slot = Slot(i);
-            int state = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
+            int state = states[i] = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
             if (state is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer))
             {
                 continue; // free, or still being claimed (not registered yet)
@@ -407,6 +449,12 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
                 Counter(slot, ChannelLayout.SlotOverrunsOffset)));
         }
 
+        return (participants, states);
+    }
+
+    private SharedMemoryChannelStatus Status(List<ChannelParticipant> participants, long[] totals)
+    {
+        long Total(int role, int counter) => totals[((role - 1) * ChannelLayout.TotalsPerRole) + counter];
         long tail = (long)Volatile.Read(ref U64(ChannelLayout.TailOffset));
         long read = (long)Volatile.Read(ref U64(ChannelLayout.ReadOffset));
         long release = (long)Volatile.Read(ref U64(ChannelLayout.ReleaseOffset));

@@ -12,6 +12,36 @@ public sealed class SharedMemoryChannelTests : IDisposable
     private SharedMemoryChannel NewChannel(long capacity = 65536) => SharedMemoryChannel.CreateNew(_name, new SharedMemoryChannelOptions { Capacity = capacity });
 
     [Fact]
+    public async Task Stat_never_counts_the_messages_of_a_writer_that_leaves_meanwhile_twice()
+    {
+        // Writers come and go (each leaving folds its counters into the channel's totals) while Stat is called in a loop.
+        using SharedMemoryChannel channel = NewChannel(1 << 20);
+        const int Writers = 2000, Each = 10;
+        long written = 0;
+        Task writing = Task.Run(() =>
+        {
+            for (int w = 0; w < Writers; w++)
+            {
+                using SharedMemoryChannelWriter writer = channel.CreateWriter();
+                for (int i = 0; i < Each; i++)
+                {
+                    Assert.True(writer.TryWrite([]));
+                    Interlocked.Increment(ref written);
+                }
+            }
+        });
+        while (!writing.IsCompleted)
+        {
+            long stat = channel.Stat().MessagesWritten;
+            long after = Volatile.Read(ref written);
+            Assert.True(stat <= after + 1, $"Stat counted {stat} messages written when {after} were (a leaving writer's counted twice)");
+        }
+
+        await writing;
+        Assert.Equal(Writers * Each, channel.Stat().MessagesWritten);
+    }
+
+    [Fact]
     public void Messages_of_every_size_come_back_exactly_in_order()
     {
         using SharedMemoryChannel channel = NewChannel(4096);
