@@ -15,29 +15,47 @@ public sealed class SharedMemoryChannelTests : IDisposable
     public async Task Stat_never_counts_the_messages_of_a_writer_that_leaves_meanwhile_twice()
     {
         // Writers come and go (each leaving folds its counters into the channel's totals) while Stat is called in a loop.
-        using SharedMemoryChannel channel = NewChannel(1 << 20);
-        const int Writers = 2000, Each = 10;
+        // Both loops run on threads of their own, not the thread pool's, which other tests' counts look at.
+        using SharedMemoryChannel channel = NewChannel(1 << 23); // room for every message: nobody reads them
+        const int Writers = 10_000, Each = 10;
         long written = 0;
-        Task writing = Task.Run(() =>
+        string? overcount = null;
+        var writing = new Thread(() =>
         {
             for (int w = 0; w < Writers; w++)
             {
                 using SharedMemoryChannelWriter writer = channel.CreateWriter();
                 for (int i = 0; i < Each; i++)
                 {
-                    Assert.True(writer.TryWrite([]));
+                    if (!writer.TryWrite([]))
+                    {
+                        throw new InvalidOperationException("the ring was full");
+                    }
+
                     Interlocked.Increment(ref written);
                 }
             }
         });
-        while (!writing.IsCompleted)
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var statting = new Thread(() =>
         {
-            long stat = channel.Stat().MessagesWritten;
-            long after = Volatile.Read(ref written);
-            Assert.True(stat <= after + 1, $"Stat counted {stat} messages written when {after} were (a leaving writer's counted twice)");
-        }
+            writing.Start(); // from here, so the writers come and go while Stat is being called
+            while (writing.IsAlive && overcount is null)
+            {
+                long stat = channel.Stat().MessagesWritten;
+                long after = Volatile.Read(ref written);
+                if (stat > after + 1)
+                {
+                    overcount = $"Stat counted {stat} messages written when {after} were (a leaving writer's counted twice)";
+                }
+            }
 
-        await writing;
+            writing.Join();
+            finished.SetResult();
+        });
+        statting.Start();
+        await finished.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        Assert.Null(overcount);
         Assert.Equal(Writers * Each, channel.Stat().MessagesWritten);
     }
 
