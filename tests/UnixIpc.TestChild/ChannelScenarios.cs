@@ -28,32 +28,14 @@ internal static class ChannelScenarios
         return 0;
     }
 
-    // Started and ready before the real-time reader spins, so nothing of this process's start-up competes with it:
-    // on the command "write", moves to CPU `cpu` at real-time priority SCHED_FIFO 1 and writes one message (hex).
-    public static int ChannelWriteRealtime(string name, int cpu, string hex)
-    {
-        using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name);
-        using SharedMemoryChannelWriter writer = channel.CreateWriter();
-        Console.WriteLine("READY");
-        Console.ReadLine(); // "write"
-        string? refused = Native.RunRealtimeOn(cpu);
-        if (refused is not null)
-        {
-            Console.WriteLine("no-realtime " + refused);
-            return 0;
-        }
-
-        writer.Write(Convert.FromHexString(hex));
-        Console.WriteLine("written");
-        return 0;
-    }
-
-    // A busy-spinning writer at real-time priority SCHED_FIFO 1 on CPU `cpu`: on the command "write", prints "realtime"
-    // (or "no-realtime ..."), then writes COUNT messages of 1000 bytes, waiting for room, and prints "written".
-    public static int ChannelFillRealtime(string name, int cpu, int count)
+    // A busy-spinning writer, started and ready before anything spins at real-time priority, so nothing of its start-up
+    // competes with that: on the command "write", moves to CPU `cpu` at real-time priority SCHED_FIFO 1, prints
+    // "realtime" (or "no-realtime ..."), then writes the message (hex) COUNT times, waiting for room, and prints "written".
+    public static int ChannelWriteRealtime(string name, int cpu, string hex, int count)
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenExisting(name, new SharedMemoryChannelOpenOptions { WaitStrategy = ChannelWaitStrategy.BusySpin });
         using SharedMemoryChannelWriter writer = channel.CreateWriter();
+        byte[] message = Convert.FromHexString(hex);
         Console.WriteLine("READY");
         Console.ReadLine(); // "write"
         string? refused = Native.RunRealtimeOn(cpu);
@@ -62,7 +44,7 @@ internal static class ChannelScenarios
         {
             for (int i = 0; i < count; i++)
             {
-                writer.Write(new byte[1000]);
+                writer.Write(message);
             }
 
             Console.WriteLine("written");

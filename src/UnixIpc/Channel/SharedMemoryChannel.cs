@@ -387,7 +387,8 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         for (int attempt = 0; ; attempt++)
         {
             long[] totals = Totals();
-            (List<ChannelParticipant> participants, int[] states) = Participants();
+            int[] states = States();
+            List<ChannelParticipant> participants = Participants(states);
             if ((totals.AsSpan().SequenceEqual(Totals()) && States().AsSpan().SequenceEqual(states)) || attempt == 1000)
             {
                 return Status(participants, totals);
@@ -419,15 +420,14 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         return states;
     }
 
-    // The registered participants with their counters, and every slot's state as read.
-    private (List<ChannelParticipant> Participants, int[] States) Participants()
+    // The participants registered in these states (one per slot, as read), with their counters.
+    private List<ChannelParticipant> Participants(int[] states)
     {
         var participants = new List<ChannelParticipant>();
-        var states = new int[SlotCount];
         for (int i = 0; i < SlotCount; i++)
         {
             byte* slot = Slot(i);
-            int state = states[i] = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotStateOffset));
+            int state = states[i];
             if (state is not (ChannelLayout.StateProducer or ChannelLayout.StateConsumer))
             {
                 continue; // free, or still being claimed (not registered yet)
@@ -449,7 +449,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
                 Counter(slot, ChannelLayout.SlotOverrunsOffset)));
         }
 
-        return (participants, states);
+        return participants;
     }
 
     private SharedMemoryChannelStatus Status(List<ChannelParticipant> participants, long[] totals)
