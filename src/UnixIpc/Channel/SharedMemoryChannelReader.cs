@@ -350,7 +350,6 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* TryClaimNext(int bufferLength, out long position, out int length)
     {
-
         ulong* readWord = _read;
         ulong* pendingWord = _pending;
         while (true)
@@ -440,7 +439,7 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
             int length = SharedMemoryChannel.RecordLength(record);
             if (length > bufferLength)
             {
-                throw TooSmall(length, bufferLength);
+                ThrowTooSmall(length, bufferLength);
             }
 
             return record;
@@ -512,17 +511,16 @@ public sealed unsafe partial class SharedMemoryChannelReader : IDisposable
         }
     }
 
-    // Broadcast: producers asleep for room are woken when this cursor crosses a sixteenth of the ring, or
-    // catches up with the tail, not on every message (each would be a FUTEX_WAKE system call).
+    // Broadcast: moves this subscriber's cursor. Producers asleep for room are woken, not on every message (each would
+    // be a FUTEX_WAKE system call), but for a batch of space (the cursor crossing a sixteenth of the ring) or when this
+    // subscriber has caught up with them (the record at its new cursor is not committed yet; that includes reaching
+    // the tail). Only then is the move an exchange, a full barrier that orders it before the look at the sleeper flag;
+    // otherwise a release store. Looking at the record this subscriber reads next, not at the tail, keeps it off the
+    // cache line producers write on every reservation.
     private void MoveCursor(long from, long to)
     {
-        // Sleeping producers are woken for a batch of space (the cursor crossing a sixteenth of the ring) or when
-        // this subscriber has caught up with them (the record at its new cursor is not committed yet; that includes
-        // reaching the tail). Only then is the move an exchange, a full barrier that orders it before the look at the
-        // sleeper flag; otherwise a release store. Looking at the record this subscriber reads next, not at the tail,
-        // keeps it off the cache line producers write on every reservation.
         ref ulong cursorWord = ref *(ulong*)(_slotBase + ChannelLayout.SlotCursorOffset);
-        long step = _channel.Capacity / 16;
+        long step = (_mask + 1) / 16;
         if (from / step == to / step && SharedMemoryChannel.IsComplete(Volatile.Read(ref SharedMemoryChannel.RecordCommit(Record(to))), to))
         {
             Volatile.Write(ref cursorWord, (ulong)to);
