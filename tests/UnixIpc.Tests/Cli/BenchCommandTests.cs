@@ -222,6 +222,10 @@ public sealed class BenchCommandTests
             Assert.True(run.ExitCode == 2, $"{string.Join(' ', args)}: {run}");
             Assert.DoesNotContain("bench: round", run.Stderr, StringComparison.Ordinal); // nothing was measured
             Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+            if (args[1] == "--rounds")
+            {
+                Assert.Contains("1 to 1000", run.Stderr, StringComparison.Ordinal); // the range, also for a number too long for 64 bits
+            }
         }
     }
 
